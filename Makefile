@@ -1,0 +1,173 @@
+# xpu-perf — one entry point: build, test, demo, install.
+#
+#   make            build build/xpu-perf (BPF skeletons embedded)
+#   make deps       install missing Debian packages (run by test and demo)
+#   make test       deps + build + all tests (privileged ones need root)
+#   make demo       deps + build + profile examples/cpu_split + flame graph
+#   make install PREFIX=/usr/local
+#   make clean
+#   V=1             show full commands
+
+OUT      := build
+ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CXX      ?= g++
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+# BTF used to generate vmlinux.h at build time (see README "Build notes").
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build and the tests need. `make deps` installs the
+# missing ones; nothing else is downloaded.
+DEB_PKGS := make g++ clang llvm bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev \
+            libfmt-dev libcli11-dev catch2 pkg-config binutils procps \
+            groff-base man-db linux-perf
+
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++23 -Wall -Wextra -Werror -MMD -MP -I. -Ilib -I$(OUT)/bpf
+CFLAGS_FIXTURE := -g -O1 -fno-omit-frame-pointer
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+              -I$(OUT)/vmlinux -Ibpf
+
+# libbpf is linked statically (one binary that does not depend on the host's
+# libbpf version); libelf, libdw, libz and libfmt stay dynamic as in bcc.
+LDLIBS := -l:libbpf.a -ldw -lelf -lz -lfmt -lpthread
+
+# Clang's BPF target needs the host's system include dirs for <linux/*.h>.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(wildcard lib/*.cpp)
+LIB_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(LIB_SRCS))
+CMD_SRCS  := $(wildcard cmd/*.cpp)
+CMD_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(CMD_SRCS))
+TEST_SRCS := $(wildcard tests/*.cpp)
+TEST_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(TEST_SRCS))
+
+EXAMPLES  := $(patsubst examples/%.c,$(OUT)/examples/%,$(wildcard examples/*.c))
+# Test fixtures: each is built with flags that the symbolizer tests depend on;
+# see tests/fixtures/README.md.
+FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
+             $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so
+
+BIN := $(OUT)/xpu-perf
+TEST_BIN := $(OUT)/xpu-perf-tests
+
+.PHONY: all deps test demo install clean bpf examples fixtures
+all: $(BIN) examples
+
+$(OUT) $(OUT)/bpf $(OUT)/vmlinux $(OUT)/lib $(OUT)/cmd $(OUT)/tests $(OUT)/examples $(OUT)/fixtures:
+	$(Q)mkdir -p $@
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing missing packages:" $$missing; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+# --- BPF ------------------------------------------------------------------
+$(OUT)/vmlinux/vmlinux.h: | $(OUT)/vmlinux
+	$(call msg,VMLINUX,$@)
+	$(Q)if [ ! -r "$(VMLINUX_BTF)" ]; then \
+		echo "error: no kernel BTF at $(VMLINUX_BTF); set VMLINUX_BTF=/path/to/vmlinux (any BTF-enabled kernel works, CO-RE relocates)" >&2; exit 1; fi
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux/vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+bpf: $(SKELS)
+
+# --- C++ ------------------------------------------------------------------
+# Every object may include a skeleton; generating them first keeps -MMD simple.
+$(OUT)/%.o: %.cpp $(SKELS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(OUT)/libxpuperf.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CMD_OBJS) $(OUT)/libxpuperf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(CMD_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
+
+$(TEST_BIN): $(TEST_OBJS) $(OUT)/libxpuperf.a
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(TEST_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
+
+# --- examples and fixtures --------------------------------------------------
+examples: $(EXAMPLES)
+$(OUT)/examples/%: examples/%.c | $(OUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -pthread $< -o $@ -lm
+
+fixtures: $(FIXTURES)
+$(OUT)/fixtures/libfixture.so: tests/fixtures/libfixture.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared $< -o $@
+$(OUT)/fixtures/symbols_pie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fPIE -pie $< -o $@ -ldl
+$(OUT)/fixtures/symbols_nopie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fno-pie -no-pie $< -o $@ -ldl
+# Stripped of .symtab and DWARF but exporting its functions in .dynsym.
+$(OUT)/fixtures/symbols_stripped: tests/fixtures/symbols.cpp | $(OUT)/fixtures
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fPIE -pie -rdynamic $< -o $@ -ldl && strip --strip-all $@
+# Split debug info: symbols_pie stripped of everything, and its .symtab and
+# DWARF in a .debug file that the tests lay out by build-id.
+fixtures: $(OUT)/fixtures/symbols_split $(OUT)/fixtures/symbols_split.debug \
+          $(OUT)/fixtures/symbols_nosym
+$(OUT)/fixtures/symbols_split: $(OUT)/fixtures/symbols_pie
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all $< -o $@
+$(OUT)/fixtures/symbols_split.debug: $(OUT)/fixtures/symbols_pie
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+# DWARF without .symtab entries for three functions: names must come from DWARF.
+$(OUT)/fixtures/symbols_nosym: $(OUT)/fixtures/symbols_pie
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --strip-symbol=plain_c_function --strip-symbol=_Z5twiceIiET_S0_ \
+		--strip-symbol=_ZN7fixture13inline_callerEi $< $@
+
+# --- test, demo, install ----------------------------------------------------
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) examples fixtures
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) examples
+	$(Q)examples/demo.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xpu-perf
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf $(OUT)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
