@@ -1,0 +1,82 @@
+// Turns raw stack addresses into frame names, batched per process and cached
+// per file (build-id): ELF .symtab/.dynsym (libelf), DWARF names and inline
+// chains (libdw), C++ demangling, /proc/kallsyms for the kernel and
+// /tmp/perf-PID.map for JIT code.
+//
+// Address spaces are snapshotted while the process lives (snapshot()), and
+// the mapped files are opened then, so a profile written after the target
+// exited, or after a file was replaced on disk, still resolves.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace xpu {
+
+struct SymbolizeOptions {
+	bool inlines = false;   // add inlined callees as frames suffixed "_[i]"
+	bool demangle = true;   // C++ names demangled (full signature, as perf)
+};
+
+// Counters a profile footer reports.
+struct SymbolizeStats {
+	uint64_t frames = 0;          // user + kernel frames resolved
+	uint64_t unknown_frames = 0;  // frames printed as [unknown] or [lib.so]
+	uint64_t processes = 0;       // address spaces snapshotted
+	uint64_t files = 0;           // distinct files opened (cache size)
+};
+
+class Symbolizer {
+public:
+	explicit Symbolizer(SymbolizeOptions opts = {});
+	~Symbolizer();
+	Symbolizer(const Symbolizer &) = delete;
+	Symbolizer &operator=(const Symbolizer &) = delete;
+
+	// Reads /proc/PID/maps now and opens every executable file mapping
+	// (through /proc/PID/map_files, so deleted files and other mount
+	// namespaces work). `gen` names one address space of the process: the
+	// sampler hands out a new number at every exec (unique in the session,
+	// so a recycled pid never meets an old map), and samples taken before
+	// and after an exec resolve against the maps they ran with. Calling it
+	// again for the same (pid, gen) adds mappings that appeared since
+	// (dlopen). Returns false when the process is already gone.
+	bool snapshot(pid_t pid, uint32_t gen);
+
+	// A process forked from parent: until (child, child_gen) has a snapshot
+	// of its own, resolve it with the parent's (identical) maps. A fork's
+	// child may exit before anyone can read its maps.
+	void inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t parent_gen);
+
+	// User stack, `ips` leaf first (as bpf_get_stack returns them). Returns
+	// frames root first, ready to be joined with ';' (every name has been
+	// through make_frame_safe(), demangle.hpp). ips[0] is the exact
+	// sampled pc; the others are return addresses and are looked up at
+	// ip-1 so a call at the very end of a function resolves to it.
+	// Unresolvable frames come out as "[lib.so]" when the mapping is known
+	// (stackcollapse-perf.pl's convention) and "[unknown]" otherwise.
+	// A zero ip ends the stack (stack-id maps pad with zeros). Only
+	// snapshot()ed or inherit()ed address spaces resolve.
+	std::vector<std::string> user_stack(pid_t pid, uint32_t gen,
+					    std::span<const uint64_t> ips);
+
+	// Kernel stack, `ips` leaf first; frames root first with the "_[k]"
+	// suffix. /proc/kallsyms is read on first use. Return addresses and
+	// zero ips are treated as in user_stack; an address no kernel symbol
+	// covers is "[kernel.kallsyms]_[k]" (what stackcollapse-perf.pl --all
+	// makes of perf's "[unknown] ([kernel.kallsyms])").
+	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips);
+
+	SymbolizeStats stats() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xpu
