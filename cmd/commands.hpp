@@ -1,0 +1,20 @@
+// One function per subcommand: declares its flags on the root app and sets
+// the callback that turns them into a lib/ call.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace xpu::cmd {
+
+struct Globals {
+	int verbose = 0;                   // -v count
+	std::vector<std::string> command;  // the command to profile, see command_args.hpp
+};
+
+void add_record(CLI::App &app, Globals &g);
+
+// Prints a lib/ error and ends the process with its exit code (through
+// CLI11, so destructors run).
+[[noreturn]] void fail_with(int exit_code, const std::string &msg);
+
+}  // namespace xpu::cmd

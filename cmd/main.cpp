@@ -1,0 +1,70 @@
+// xpu-perf: the root command. Each subcommand lives in its own file.
+#include <algorithm>
+#include <cstdio>
+
+#include "command_args.hpp"
+#include "commands.hpp"
+#include "lib/exit_code.hpp"
+#include "lib/log.hpp"
+
+#ifndef XPU_VERSION
+#define XPU_VERSION "0.1.0"
+#endif
+
+namespace xpu::cmd {
+
+void fail_with(int exit_code, const std::string &msg)
+{
+	std::fprintf(stderr, "xpu-perf: error: %s\n", msg.c_str());
+	throw CLI::RuntimeError(exit_code);
+}
+
+}  // namespace xpu::cmd
+
+int main(int argc, char **argv)
+{
+	using namespace xpu;
+	CLI::App app{"xpu-perf: where a program's wall-clock time goes, on the CPU, off it, "
+		     "and on the GPU.\nSee xpu-perf(1).",
+		     "xpu-perf"};
+	app.require_subcommand(1);
+	app.set_version_flag("--version", "xpu-perf " XPU_VERSION);
+	cmd::Globals g;
+	app.add_flag("-v,--verbose", g.verbose, "more messages on stderr (-vv debug, -vvv libbpf)");
+	app.parse_complete_callback([&] {
+		log::set_level(static_cast<log::Level>(std::min(1 + g.verbose, 4)));
+		log::install_libbpf_printer();
+	});
+	cmd::add_record(app, g);
+
+	std::vector<std::string> args(argv + 1, argv + argc);
+	for (const auto &a : args) {  // CLI11 would only say "a subcommand is required"
+		if (a.starts_with("-"))
+			continue;
+		auto subs = app.get_subcommands([&](CLI::App *sub) { return sub->get_name() == a; });
+		if (subs.empty()) {
+			std::fprintf(stderr, "xpu-perf: error: unknown command '%s' (see xpu-perf --help)\n",
+				     a.c_str());
+			return to_int(ExitCode::usage);
+		}
+		break;
+	}
+	g.command = cmd::split_command(app, args, {"record"});
+	std::reverse(args.begin(), args.end());  // CLI11 takes a vector back to front
+
+	try {
+		app.parse(args);
+	} catch (const CLI::RuntimeError &e) {  // a subcommand's result
+		return e.get_exit_code();
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForAllHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForVersion &e) {
+		return app.exit(e);
+	} catch (const CLI::ParseError &e) {
+		std::fprintf(stderr, "xpu-perf: error: %s (see xpu-perf --help)\n", e.what());
+		return to_int(ExitCode::usage);
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+#include "preflight.hpp"
+
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace xpu {
+
+namespace {
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+bool has_effective_cap(int cap)
+{
+	__user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[2] = {};
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+}  // namespace
+
+Result<void> check_privileges()
+{
+	if (geteuid() == 0 || (has_effective_cap(CAP_BPF) && has_effective_cap(CAP_PERFMON)))
+		return {};
+	return fail(ExitCode::environment,
+		    "not enough privileges to load BPF: run as root (sudo), or grant the binary "
+		    "'sudo setcap cap_bpf,cap_perfmon,cap_sys_ptrace,cap_sys_admin+ep xpu-perf'");
+}
+
+Result<void> check_btf()
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		return {};
+	return fail(ExitCode::environment,
+		    "no kernel BTF (/sys/kernel/btf/vmlinux): this kernel needs "
+		    "CONFIG_DEBUG_INFO_BTF=y (most distribution kernels >= 5.8 have it)");
+}
+
+Result<void> check_pids_exist(const std::vector<pid_t> &pids)
+{
+	for (pid_t pid : pids) {
+		if (kill(pid, 0) != 0 && errno == ESRCH)
+			return fail(ExitCode::no_such_process, "no such process: {}", pid);
+	}
+	return {};
+}
+
+}  // namespace xpu

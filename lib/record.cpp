@@ -1,0 +1,305 @@
+#include "record.hpp"
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <set>
+
+#include "cpu_sampler.hpp"
+#include "log.hpp"
+#include "output_file.hpp"
+#include "preflight.hpp"
+#include "process_launcher.hpp"
+#include "profile_builder.hpp"
+#include "snapshot_schedule.hpp"
+#include "stop_signals.hpp"
+#include "symbolizer.hpp"
+#include "writer_folded.hpp"
+
+namespace xpu {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<void> validate(const RecordConfig &cfg)
+{
+	if (cfg.freq < 1)
+		return fail(ExitCode::usage, "-F must be at least 1 Hz");
+	if (cfg.user_only && cfg.kernel_only)
+		return fail(ExitCode::usage, "-U and -K exclude each other");
+	if (!cfg.pids.empty() && !cfg.command.empty())
+		return fail(ExitCode::usage, "give either -p PID or a command, not both");
+	if (!cfg.pids.empty() && cfg.all_cpus)
+		return fail(ExitCode::usage, "give either -p PID or -a, not both");
+	if (cfg.pids.empty() && cfg.command.empty() && !cfg.all_cpus)
+		return fail(ExitCode::usage, "nothing to profile: give a command, -p PID or -a");
+	return {};
+}
+
+// The symbolizer keeps one descriptor per distinct mapped file so that
+// files deleted or replaced meanwhile still resolve; with -a that can be
+// thousands, past the usual soft limit of 1024.
+void raise_fd_limit()
+{
+	rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+Fd open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+#else
+	(void)pid;
+	return Fd();
+#endif
+}
+
+std::string signal_name(int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// The command's own status when it ended by itself; 128+N when a signal
+// stopped the recording (the shell's convention, as if it had killed us);
+// 0 when --duration ended it and the profile was written.
+int exit_code_for(const RecordSummary &s, int stop_signal)
+{
+	if (stop_signal)
+		return 128 + stop_signal;
+	if (s.stop_reason == "target exited" && s.target_exit)
+		return *s.target_exit;
+	return 0;
+}
+
+// Everything one recording holds while it runs.
+class Session {
+public:
+	explicit Session(const RecordConfig &cfg)
+		: cfg_(cfg), sym_(SymbolizeOptions{.inlines = cfg.inlines, .demangle = true})
+	{
+	}
+
+	Result<RecordSummary> run();
+
+private:
+	Result<void> setup();
+	Result<std::string> sample();
+	void on_event(const ProcEvent &e);
+	bool attached_pids_gone();
+	void wait_for_activity(Clock::time_point deadline);
+	Result<void> write_profile(RecordSummary &sum);
+
+	const RecordConfig &cfg_;
+	Symbolizer sym_;
+	SnapshotSchedule schedule_;
+	std::optional<OutputFile> out_;
+	std::optional<HeldProcess> child_;
+	std::unique_ptr<CpuSampler> sampler_;
+	Fd child_pidfd_;
+	int stop_signal_ = 0;
+	std::vector<std::pair<pid_t, Fd>> attached_;  // -p pids still alive
+};
+
+Result<void> Session::setup()
+{
+	// The user's own mistakes first, then what the machine lacks.
+	if (auto r = validate(cfg_); !r)
+		return r;
+	if (auto r = check_pids_exist(cfg_.pids); !r)
+		return r;
+	if (!cfg_.command.empty()) {  // held before exec until the sampler is attached
+		auto child = HeldProcess::spawn({cfg_.command, cfg_.output == "-"});
+		if (!child)
+			return std::unexpected(child.error());
+		child_.emplace(std::move(*child));
+		child_pidfd_ = open_pidfd(child_->pid());
+	}
+	auto out = OutputFile::open(cfg_.output);
+	if (!out)
+		return std::unexpected(out.error());
+	out_.emplace(std::move(*out));
+	if (auto r = check_privileges(); !r)
+		return r;
+	if (auto r = check_btf(); !r)
+		return r;
+	raise_fd_limit();
+	CpuSamplerOptions so;
+	so.freq = cfg_.freq;
+	so.all_processes = cfg_.all_cpus;
+	so.user_stacks = !cfg_.kernel_only;
+	so.kernel_stacks = !cfg_.user_only;
+	auto sampler = CpuSampler::create(so);
+	if (!sampler)
+		return std::unexpected(sampler.error());
+	sampler_ = std::move(*sampler);
+	std::vector<pid_t> targets = cfg_.pids;
+	if (child_)
+		targets.push_back(child_->pid());
+	for (pid_t pid : targets) {
+		if (auto r = sampler_->add_target(pid); !r)
+			return r;
+	}
+	for (pid_t pid : cfg_.pids)
+		attached_.emplace_back(pid, open_pidfd(pid));
+	return sampler_->start();
+}
+
+void Session::on_event(const ProcEvent &e)
+{
+	auto now = Clock::now();
+	switch (e.type) {
+	case ProcEvent::Type::new_proc:
+	case ProcEvent::Type::exec:
+		sym_.snapshot(e.pid, e.gen);
+		schedule_.track(e.pid, e.gen, now);
+		break;
+	case ProcEvent::Type::fork:
+		sym_.inherit(e.pid, e.gen, e.ppid, e.parent_gen);
+		break;
+	case ProcEvent::Type::exit:
+		schedule_.forget(e.pid);
+		break;
+	}
+}
+
+bool Session::attached_pids_gone()
+{
+	std::erase_if(attached_, [](const auto &p) {
+		if (p.second) {
+			pollfd pfd = {p.second.get(), POLLIN, 0};
+			return ::poll(&pfd, 1, 0) == 1;
+		}
+		return kill(p.first, 0) != 0 && errno == ESRCH;
+	});
+	return attached_.empty();
+}
+
+// Sleeps until a process event, the child's exit, a signal, the deadline, or
+// 100 ms (the re-read schedule's resolution), whichever comes first.
+void Session::wait_for_activity(Clock::time_point deadline)
+{
+	auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+	int timeout = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 100));
+	pollfd fds[2] = {{sampler_->events_fd(), POLLIN, 0}, {child_pidfd_.get(), POLLIN, 0}};
+	::poll(fds, child_pidfd_ ? 2 : 1, timeout);
+}
+
+Result<std::string> Session::sample()
+{
+	StopSignals stop;
+	const auto deadline = cfg_.duration ? Clock::now() + *cfg_.duration : Clock::time_point::max();
+	const auto handler = [this](const ProcEvent &e) { on_event(e); };
+	if (child_) {
+		if (auto r = child_->release(); !r)
+			return std::unexpected(r.error());
+	}
+	while (true) {
+		if (int sig = stop.received()) {
+			stop_signal_ = sig;
+			return signal_name(sig);
+		}
+		if (child_ && child_->try_wait())
+			return std::string("target exited");
+		if (!cfg_.pids.empty() && attached_pids_gone())
+			return std::string("target exited");
+		if (Clock::now() >= deadline)
+			return std::string("duration");
+		wait_for_activity(deadline);
+		if (auto r = sampler_->consume(handler); !r)
+			return std::unexpected(r.error());
+		for (auto [pid, gen] : schedule_.due(Clock::now())) {
+			if (!sym_.snapshot(pid, gen))
+				schedule_.forget(pid);
+		}
+	}
+}
+
+Result<void> Session::write_profile(RecordSummary &sum)
+{
+	auto set = sampler_->collect();
+	if (!set)
+		return std::unexpected(set.error());
+	Profile prof = build_cpu_profile(*set, sym_, StackLayout{.pid_prefix = cfg_.pid_prefix});
+	if (auto r = write_folded(prof, out_->stream()); !r)
+		return r;
+	if (auto r = out_->commit(); !r)
+		return r;
+	sum.weight = prof.total();
+	sum.stacks = prof.size();
+	return {};
+}
+
+Result<RecordSummary> Session::run()
+{
+	if (auto r = setup(); !r)
+		return std::unexpected(r.error());
+	RecordSummary sum;
+	sum.event = sampler_->event_name();
+	const auto t0 = Clock::now();
+	auto reason = sample();
+	if (!reason)
+		return std::unexpected(reason.error());
+	const auto t_stop = Clock::now();
+	sum.stop_reason = *reason;
+	sum.seconds = std::chrono::duration<double>(t_stop - t0).count();
+
+	sampler_->stop();
+	(void)sampler_->consume([this](const ProcEvent &e) { on_event(e); });
+	for (auto [pid, gen] : schedule_.live())  // last chance: libraries loaded late
+		sym_.snapshot(pid, gen);
+	if (child_ && child_->running()) {  // stopped early: end the command, as perf does
+		log::info("stopping the command (SIGTERM)");
+		child_->signal(SIGTERM);
+	}
+	if (auto r = write_profile(sum); !r)
+		return std::unexpected(r.error());
+	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
+
+	auto st = sampler_->stats();
+	sum.samples = st.samples;
+	sum.lost = st.lost();
+	sum.stack_errors = st.ustack_errors + st.kstack_errors + st.stacks_full;
+	if (st.procs_full)
+		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
+	if (child_) {
+		auto status = child_->wait(5000);
+		if (status)
+			sum.target_exit = exit_code_of(*status);
+		else
+			log::warn("command {} still running 5 s after SIGTERM; left running",
+				  child_->pid());
+	}
+	sum.exit_code = exit_code_for(sum, stop_signal_);
+	return sum;
+}
+
+}  // namespace
+
+Result<RecordSummary> run_record(const RecordConfig &cfg)
+{
+	Session s(cfg);
+	return s.run();
+}
+
+std::string format_summary(const RecordSummary &s, const std::string &output)
+{
+	std::string line = fmt::format(
+		"{} samples, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}", s.samples,
+		s.stacks, s.lost, s.seconds, s.event, s.stop_reason, output == "-" ? "stdout" : output);
+	if (s.stack_errors)
+		line += fmt::format("; {} stacks incomplete", s.stack_errors);
+	return line;
+}
+
+}  // namespace xpu
