@@ -36,6 +36,7 @@ int main(int argc, char **argv)
 		log::install_libbpf_printer();
 	});
 	cmd::add_record(app, g);
+	cmd::add_report(app, g);
 
 	std::vector<std::string> args(argv + 1, argv + argc);
 	for (const auto &a : args) {  // CLI11 would only say "a subcommand is required"

@@ -1,0 +1,90 @@
+// The weighted stack tree: the profile as every view sees it (table, flame
+// graph, and later top/live). A node is one frame on one path from the root;
+// its total is the weight of every stack passing through it and its self the
+// weight of stacks ending at it. Weights are doubles because folded input may
+// carry decimal weights (flamegraph.pl accepts them).
+//
+// Node 0 is a synthetic root ("all") above the first folded frame, which by
+// xpu-perf's convention is the process name. Children are kept in byte order
+// of their names, as flamegraph.pl lays them out, so every view built from
+// the same stacks is identical whatever order the stacks came in.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xpu {
+
+// What a frame is, from the naming conventions of the folded format.
+enum class FrameKind {
+	root,     // the synthetic "all" node and the process frame (first folded frame)
+	user,     // anything else
+	kernel,   // "name_[k]"
+	inlined,  // "name_[i]"
+	off_cpu,  // "[off-cpu:STATE]..." segment markers
+	gpu,      // "[GPU_Kernel]name", "[GPU_Memcpy]HtoD", ...
+};
+
+// `is_root` is true for the first frame of a stack (the process name) and
+// for the synthetic root; names alone cannot tell a process from a function.
+FrameKind classify_frame(std::string_view name, bool is_root = false);
+const char *to_string(FrameKind k);
+
+class StackTree {
+public:
+	using NodeId = uint32_t;
+	static constexpr NodeId root_id = 0;
+
+	struct Node {
+		std::string name;
+		double self = 0;
+		double total = 0;
+		NodeId parent = 0;
+		uint32_t depth = 0;            // 0 for the root, 1 for the process frame
+		bool stack_end = false;        // some stack ended exactly here
+		std::vector<NodeId> children;  // byte order of their names
+	};
+
+	StackTree();
+
+	// Adds one folded stack "a;b;c" (root first). Weights <= 0 add nothing:
+	// a frame that never ran has no place in any view.
+	void add(std::string_view folded_stack, double weight);
+
+	const Node &node(NodeId id) const { return nodes_[id]; }
+	const Node &root() const { return nodes_[root_id]; }
+	size_t size() const { return nodes_.size(); }
+	double total() const { return nodes_[root_id].total; }
+	// Distinct stacks added (with weight > 0).
+	size_t stacks() const { return stacks_; }
+	uint32_t max_depth() const { return max_depth_; }
+	FrameKind kind(NodeId id) const;
+
+private:
+	NodeId child(NodeId parent, std::string_view name);
+
+	std::vector<Node> nodes_;
+	size_t stacks_ = 0;
+	uint32_t max_depth_ = 0;
+};
+
+// One function (frame name) summed over the whole tree: the rows of the
+// report table. self: weight of stacks whose leaf it is. total: weight of
+// stacks containing it at least once, so recursion is not counted twice.
+struct FunctionStats {
+	std::string name;
+	double self = 0;
+	double total = 0;
+};
+
+// Every frame name except the synthetic root, in no particular order.
+std::vector<FunctionStats> function_stats(const StackTree &tree);
+
+// A weight for people: integers as integers, fractions with up to 2
+// decimals ("12", "2.5", "0.33").
+std::string format_weight(double w);
+
+}  // namespace xpu
