@@ -2,8 +2,11 @@
 // their owners' destructors instead of goto-cleanup chains.
 #pragma once
 
+#include <cerrno>
 #include <memory>
+#include <vector>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 namespace xpu {
@@ -25,5 +28,50 @@ struct RingBufferDeleter {
 	void operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
 };
 using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
+
+// Every entry of a hash map, read with a few batched syscalls (kernel >=
+// 5.6) instead of two per entry; falls back to key-by-key iteration where
+// batches are not supported. Returns a negative errno on failure.
+template <class K, class V>
+int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
+{
+	constexpr __u32 kChunk = 4096;
+	keys.clear();
+	values.clear();
+	__u32 token = 0;
+	bool first = true;
+	while (true) {
+		size_t at = keys.size();
+		keys.resize(at + kChunk);
+		values.resize(at + kChunk);
+		__u32 count = kChunk;
+		int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, &keys[at],
+					       &values[at], &count, nullptr);
+		err = err ? -errno : 0;
+		keys.resize(at + count);
+		values.resize(at + count);
+		first = false;
+		if (err == -ENOENT)  // the last batch
+			return 0;
+		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524)
+			break;  // -524 is the kernel's ENOTSUPP: iterate key by key
+		if (err)
+			return err;
+	}
+	keys.clear();
+	values.clear();
+	K key{}, next{};
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		V value{};
+		if (bpf_map_lookup_elem(fd, &key, &value) == 0) {  // else deleted meanwhile
+			keys.push_back(key);
+			values.push_back(value);
+		}
+	}
+	return 0;
+}
 
 }  // namespace xpu

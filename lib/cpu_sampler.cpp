@@ -1,7 +1,6 @@
 #include "cpu_sampler.hpp"
 
-#include <bpf/bpf.h>
-
+#include <algorithm>
 #include <cstring>
 
 #include "bpf_util.hpp"
@@ -174,31 +173,28 @@ Result<void> CpuSampler::consume(const EventFn &fn)
 Result<SampleSet> CpuSampler::collect() const
 {
 	SampleSet out;
-	int counts_fd = bpf_map__fd(impl_->skel->maps.counts);
-	int stacks_fd = bpf_map__fd(impl_->skel->maps.stacks);
-	xpu_sample_key key{}, next{};
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		__u64 value = 0;
-		if (bpf_map_lookup_elem(counts_fd, &key, &value))
-			continue;  // deleted meanwhile
+	std::vector<xpu_sample_key> keys;
+	std::vector<__u64> values;
+	if (int err = read_all_entries(bpf_map__fd(impl_->skel->maps.counts), keys, values))
+		return sys_fail(ExitCode::internal, err, "read sample counts");
+	out.counts.reserve(keys.size());
+	for (size_t i = 0; i < keys.size(); i++) {
+		const auto &k = keys[i];
 		out.counts.push_back(StackCount{
-			static_cast<pid_t>(key.pid), static_cast<pid_t>(key.tid), key.gen, key.flags,
-			std::string(key.comm, strnlen(key.comm, sizeof(key.comm))), key.ustack,
-			key.kstack, value});
+			static_cast<pid_t>(k.pid), static_cast<pid_t>(k.tid), k.gen, k.flags,
+			std::string(k.comm, strnlen(k.comm, sizeof(k.comm))), k.ustack, k.kstack,
+			values[i]});
 	}
-	xpu_stack stack;
-	for (const auto &c : out.counts) {
-		for (uint64_t h : {c.ustack, c.kstack}) {
-			if (h == 0 || out.stacks.contains(h))
-				continue;
-			if (bpf_map_lookup_elem(stacks_fd, &h, &stack))
-				return sys_fail(ExitCode::internal, errno, "read stack {:#x}", h);
-			uint32_t n = std::min<uint32_t>(stack.nr, XPU_MAX_STACK_DEPTH);
-			out.stacks.emplace(h, std::vector<uint64_t>(stack.ip, stack.ip + n));
-		}
+	// Every stack in the map belongs to some count (entries are never
+	// deleted while sampling), so read them all at once.
+	std::vector<__u64> hashes;
+	std::vector<xpu_stack> stacks;
+	if (int err = read_all_entries(bpf_map__fd(impl_->skel->maps.stacks), hashes, stacks))
+		return sys_fail(ExitCode::internal, err, "read stacks");
+	out.stacks.reserve(hashes.size());
+	for (size_t i = 0; i < hashes.size(); i++) {
+		uint32_t n = std::min<uint32_t>(stacks[i].nr, XPU_MAX_STACK_DEPTH);
+		out.stacks.emplace(hashes[i], std::vector<uint64_t>(stacks[i].ip, stacks[i].ip + n));
 	}
 	return out;
 }

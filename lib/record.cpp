@@ -143,6 +143,8 @@ Result<void> Session::setup()
 	if (!sampler)
 		return std::unexpected(sampler.error());
 	sampler_ = std::move(*sampler);
+	if (!cfg_.user_only)
+		sym_.preload_kernel_symbols();
 	std::vector<pid_t> targets = cfg_.pids;
 	if (child_)
 		targets.push_back(child_->pid());
@@ -227,16 +229,23 @@ Result<std::string> Session::sample()
 
 Result<void> Session::write_profile(RecordSummary &sum)
 {
+	auto ms = [t = Clock::now()] {
+		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+	};
 	auto set = sampler_->collect();
+	double collected = ms();
 	if (!set)
 		return std::unexpected(set.error());
 	Profile prof = build_cpu_profile(*set, sym_, StackLayout{.pid_prefix = cfg_.pid_prefix});
+	double built = ms();
 	if (auto r = write_folded(prof, out_->stream()); !r)
 		return r;
 	if (auto r = out_->commit(); !r)
 		return r;
 	sum.weight = prof.total();
 	sum.stacks = prof.size();
+	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
+		   built - collected, ms() - built);
 	return {};
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <future>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -182,6 +183,7 @@ struct Symbolizer::Impl {
 
 	bool ksyms_tried = false;
 	Ksyms ksyms;
+	std::future<Result<Ksyms>> ksyms_loading;  // from preload_kernel_symbols()
 	std::unordered_map<uint64_t, std::string> kernel_cache;
 
 	bool snapshot(pid_t pid, uint32_t gen);
@@ -413,7 +415,7 @@ std::vector<std::string> Symbolizer::Impl::kernel_stack(std::span<const uint64_t
 {
 	if (!ksyms_tried) {
 		ksyms_tried = true;
-		if (auto k = Ksyms::load())
+		if (auto k = ksyms_loading.valid() ? ksyms_loading.get() : Ksyms::load())
 			ksyms = std::move(*k);
 		else
 			log::debug("{}", k.error().msg);
@@ -471,6 +473,17 @@ void Symbolizer::inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t
 			impl_->parents[{child, child_gen}] = {parent, parent_gen};
 	} catch (const std::exception &e) {
 		log::debug("inherit pid {}: {}", child, e.what());
+	}
+}
+
+void Symbolizer::preload_kernel_symbols()
+{
+	if (impl_->ksyms_tried || impl_->ksyms_loading.valid())
+		return;
+	try {
+		impl_->ksyms_loading = std::async(std::launch::async, [] { return Ksyms::load(); });
+	} catch (const std::exception &e) {  // no thread: kernel_stack() reads it then
+		log::debug("preload kallsyms: {}", e.what());
 	}
 }
 

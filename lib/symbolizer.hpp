@@ -72,6 +72,12 @@ public:
 	// makes of perf's "[unknown] ([kernel.kallsyms])").
 	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips);
 
+	// Starts reading /proc/kallsyms on a thread of its own. Reading it
+	// takes tens of milliseconds (the kernel formats ~100k lines); done
+	// while the target runs, it is off the path from the target's exit to
+	// the written profile. kernel_stack() waits for it.
+	void preload_kernel_symbols();
+
 	SymbolizeStats stats() const;
 
 private:
