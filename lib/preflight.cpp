@@ -5,6 +5,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+
+#include "log.hpp"
+
 namespace xpu {
 
 namespace {
@@ -45,13 +51,28 @@ Result<void> check_btf()
 		    "CONFIG_DEBUG_INFO_BTF=y (most distribution kernels >= 5.8 have it)");
 }
 
-Result<void> check_pids_exist(const std::vector<pid_t> &pids)
+Result<std::vector<pid_t>> resolve_processes(const std::vector<pid_t> &pids)
 {
+	std::vector<pid_t> out;
 	for (pid_t pid : pids) {
 		if (kill(pid, 0) != 0 && errno == ESRCH)
 			return fail(ExitCode::no_such_process, "no such process: {}", pid);
+		pid_t tgid = pid;
+		std::ifstream status(fmt::format("/proc/{}/status", pid));
+		for (std::string line; std::getline(status, line);) {
+			if (line.starts_with("Tgid:")) {
+				tgid = static_cast<pid_t>(std::atoi(line.c_str() + 5));
+				break;
+			}
+		}
+		if (tgid > 0 && tgid != pid) {
+			log::warn("{} is a thread of process {}: profiling the process", pid, tgid);
+			pid = tgid;
+		}
+		if (std::find(out.begin(), out.end(), pid) == out.end())
+			out.push_back(pid);
 	}
-	return {};
+	return out;
 }
 
 }  // namespace xpu

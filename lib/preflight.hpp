@@ -14,7 +14,9 @@ namespace xpu {
 Result<void> check_privileges();
 // Kernel BTF, needed by CO-RE relocations and BTF tracepoints.
 Result<void> check_btf();
-// Each pid exists (exit code 3 otherwise).
-Result<void> check_pids_exist(const std::vector<pid_t> &pids);
+// The processes behind -p: each pid must exist (exit code 3 otherwise); a
+// thread id stands for its whole process (the sampler follows processes),
+// with a warning. Duplicates are removed.
+Result<std::vector<pid_t>> resolve_processes(const std::vector<pid_t> &pids);
 
 }  // namespace xpu

@@ -108,6 +108,7 @@ private:
 	std::unique_ptr<CpuSampler> sampler_;
 	Fd child_pidfd_;
 	int stop_signal_ = 0;
+	std::vector<pid_t> pids_;                     // -p, as processes
 	std::vector<std::pair<pid_t, Fd>> attached_;  // -p pids still alive
 };
 
@@ -116,8 +117,10 @@ Result<void> Session::setup()
 	// The user's own mistakes first, then what the machine lacks.
 	if (auto r = validate(cfg_); !r)
 		return r;
-	if (auto r = check_pids_exist(cfg_.pids); !r)
-		return r;
+	auto pids = resolve_processes(cfg_.pids);
+	if (!pids)
+		return std::unexpected(pids.error());
+	pids_ = *pids;
 	if (!cfg_.command.empty()) {  // held before exec until the sampler is attached
 		auto child = HeldProcess::spawn({cfg_.command, cfg_.output == "-"});
 		if (!child)
@@ -145,14 +148,14 @@ Result<void> Session::setup()
 	sampler_ = std::move(*sampler);
 	if (!cfg_.user_only)
 		sym_.preload_kernel_symbols();
-	std::vector<pid_t> targets = cfg_.pids;
+	std::vector<pid_t> targets = pids_;
 	if (child_)
 		targets.push_back(child_->pid());
 	for (pid_t pid : targets) {
 		if (auto r = sampler_->add_target(pid); !r)
 			return r;
 	}
-	for (pid_t pid : cfg_.pids)
+	for (pid_t pid : pids_)
 		attached_.emplace_back(pid, open_pidfd(pid));
 	return sampler_->start();
 }
@@ -213,7 +216,7 @@ Result<std::string> Session::sample()
 		}
 		if (child_ && child_->try_wait())
 			return std::string("target exited");
-		if (!cfg_.pids.empty() && attached_pids_gone())
+		if (!pids_.empty() && attached_pids_gone())
 			return std::string("target exited");
 		if (Clock::now() >= deadline)
 			return std::string("duration");
