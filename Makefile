@@ -46,7 +46,10 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+# All programs link into one object (bpftool gen object) so that they share
+# the maps declared __weak in bpf/common.bpf.h: one skeleton, xpu_bpf.
+SKELS     := $(OUT)/bpf/xpu.skel.h
 LIB_SRCS  := $(wildcard lib/*.cpp)
 LIB_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(LIB_SRCS))
 CMD_SRCS  := $(wildcard cmd/*.cpp)
@@ -89,9 +92,13 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(OUT)/vmlinux/vmlinux.h | $
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
 
-$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+$(OUT)/bpf/xpu.linked.o: $(BPF_OBJS)
+	$(call msg,BPF-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUT)/bpf/xpu.skel.h: $(OUT)/bpf/xpu.linked.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name xpu_bpf > $@
 
 bpf: $(SKELS)
 

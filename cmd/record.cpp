@@ -1,5 +1,6 @@
 // xpu-perf record: flags -> RecordConfig -> run_record().
 #include <cstdio>
+#include <optional>
 
 #include "commands.hpp"
 #include "lib/parse.hpp"
@@ -13,6 +14,8 @@ struct RecordFlags {
 	RecordConfig cfg;
 	std::string pids;
 	std::string duration;
+	std::optional<uint64_t> min_block;
+	std::optional<uint64_t> max_block;
 };
 
 RecordConfig to_config(RecordFlags &f, const std::vector<std::string> &command)
@@ -30,6 +33,8 @@ RecordConfig to_config(RecordFlags &f, const std::vector<std::string> &command)
 			fail_with(to_int(d.error().exit), "--duration: " + d.error().msg);
 		cfg.duration = *d;
 	}
+	cfg.min_block_us = f.min_block;
+	cfg.max_block_us = f.max_block;
 	cfg.command = command;
 	return cfg;
 }
@@ -61,12 +66,27 @@ void add_record(CLI::App &app, Globals &g)
 		      "root frame 'comm-PID' instead of 'comm' (stackcollapse-perf --pid)");
 	sub->add_flag("--inline", f->cfg.inlines,
 		      "show inlined functions as frames (suffix _[i]); needs DWARF");
+	sub->add_flag("--cpu-only", f->cfg.cpu_only, "on-CPU samples only (no off-CPU time)");
+	sub->add_flag("--no-off-cpu", f->cfg.no_off_cpu, "leave out off-CPU time");
+	sub->add_flag("--off-cpu", f->cfg.off_cpu,
+		      "add off-CPU time with -a (on by default for a command or -p)");
+	sub->add_flag("--off-cpu-only", f->cfg.off_cpu_only,
+		      "only time spent off the CPU (bcc offcputime, folded)");
+	sub->add_flag("--wakers", f->cfg.wakers,
+		      "append the waker's stack to each off-CPU stack, after a '--' frame");
+	sub->add_option("--min-block", f->min_block,
+			"ignore off-CPU intervals shorter than this many microseconds (default 1)")
+		->check(CLI::NonNegativeNumber);
+	sub->add_option("--max-block", f->max_block,
+			"ignore off-CPU intervals longer than this many microseconds")
+		->check(CLI::NonNegativeNumber);
 	sub->callback([f, &g] {
 		RecordConfig cfg = to_config(*f, g.command);
 		auto sum = run_record(cfg);
 		if (!sum)
 			fail_with(to_int(sum.error().exit), sum.error().msg);
-		std::fprintf(stderr, "xpu-perf: %s\n", format_summary(*sum, cfg.output).c_str());
+		for (const auto &line : format_summary(*sum, cfg.output))
+			std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
 		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason == "target exited")
 			std::fprintf(stderr, "xpu-perf: the command exited with status %d\n",
 				     *sum->target_exit);

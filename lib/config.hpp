@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,22 @@ struct RecordConfig {
 	bool pid_prefix = false;            // --pid-prefix: root frame "comm-PID"
 	bool inlines = false;               // --inline
 	std::vector<std::string> command;   // the command to launch, if any
+
+	// Layers. Off-CPU time is on by default for a command or -p, off for
+	// -a (it costs more system-wide) unless --off-cpu asks for it.
+	bool cpu_only = false;              // --cpu-only: on-CPU samples only
+	bool no_off_cpu = false;            // --no-off-cpu
+	bool off_cpu = false;               // --off-cpu (with -a)
+	bool off_cpu_only = false;          // --off-cpu-only
+	bool wakers = false;                // --wakers
+	std::optional<uint64_t> min_block_us;  // --min-block (default 1)
+	std::optional<uint64_t> max_block_us;  // --max-block
+};
+
+// Which sources a record session runs, from the flags above.
+struct Layers {
+	bool oncpu = true;
+	bool offcpu = false;
 };
 
 }  // namespace xpu

@@ -1,24 +1,54 @@
-// Joins what the sampler counted with what the symbolizer knows: each
-// in-kernel count becomes one folded stack
-//   comm;user root..user leaf;kernel root_[k]..kernel leaf_[k] count
-// in stackcollapse-perf.pl's layout (root frame = thread name, or
-// "comm-PID" with --pid-prefix).
+// Joins what the sources counted with what the symbolizer knows. Each count
+// becomes one folded stack, in stackcollapse-perf.pl's layout:
+//
+//   on-CPU    comm;user root..user leaf;kernel root_[k]..kernel leaf_[k]
+//   off-CPU   comm;user..;kernel.._[k];[off-cpu:S]
+//   + waker   ...;[off-cpu:S];--;waker kernel leaf_[k]..;waker user leaf..;waker comm
+//
+// The root frame is the thread name, or "comm-PID" with --pid-prefix. The
+// off-CPU leaf names the state the thread waited in (ps letters: S sleep,
+// D uninterruptible, I idle D, R runnable but preempted, T stopped). With
+// wakers, the waker's stack follows a "--" frame leaf first, as bcc's
+// offwaketime prints it for flamegraph.pl --colors=chain. Off-CPU time is
+// converted to samples at the sampling frequency (weights.hpp).
 #pragma once
 
-#include "cpu_sampler.hpp"
+#include <map>
+#include <string>
+#include <vector>
+
 #include "profile.hpp"
+#include "samples.hpp"
 #include "symbolizer.hpp"
 
 namespace xpu {
 
 struct StackLayout {
 	bool pid_prefix = false;
+	int freq = 99;  // samples per second: the unit off-CPU time converts to
 };
 
 // Frames that stand for a stack the kernel could not capture (bcc's names).
 inline constexpr const char *kMissedUserStack = "[Missed User Stack]";
 inline constexpr const char *kMissedKernelStack = "[Missed Kernel Stack]";
+// "[off-cpu:S]": the leaf of every off-CPU stack.
+inline constexpr const char *kOffCpuPrefix = "[off-cpu:";
+inline constexpr const char *kWakerSeparator = "--";
 
-Profile build_cpu_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout);
+std::string offcpu_frame(char state);
+
+Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout);
+
+// Wall-clock time per process, for the summary line.
+struct ProcessTime {
+	pid_t pid = 0;
+	std::string comm;
+	uint64_t oncpu_samples = 0;
+	std::map<char, uint64_t> offcpu_ns;  // by state
+	uint64_t offcpu_total_ns() const;
+};
+
+// Processes by total time (on-CPU at `freq` plus off-CPU), largest first.
+std::vector<ProcessTime> process_times(const SampleSet &set, int freq);
 
 }  // namespace xpu

@@ -10,12 +10,15 @@
 #include <cstring>
 #include <set>
 
+#include "bpf_session.hpp"
 #include "cpu_sampler.hpp"
 #include "log.hpp"
+#include "offcpu_tracer.hpp"
 #include "output_file.hpp"
 #include "preflight.hpp"
 #include "process_launcher.hpp"
 #include "profile_builder.hpp"
+#include "record_config.hpp"
 #include "snapshot_schedule.hpp"
 #include "stop_signals.hpp"
 #include "symbolizer.hpp"
@@ -26,21 +29,6 @@ namespace xpu {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Result<void> validate(const RecordConfig &cfg)
-{
-	if (cfg.freq < 1)
-		return fail(ExitCode::usage, "-F must be at least 1 Hz");
-	if (cfg.user_only && cfg.kernel_only)
-		return fail(ExitCode::usage, "-U and -K exclude each other");
-	if (!cfg.pids.empty() && !cfg.command.empty())
-		return fail(ExitCode::usage, "give either -p PID or a command, not both");
-	if (!cfg.pids.empty() && cfg.all_cpus)
-		return fail(ExitCode::usage, "give either -p PID or -a, not both");
-	if (cfg.pids.empty() && cfg.command.empty() && !cfg.all_cpus)
-		return fail(ExitCode::usage, "nothing to profile: give a command, -p PID or -a");
-	return {};
-}
 
 // The symbolizer keeps one descriptor per distinct mapped file so that
 // files deleted or replaced meanwhile still resolve; with -a that can be
@@ -94,10 +82,13 @@ public:
 
 private:
 	Result<void> setup();
+	Result<void> start_sources();
 	Result<std::string> sample();
+	void stop_sources();
 	void on_event(const ProcEvent &e);
 	bool attached_pids_gone();
 	void wait_for_activity(Clock::time_point deadline);
+	Result<SampleSet> collect() const;
 	Result<void> write_profile(RecordSummary &sum);
 
 	const RecordConfig &cfg_;
@@ -105,7 +96,10 @@ private:
 	SnapshotSchedule schedule_;
 	std::optional<OutputFile> out_;
 	std::optional<HeldProcess> child_;
-	std::unique_ptr<CpuSampler> sampler_;
+	Layers layers_;
+	std::unique_ptr<BpfSession> bpf_;
+	std::unique_ptr<CpuSampler> sampler_;     // on-CPU layer, if on
+	std::unique_ptr<OffCpuTracer> offcpu_;    // off-CPU layer, if on
 	Fd child_pidfd_;
 	int stop_signal_ = 0;
 	std::vector<pid_t> pids_;                     // -p, as processes
@@ -137,27 +131,60 @@ Result<void> Session::setup()
 	if (auto r = check_btf(); !r)
 		return r;
 	raise_fd_limit();
-	CpuSamplerOptions so;
-	so.freq = cfg_.freq;
-	so.all_processes = cfg_.all_cpus;
-	so.user_stacks = !cfg_.kernel_only;
-	so.kernel_stacks = !cfg_.user_only;
-	auto sampler = CpuSampler::create(so);
-	if (!sampler)
-		return std::unexpected(sampler.error());
-	sampler_ = std::move(*sampler);
+	return start_sources();
+}
+
+Result<void> Session::start_sources()
+{
+	layers_ = resolve_layers(cfg_);
+	BpfOptions bo;
+	bo.all_processes = cfg_.all_cpus;
+	bo.user_stacks = !cfg_.kernel_only;
+	bo.kernel_stacks = !cfg_.user_only;
+	bo.oncpu = layers_.oncpu;
+	bo.offcpu = layers_.offcpu;
+	bo.wakers = cfg_.wakers;
+	bo.min_block_ns = cfg_.min_block_us.value_or(1) * 1000;
+	if (cfg_.max_block_us)
+		bo.max_block_ns = *cfg_.max_block_us * 1000;
+	auto bpf = BpfSession::open(bo);
+	if (!bpf)
+		return std::unexpected(bpf.error());
+	bpf_ = std::move(*bpf);
 	if (!cfg_.user_only)
 		sym_.preload_kernel_symbols();
 	std::vector<pid_t> targets = pids_;
 	if (child_)
 		targets.push_back(child_->pid());
 	for (pid_t pid : targets) {
-		if (auto r = sampler_->add_target(pid); !r)
+		if (auto r = bpf_->add_target(pid); !r)
 			return r;
 	}
 	for (pid_t pid : pids_)
 		attached_.emplace_back(pid, open_pidfd(pid));
-	return sampler_->start();
+	// Follow forks before anything can fork; then the layers.
+	if (auto r = bpf_->track_processes(); !r)
+		return r;
+	if (layers_.offcpu) {
+		offcpu_ = std::make_unique<OffCpuTracer>(*bpf_);
+		if (auto r = offcpu_->start(); !r)
+			return r;
+	}
+	if (layers_.oncpu) {
+		sampler_ = std::make_unique<CpuSampler>(*bpf_, cfg_.freq);
+		if (auto r = sampler_->start(); !r)
+			return r;
+	}
+	return {};
+}
+
+void Session::stop_sources()
+{
+	if (sampler_)
+		sampler_->stop();
+	if (offcpu_)
+		offcpu_->stop();
+	bpf_->detach_process_tracking();
 }
 
 void Session::on_event(const ProcEvent &e)
@@ -196,7 +223,7 @@ void Session::wait_for_activity(Clock::time_point deadline)
 {
 	auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
 	int timeout = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 100));
-	pollfd fds[2] = {{sampler_->events_fd(), POLLIN, 0}, {child_pidfd_.get(), POLLIN, 0}};
+	pollfd fds[2] = {{bpf_->events_fd(), POLLIN, 0}, {child_pidfd_.get(), POLLIN, 0}};
 	::poll(fds, child_pidfd_ ? 2 : 1, timeout);
 }
 
@@ -221,7 +248,7 @@ Result<std::string> Session::sample()
 		if (Clock::now() >= deadline)
 			return std::string("duration");
 		wait_for_activity(deadline);
-		if (auto r = sampler_->consume(handler); !r)
+		if (auto r = bpf_->consume(handler); !r)
 			return std::unexpected(r.error());
 		for (auto [pid, gen] : schedule_.due(Clock::now())) {
 			if (!sym_.snapshot(pid, gen))
@@ -230,16 +257,39 @@ Result<std::string> Session::sample()
 	}
 }
 
+Result<SampleSet> Session::collect() const
+{
+	SampleSet set;
+	if (sampler_) {
+		auto c = sampler_->read_counts();
+		if (!c)
+			return std::unexpected(c.error());
+		set.oncpu = std::move(*c);
+	}
+	if (offcpu_) {
+		auto c = offcpu_->read_counts();
+		if (!c)
+			return std::unexpected(c.error());
+		set.offcpu = std::move(*c);
+	}
+	auto stacks = bpf_->read_stacks();
+	if (!stacks)
+		return std::unexpected(stacks.error());
+	set.stacks = std::move(*stacks);
+	return set;
+}
+
 Result<void> Session::write_profile(RecordSummary &sum)
 {
 	auto ms = [t = Clock::now()] {
 		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 	};
-	auto set = sampler_->collect();
+	auto set = collect();
 	double collected = ms();
 	if (!set)
 		return std::unexpected(set.error());
-	Profile prof = build_cpu_profile(*set, sym_, StackLayout{.pid_prefix = cfg_.pid_prefix});
+	StackLayout layout{.pid_prefix = cfg_.pid_prefix, .freq = cfg_.freq};
+	Profile prof = build_profile(*set, sym_, layout);
 	double built = ms();
 	if (auto r = write_folded(prof, out_->stream()); !r)
 		return r;
@@ -247,6 +297,8 @@ Result<void> Session::write_profile(RecordSummary &sum)
 		return r;
 	sum.weight = prof.total();
 	sum.stacks = prof.size();
+	if (offcpu_)
+		sum.processes = process_times(*set, cfg_.freq);
 	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
 		   built - collected, ms() - built);
 	return {};
@@ -257,7 +309,8 @@ Result<RecordSummary> Session::run()
 	if (auto r = setup(); !r)
 		return std::unexpected(r.error());
 	RecordSummary sum;
-	sum.event = sampler_->event_name();
+	sum.freq = cfg_.freq;
+	sum.event = sampler_ ? sampler_->event_name() : "sched_switch";
 	const auto t0 = Clock::now();
 	auto reason = sample();
 	if (!reason)
@@ -266,8 +319,8 @@ Result<RecordSummary> Session::run()
 	sum.stop_reason = *reason;
 	sum.seconds = std::chrono::duration<double>(t_stop - t0).count();
 
-	sampler_->stop();
-	(void)sampler_->consume([this](const ProcEvent &e) { on_event(e); });
+	stop_sources();
+	(void)bpf_->consume([this](const ProcEvent &e) { on_event(e); });
 	for (auto [pid, gen] : schedule_.live())  // last chance: libraries loaded late
 		sym_.snapshot(pid, gen);
 	if (child_ && child_->running()) {  // stopped early: end the command, as perf does
@@ -278,10 +331,11 @@ Result<RecordSummary> Session::run()
 		return std::unexpected(r.error());
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 
-	auto st = sampler_->stats();
+	auto st = bpf_->stats();
 	sum.samples = st.samples;
+	sum.switches = st.switches;
 	sum.lost = st.lost();
-	sum.stack_errors = st.ustack_errors + st.kstack_errors + st.stacks_full;
+	sum.stack_errors = st.stack_errors();
 	if (st.procs_full)
 		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
 	if (child_) {
@@ -304,14 +358,42 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	return s.run();
 }
 
-std::string format_summary(const RecordSummary &s, const std::string &output)
+namespace {
+
+std::string seconds(double s) { return fmt::format("{:.2f} s", s); }
+
+std::string process_line(const ProcessTime &p, int freq)
 {
-	std::string line = fmt::format(
-		"{} samples, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}", s.samples,
-		s.stacks, s.lost, s.seconds, s.event, s.stop_reason, output == "-" ? "stdout" : output);
+	std::string line = fmt::format("  {}[{}]: on-CPU {}, off-CPU {}", p.comm, p.pid,
+				       seconds(static_cast<double>(p.oncpu_samples) / freq),
+				       seconds(p.offcpu_total_ns() / 1e9));
+	std::string states;
+	for (const auto &[state, ns] : p.offcpu_ns)
+		states += fmt::format("{}{} {}", states.empty() ? "" : ", ", state, seconds(ns / 1e9));
+	if (!states.empty())
+		line += " (" + states + ")";
+	return line;
+}
+
+}  // namespace
+
+std::vector<std::string> format_summary(const RecordSummary &s, const std::string &output)
+{
+	std::string counted = fmt::format("{} samples", s.samples);
+	if (!s.processes.empty() || s.switches)
+		counted += fmt::format(", {} off-CPU intervals", s.switches);
+	std::string line = fmt::format("{}, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}",
+				       counted, s.stacks, s.lost, s.seconds, s.event, s.stop_reason,
+				       output == "-" ? "stdout" : output);
 	if (s.stack_errors)
 		line += fmt::format("; {} stacks incomplete", s.stack_errors);
-	return line;
+	std::vector<std::string> lines = {line};
+	constexpr size_t kShown = 5;
+	for (size_t i = 0; i < s.processes.size() && i < kShown; i++)
+		lines.push_back(process_line(s.processes[i], s.freq));
+	if (s.processes.size() > kShown)
+		lines.push_back(fmt::format("  ... and {} more processes", s.processes.size() - kShown));
+	return lines;
 }
 
 }  // namespace xpu

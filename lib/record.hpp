@@ -8,11 +8,13 @@
 
 #include "config.hpp"
 #include "error.hpp"
+#include "profile_builder.hpp"
 
 namespace xpu {
 
 struct RecordSummary {
-	uint64_t samples = 0;        // samples counted in the kernel
+	uint64_t samples = 0;        // on-CPU samples counted in the kernel
+	uint64_t switches = 0;       // off-CPU intervals counted in the kernel
 	uint64_t weight = 0;         // total weight written (== samples unless lost)
 	uint64_t stacks = 0;         // unique folded stacks written
 	uint64_t lost = 0;           // samples or events dropped (map full, ring full)
@@ -23,11 +25,14 @@ struct RecordSummary {
 	std::optional<int> target_exit;  // shell-style exit code of the command
 	int exit_code = 0;               // what xpu-perf should exit with (see record.cpp)
 	double exit_to_written_s = 0;    // stop to profile on disk
+	int freq = 99;
+	std::vector<ProcessTime> processes;  // with off-CPU: time per process
 };
 
 Result<RecordSummary> run_record(const RecordConfig &cfg);
 
-// The one-line summary printed on stderr.
-std::string format_summary(const RecordSummary &s, const std::string &output);
+// The summary printed on stderr: one line, then with off-CPU time one line
+// per process (the 5 with the most time) splitting on-CPU from off-CPU.
+std::vector<std::string> format_summary(const RecordSummary &s, const std::string &output);
 
 }  // namespace xpu

@@ -1,34 +1,56 @@
-// The structs bpf/profile.bpf.c shares with lib/: their layout is part of
-// the contract between the two compilers (clang -target bpf and g++).
+// The structs bpf/ shares with lib/: their layout is part of the contract
+// between the two compilers (clang -target bpf and g++).
 #include <cstddef>
 
 #include <catch2/catch.hpp>
 
+#include "bpf/common.h"
+#include "bpf/offcpu.h"
 #include "bpf/profile.h"
 
 static_assert(sizeof(xpu_stack) == 8 + 8 * XPU_MAX_STACK_DEPTH);
 static_assert(offsetof(xpu_stack, ip) == 8);
+static_assert(sizeof(xpu_stack_event) == 16 + sizeof(xpu_stack));
+static_assert(offsetof(xpu_stack_event, hash) == 8);
+static_assert(sizeof(xpu_proc) == 8);
+static_assert(sizeof(xpu_proc_event) == 48);
+static_assert(offsetof(xpu_proc_event, ts_ns) == 24);
+static_assert(offsetof(xpu_proc_event, comm) == 32);
+
 static_assert(sizeof(xpu_sample_key) == 48);
 static_assert(offsetof(xpu_sample_key, ustack) == 8);
 static_assert(offsetof(xpu_sample_key, kstack) == 16);
 static_assert(offsetof(xpu_sample_key, gen) == 24);
 static_assert(offsetof(xpu_sample_key, flags) == 28);
 static_assert(offsetof(xpu_sample_key, comm) == 32);
-static_assert(sizeof(xpu_proc) == 8);
-static_assert(sizeof(xpu_proc_event) == 48);
-static_assert(offsetof(xpu_proc_event, ts_ns) == 24);
-static_assert(offsetof(xpu_proc_event, comm) == 32);
 
-TEST_CASE("BPF-shared structs have no hidden padding", "[abi]")
+static_assert(sizeof(xpu_offcpu_start) == 56);
+static_assert(offsetof(xpu_offcpu_start, comm) == 40);
+static_assert(sizeof(xpu_waker) == 48);
+static_assert(sizeof(xpu_offcpu_key) == 96);
+static_assert(offsetof(xpu_offcpu_key, state) == 32);
+static_assert(offsetof(xpu_offcpu_key, waker_ustack) == 40);
+static_assert(offsetof(xpu_offcpu_key, waker_gen) == 56);
+static_assert(offsetof(xpu_offcpu_key, comm) == 64);
+static_assert(offsetof(xpu_offcpu_key, waker_comm) == 80);
+static_assert(sizeof(xpu_offcpu_value) == 16);
+
+TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 {
 	// Every byte of a map key must be written by the BPF side, or equal
 	// keys hash differently: padding that clang adds silently would break
 	// the in-kernel aggregation. The static_asserts above pin the layout;
-	// this checks the sum of the fields matches it.
+	// this checks the fields add up to it, so no byte is unnamed.
 	xpu_sample_key k{};
 	CHECK(sizeof(k.pid) + sizeof(k.tid) + sizeof(k.ustack) + sizeof(k.kstack) + sizeof(k.gen) +
 		      sizeof(k.flags) + sizeof(k.comm) ==
 	      sizeof(k));
+	xpu_offcpu_key o{};
+	CHECK(sizeof(o.pid) + sizeof(o.tid) + sizeof(o.ustack) + sizeof(o.kstack) + sizeof(o.gen) +
+		      sizeof(o.flags) + sizeof(o.state) + sizeof(o.waker_pid) +
+		      sizeof(o.waker_ustack) + sizeof(o.waker_kstack) + sizeof(o.waker_gen) +
+		      sizeof(o._pad) + sizeof(o.comm) + sizeof(o.waker_comm) ==
+	      sizeof(o));
 	xpu_proc_event e{};
 	CHECK(sizeof(e.type) + sizeof(e.pid) + sizeof(e.gen) + sizeof(e.ppid) +
 		      sizeof(e.parent_gen) + sizeof(e._pad) + sizeof(e.ts_ns) + sizeof(e.comm) ==

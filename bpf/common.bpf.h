@@ -1,0 +1,292 @@
+/* What every program in bpf/ shares: the target filter, the process table,
+ * the stack store, the event ring and the counters. Each .bpf.c includes
+ * this; the maps and globals are __weak so that linking the objects into one
+ * (bpftool gen object) leaves one instance of each. */
+#ifndef XPU_COMMON_BPF_H
+#define XPU_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "common.h"
+
+#define PF_KTHREAD 0x00200000
+#define EEXIST 17
+
+const volatile bool filter_pids __weak = true;  /* false: -a, every process */
+const volatile bool want_user __weak = true;    /* false: -K */
+const volatile bool want_kernel __weak = true;  /* false: -U */
+
+__u64 stats[XPU_STAT_MAX] __weak = {};
+__u32 next_gen __weak = 0; /* address-space ids; see struct xpu_proc */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8);
+} targets SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);  /* tgid */
+	__type(value, struct xpu_proc);
+} procs SEC(".maps") __weak;
+
+/* max_entries and NO_PREALLOC are set by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct xpu_stack);
+} stacks SEC(".maps") __weak;
+
+/* Per-CPU working space for taking a stack: the event that may be sent, and
+ * the frame-pointer walker's state (bpf_loop callbacks keep their state in a
+ * map value: kept on the BPF stack, the verifier cannot prove the loop
+ * converges). */
+struct xpu_scratch {
+	struct xpu_stack_event ev;
+	__u64 fp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpu_scratch);
+} scratch SEC(".maps") __weak;
+
+/* User stacks are walked here (frame pointers, bpf_loop, kernel >= 5.17)
+ * rather than with bpf_get_stack(BPF_F_USER_STACK): measured on 6.18, the
+ * helper costs ~2-3 us per stack, this walk a fraction of that, and it is
+ * where .eh_frame unwinding will plug in. User space turns it off where
+ * bpf_loop is missing. */
+const volatile bool walk_user_stacks __weak = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps") __weak;
+
+char LICENSE[] SEC("license") __weak = "GPL";
+
+static __always_inline void stat_inc(enum xpu_stat s)
+{
+	if (s < XPU_STAT_MAX)
+		__sync_fetch_and_add(&stats[s], 1);
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	return !filter_pids || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+static __always_inline void emit(__u32 type, __u32 pid, __u32 gen, __u32 ppid, __u32 parent_gen)
+{
+	struct xpu_proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(XPU_STAT_EVENTS_LOST);
+		return;
+	}
+	e->type = type;
+	e->pid = pid;
+	e->gen = gen;
+	e->ppid = ppid;
+	e->parent_gen = parent_gen;
+	e->_pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A fresh address-space id for tgid; NULL when `procs` is full. */
+static __always_inline struct xpu_proc *new_proc(__u32 tgid)
+{
+	struct xpu_proc p = { .gen = __sync_fetch_and_add(&next_gen, 1), .announced = 0 };
+
+	if (bpf_map_update_elem(&procs, &tgid, &p, BPF_ANY)) {
+		stat_inc(XPU_STAT_PROCS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* The process's current address space, announced to user space (which reads
+ * its maps) the first time a stack of it is taken. */
+static __always_inline struct xpu_proc *current_proc(__u32 tgid)
+{
+	struct xpu_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (!proc)
+		proc = new_proc(tgid);
+	if (proc && !proc->announced) {
+		proc->announced = 1;
+		emit(XPU_EV_NEW_PROC, tgid, proc->gen, 0, 0);
+	}
+	return proc;
+}
+
+static __always_inline __u64 hash_stack(const struct xpu_stack *s, __u64 seed)
+{
+	__u64 h = seed ^ ((__u64)s->nr * 0x9e3779b97f4a7c15ULL);
+
+	for (int i = 0; i < XPU_MAX_STACK_DEPTH; i++) {
+		if (i >= s->nr)
+			break;
+		h ^= s->ip[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 33;
+	}
+	return h ? h : 1; /* 0 means "no stack" in the keys */
+}
+
+/* One frame-pointer step: the frame at s->fp holds {next fp, return
+ * address}. Frames must move up the stack (and not by more than 8 MiB), so
+ * a corrupt chain ends the walk instead of looping. */
+struct walk_ctx {
+	struct xpu_scratch *s; /* bpf_loop's context must be on the stack */
+};
+
+static long fp_step(__u32 i, void *ctx)
+{
+	struct xpu_scratch *s = ((struct walk_ctx *)ctx)->s;
+	__u64 frame[2];
+	__u32 n = s->ev.stack.nr;
+
+	if (n >= XPU_MAX_STACK_DEPTH)
+		return 1;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->fp) || frame[1] == 0)
+		return 1;
+	s->ev.stack.ip[n] = frame[1];
+	s->ev.stack.nr = n + 1;
+	if (frame[0] <= s->fp || frame[0] - s->fp > (8 << 20) || (frame[0] & 7))
+		return 1;
+	s->fp = frame[0];
+	return 0;
+}
+
+/* The user stack from pc `ip` and frame pointer `fp`, leaf first: the
+ * frames bpf_get_stack(BPF_F_USER_STACK) returns. */
+static __always_inline __u32 walk_user(struct xpu_scratch *s, __u64 ip, __u64 fp)
+{
+	s->ev.stack.nr = 0;
+	if (!ip)
+		return 0;
+	s->ev.stack.ip[0] = ip;
+	s->ev.stack.nr = 1;
+	s->fp = fp;
+	if (fp) {
+		struct walk_ctx w = { .s = s };
+
+		bpf_loop(XPU_MAX_STACK_DEPTH - 1, fp_step, &w, 0);
+	}
+	return s->ev.stack.nr;
+}
+
+/* Stores the stack in s->ev into `stacks` (or, when the map cannot take it,
+ * the ring buffer); returns its hash, 0 when it is lost. */
+static __always_inline __u64 store_stack(struct xpu_scratch *s, __u64 seed)
+{
+	struct xpu_stack_event *ev = &s->ev;
+	__u64 h = hash_stack(&ev->stack, seed);
+	long err;
+
+	if (bpf_map_lookup_elem(&stacks, &h))
+		return h;
+	err = bpf_map_update_elem(&stacks, &h, &ev->stack, BPF_NOEXIST);
+	if (!err || err == -EEXIST)
+		return h;
+	/* -ENOMEM (allocator cache empty) or -E2BIG (map full). */
+	ev->type = XPU_EV_STACK;
+	ev->_pad = 0;
+	ev->hash = h;
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
+		stat_inc(XPU_STAT_STACKS_LOST);
+		return 0;
+	}
+	stat_inc(XPU_STAT_STACKS_SENT);
+	return h;
+}
+
+static __always_inline struct xpu_scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* The kernel stack (flags 0) or, with BPF_F_USER_STACK where the walker is
+ * off, the user stack of the current task, through bpf_get_stack. */
+static __always_inline __u64 capture_stack(void *ctx, __u64 flags, __u64 seed)
+{
+	struct xpu_scratch *s = get_scratch();
+	long n;
+
+	if (!s)
+		return 0;
+	n = bpf_get_stack(ctx, s->ev.stack.ip, sizeof(s->ev.stack.ip), flags);
+	if (n <= 0)
+		return 0;
+	s->ev.stack.nr = n / sizeof(__u64);
+	return store_stack(s, seed);
+}
+
+#define USER_SEED 0x75
+#define KERNEL_SEED 0x6b
+
+/* Where a task's user stack starts: pc and frame pointer. */
+struct user_start {
+	__u64 ip;
+	__u64 fp;
+};
+
+/* The user registers a task saved at its entry into the kernel. False for
+ * a kernel thread, which has no user stack. */
+static __always_inline bool user_start_of(struct task_struct *task, struct user_start *u)
+{
+	struct pt_regs *regs;
+
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		return false;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	u->ip = PT_REGS_IP_CORE(regs);
+	u->fp = PT_REGS_FP_CORE(regs);
+	return true;
+}
+
+/* Both stacks of the current task, as the options ask; flags report the
+ * ones that could not be taken. `u` is where its user stack starts (NULL for
+ * a kernel thread); a task interrupted in user mode has no kernel stack,
+ * which is no error: callers say whether one is due. */
+static __always_inline void capture_stacks(void *ctx, const struct user_start *u, bool in_kernel,
+					   __u64 *ustack, __u64 *kstack, __u32 *flags)
+{
+	struct xpu_scratch *s;
+
+	if (want_user && u) {
+		if (walk_user_stacks) {
+			s = get_scratch();
+			*ustack = s && walk_user(s, u->ip, u->fp) ? store_stack(s, USER_SEED) : 0;
+		} else {
+			*ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED);
+		}
+		if (!*ustack) {
+			*flags |= XPU_KEY_USTACK_ERR;
+			stat_inc(XPU_STAT_USTACK_ERR);
+		}
+	}
+	if (want_kernel) {
+		*kstack = capture_stack(ctx, 0, KERNEL_SEED);
+		if (!*kstack && in_kernel) {
+			*flags |= XPU_KEY_KSTACK_ERR;
+			stat_inc(XPU_STAT_KSTACK_ERR);
+		}
+	}
+}
+
+#endif /* XPU_COMMON_BPF_H */

@@ -1,0 +1,124 @@
+#include "offcpu_tracer.hpp"
+
+#include <time.h>
+
+#include <cstring>
+
+#include "log.hpp"
+#include "bpf/offcpu.h"
+#include "xpu.skel.h"
+
+namespace xpu {
+
+namespace {
+
+ThreadStacks stacks_of(const xpu_offcpu_key &k)
+{
+	ThreadStacks t;
+	t.pid = static_cast<pid_t>(k.pid);
+	t.tid = static_cast<pid_t>(k.tid);
+	t.gen = k.gen;
+	t.flags = k.flags;
+	t.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
+	t.ustack = k.ustack;
+	t.kstack = k.kstack;
+	return t;
+}
+
+ThreadStacks waker_of(const xpu_offcpu_key &k)
+{
+	ThreadStacks t;
+	t.pid = static_cast<pid_t>(k.waker_pid);
+	t.gen = k.waker_gen;
+	t.comm.assign(k.waker_comm, strnlen(k.waker_comm, sizeof(k.waker_comm)));
+	t.ustack = k.waker_ustack;
+	t.kstack = k.waker_kstack;
+	return t;
+}
+
+}  // namespace
+
+uint64_t monotonic_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+OffCpuTracer::OffCpuTracer(BpfSession &bpf) : bpf_(bpf) {}
+OffCpuTracer::~OffCpuTracer() { stop(); }
+
+Result<void> OffCpuTracer::start()
+{
+	auto &s = bpf_.skel();
+	std::vector<bpf_program *> progs = {s.progs.on_switch};
+	if (bpf_.options().wakers)
+		progs.push_back(s.progs.on_waking);
+	for (bpf_program *prog : progs) {
+		Link link(bpf_program__attach(prog));
+		if (!link)
+			return sys_fail(ExitCode::environment, errno,
+					"attach {} (needs BTF tracepoints, kernel >= 5.5)",
+					bpf_program__name(prog));
+		links_.push_back(std::move(link));
+	}
+	return {};
+}
+
+void OffCpuTracer::stop()
+{
+	if (!links_.empty()) {
+		links_.clear();
+		stopped_ns_ = monotonic_ns();
+	}
+}
+
+Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts() const
+{
+	std::vector<xpu_offcpu_key> keys;
+	std::vector<xpu_offcpu_value> values;
+	if (int err = read_all_entries(bpf_map__fd(bpf_.skel().maps.offcpu_counts), keys, values))
+		return sys_fail(ExitCode::internal, err, "read off-CPU counts");
+	std::vector<OffCpuCount> out;
+	out.reserve(keys.size());
+	for (size_t i = 0; i < keys.size(); i++) {
+		OffCpuCount c;
+		c.where = stacks_of(keys[i]);
+		c.state = static_cast<char>(keys[i].state);
+		c.ns = values[i].ns;
+		c.intervals = values[i].count;
+		c.has_waker = keys[i].flags & XPU_KEY_WAKER;
+		if (c.has_waker)
+			c.waker = waker_of(keys[i]);
+		out.push_back(std::move(c));
+	}
+
+	std::vector<__u32> tids;
+	std::vector<xpu_offcpu_start> open;
+	if (int err = read_all_entries(bpf_map__fd(bpf_.skel().maps.offcpu_starts), tids, open))
+		return sys_fail(ExitCode::internal, err, "read open off-CPU intervals");
+	const BpfOptions &o = bpf_.options();
+	for (size_t i = 0; i < tids.size(); i++) {
+		const auto &st = open[i];
+		if (stopped_ns_ <= st.ts_ns)
+			continue;
+		uint64_t ns = stopped_ns_ - st.ts_ns;
+		if (ns < o.min_block_ns || ns > o.max_block_ns)
+			continue;
+		OffCpuCount c;
+		c.where.pid = static_cast<pid_t>(st.pid);
+		c.where.tid = static_cast<pid_t>(tids[i]);
+		c.where.gen = st.gen;
+		c.where.flags = st.flags;
+		c.where.comm.assign(st.comm, strnlen(st.comm, sizeof(st.comm)));
+		c.where.ustack = st.ustack;
+		c.where.kstack = st.kstack;
+		c.state = static_cast<char>(st.state);
+		c.ns = ns;
+		c.intervals = 1;
+		out.push_back(std::move(c));
+	}
+	return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,38 @@
+// The off-CPU source: bpf/offcpu.bpf.c on sched_switch (and sched_waking for
+// --wakers) adds up, in the kernel, the time each target thread spends off
+// the CPU per (stacks, state); read back at the end.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "bpf_session.hpp"
+#include "bpf_util.hpp"
+#include "error.hpp"
+#include "samples.hpp"
+
+namespace xpu {
+
+class OffCpuTracer {
+public:
+	explicit OffCpuTracer(BpfSession &bpf);
+	~OffCpuTracer();
+
+	Result<void> start();
+	// Detaches and notes the time: intervals still open then are counted up
+	// to that moment by read_counts().
+	void stop();
+	// Closed intervals, plus the ones of threads still off-CPU at stop()
+	// (a thread blocked when the session ends has waited all that time).
+	Result<std::vector<OffCpuCount>> read_counts() const;
+
+private:
+	BpfSession &bpf_;
+	std::vector<Link> links_;
+	uint64_t stopped_ns_ = 0;  // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+};
+
+// CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns().
+uint64_t monotonic_ns();
+
+}  // namespace xpu

@@ -1,0 +1,51 @@
+// What the kernel-side sources hand to user space at the end of a session:
+// counts keyed by thread and stack hashes, and the stacks behind the hashes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace xpu {
+
+// Stacks by hash, leaf first, shared by every count that names them.
+using StackStore = std::unordered_map<uint64_t, std::vector<uint64_t>>;
+
+// The stacks of one thread at one moment. Hashes index a StackStore; 0 is
+// "none". flags: XPU_KEY_* (bpf/common.h).
+struct ThreadStacks {
+	pid_t pid = 0;
+	pid_t tid = 0;
+	uint32_t gen = 0;  // address-space id, for the user stack
+	uint32_t flags = 0;
+	std::string comm;
+	uint64_t ustack = 0;
+	uint64_t kstack = 0;
+};
+
+// On-CPU: samples taken with these stacks.
+struct StackCount {
+	ThreadStacks where;
+	uint64_t count = 0;
+};
+
+// Off-CPU: time blocked with these stacks, in this state.
+struct OffCpuCount {
+	ThreadStacks where;
+	char state = '?';      // ps(1) letter: R S D I T
+	uint64_t ns = 0;
+	uint64_t intervals = 0;
+	bool has_waker = false;
+	ThreadStacks waker;    // with --wakers; tid is not known (0)
+};
+
+struct SampleSet {
+	std::vector<StackCount> oncpu;
+	std::vector<OffCpuCount> offcpu;
+	StackStore stacks;
+};
+
+}  // namespace xpu
