@@ -21,6 +21,9 @@ tools run by run, at each frequency, and prints a table of medians:
 Workloads (examples/, built by `make`):
   cpu_split -n ROUNDS   fixed work, 60/30/10 split measured by the workload
   many_stacks -t 10 -j 2  ~10k unique stacks: post-processing cost
+  pingpong -c 0 -n ROUNDS  two threads on one CPU over pipes: the
+                        context-switch worst case
+                        for off-CPU tracing (vs bcc's offcputime)
 
 Run as root on an otherwise idle machine:  sudo bench/record_bench.py
 """
@@ -38,6 +41,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 XPU = os.path.join(ROOT, "build", "xpu-perf")
 CPU_SPLIT = os.path.join(ROOT, "build", "examples", "cpu_split")
 MANY = os.path.join(ROOT, "build", "examples", "many_stacks")
+PINGPONG = os.path.join(ROOT, "build", "examples", "pingpong")
 BURNS = ("burn_60", "burn_30", "burn_10")
 
 
@@ -158,11 +162,13 @@ class Bare(Tool):
 
 
 class XpuPerf(Tool):
-    name = "xpu-perf"
+    def __init__(self, name="xpu-perf", flags=()):
+        self.name = name
+        self.flags = list(flags)
 
     def record(self, workload, freq, tmp):
         out = os.path.join(tmp, "xpu.folded")
-        r = timed([XPU, "record", "-F", str(freq), "-o", out, "--"] + workload)
+        r = timed([XPU, "record", "-F", str(freq), "-o", out] + self.flags + ["--"] + workload)
         end = end_ns_of(r["out"])
         stacks = folded_stacks(open(out).read())
         return {"wall": r["wall"], "cpu": r["cpu"],
@@ -198,7 +204,7 @@ class Perf(Tool):
 
 
 class BccProfile(Tool):
-    """libbpf-tools `profile` (system-wide; folded with -f), when installed."""
+    """libbpf-tools `profile` (folded with -f), when installed."""
     name = "bcc profile"
 
     def __init__(self):
@@ -208,12 +214,15 @@ class BccProfile(Tool):
     def available(self):
         return self.path is not None
 
+    def argv(self, freq, pid):
+        return [self.path, "-f", "-F", str(freq), "-p", str(pid)]
+
     def record(self, workload, freq, tmp):
-        # profile cannot launch a command: start the workload, attach to it.
+        # These tools cannot launch a command: start the workload, attach.
         t0 = time.monotonic()
         launch = time.monotonic_ns()
         w = subprocess.Popen(workload, stdout=subprocess.PIPE)
-        prof = subprocess.Popen([self.path, "-f", "-F", str(freq), "-p", str(w.pid)],
+        prof = subprocess.Popen(self.argv(freq, w.pid),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wout = w.stdout.read().decode()
         _, wstatus, wru = os.wait4(w.pid, 0)
@@ -228,6 +237,18 @@ class BccProfile(Tool):
                 "post": (done - end) / 1e9 if end else None, "bytes": len(pout),
                 "start": (start_ns_of(wout) - launch) / 1e9,
                 "rss_mb": pru.ru_maxrss / 1024.0, "out": wout, "stacks": stacks}
+
+
+class BccOffCpuTime(BccProfile):
+    """libbpf-tools `offcputime` (Debian's libbpf-tools), the off-CPU peer."""
+    name = "bcc offcputime"
+
+    def __init__(self):
+        self.path = os.environ.get("BCC_OFFCPUTIME") or shutil.which("offcputime") or \
+            shutil.which("offcputime-bpfcc")
+
+    def argv(self, freq, pid):
+        return [self.path, "-p", str(pid)]
 
 
 def median(xs):
@@ -291,25 +312,38 @@ def main():
     ap.add_argument("--freqs", default="99,999")
     ap.add_argument("--rounds", type=int, default=1500, help="cpu_split work (~4 s)")
     ap.add_argument("--stack-seconds", type=float, default=10)
-    ap.add_argument("--only", choices=["cpu_split", "many_stacks"], help="one workload only")
+    ap.add_argument("--only", choices=["cpu_split", "many_stacks", "pingpong"],
+                    help="one workload only")
+    ap.add_argument("--pingpong-rounds", type=int, default=200000)
     ap.add_argument("--tools", help="comma-separated subset, e.g. bare,xpu-perf")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (BPF and perf need it)")
-    for path in (XPU, CPU_SPLIT, MANY):
+    for path in (XPU, CPU_SPLIT, MANY, PINGPONG):
         if not os.access(path, os.X_OK):
             sys.exit(f"missing {path}: run make first")
     tools = [t for t in (Bare(), XpuPerf(), Perf(), BccProfile()) if t.available()]
+    offcpu_tools = [t for t in (Bare(), XpuPerf("xpu-perf", ["--no-off-cpu"]),
+                                XpuPerf("xpu-perf +off-cpu"), BccOffCpuTime())
+                    if t.available()]
     if args.tools:
         wanted = set(args.tools.split(",")) | {"bare"}
         tools = [t for t in tools if t.name in wanted]
+        offcpu_tools = [t for t in offcpu_tools if t.name in wanted]
     freqs = [int(f) for f in args.freqs.split(",")]
     print(f"# {os.uname().release}, {os.cpu_count()} CPUs; tools: "
           f"{', '.join(t.name for t in tools)}; {args.runs} runs each, medians")
-    if args.only != "many_stacks":
+    if args.only in (None, "cpu_split"):
         print_table(f"cpu_split -n {args.rounds} (fixed work, 60/30/10 ground truth)",
                     bench([CPU_SPLIT, "-n", str(args.rounds)], tools, freqs, args.runs, True))
-    if args.only == "cpu_split":
+    if args.only in (None, "pingpong"):
+        print_table(f"pingpong -c 0 -n {args.pingpong_rounds} (two threads on one CPU "
+                    "over pipes: the context-switch worst case; xpu-perf +off-cpu is "
+                    "the default mode)",
+                    bench([PINGPONG, "-c", "0", "-n", str(args.pingpong_rounds)], offcpu_tools,
+                          [99],
+                          args.runs, False))
+    if args.only not in (None, "many_stacks"):
         return
     print_table(f"many_stacks -t {args.stack_seconds:g} -j 2 (many unique stacks)",
                 bench([MANY, "-t", str(args.stack_seconds), "-j", "2"], tools, [999],

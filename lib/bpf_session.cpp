@@ -43,6 +43,13 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	s.rodata->min_block_ns = o.min_block_ns;
 	s.rodata->max_block_ns = o.max_block_ns;
 	s.rodata->want_wakers = o.wakers;
+	// Our own user-stack walker needs bpf_loop (5.17); without it the
+	// verifier prunes the walker (a constant branch) and bpf_get_stack
+	// walks instead.
+	s.rodata->walk_user_stacks =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, nullptr) == 1;
+	if (!s.rodata->walk_user_stacks)
+		log::info("no bpf_loop in this kernel: user stacks through bpf_get_stack");
 	// Programs of layers that are off are not even loaded.
 	bpf_program__set_autoload(s.progs.on_cpu_sample, o.oncpu);
 	bpf_program__set_autoload(s.progs.on_switch, o.offcpu);
