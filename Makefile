@@ -61,7 +61,8 @@ EXAMPLES  := $(patsubst examples/%.c,$(OUT)/examples/%,$(wildcard examples/*.c))
 # Test fixtures: each is built with flags that the symbolizer tests depend on;
 # see tests/fixtures/README.md.
 FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
-             $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so
+             $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so \
+             $(OUT)/fixtures/blocking_sites
 
 BIN := $(OUT)/xpu-perf
 TEST_BIN := $(OUT)/xpu-perf-tests
@@ -137,6 +138,9 @@ $(OUT)/fixtures/symbols_pie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 $(OUT)/fixtures/symbols_nopie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fno-pie -no-pie $< -o $@ -ldl
+$(OUT)/fixtures/blocking_sites: tests/fixtures/blocking_sites.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -pthread $< -o $@
 # Stripped of .symtab and DWARF but exporting its functions in .dynsym.
 $(OUT)/fixtures/symbols_stripped: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)

@@ -77,7 +77,7 @@ enum xpu_stat {
 	XPU_STAT_EVENTS_LOST = 6,    /* ring buffer full: event lost */
 	XPU_STAT_SWITCHES = 7,       /* off-CPU intervals counted for targets */
 	XPU_STAT_OFFCPU_FULL = 8,    /* `offcpu_counts` full: interval lost */
-	XPU_STAT_STARTS_FULL = 9,    /* `offcpu_starts` full: interval lost */
+	XPU_STAT_THREADS_FULL = 9,   /* no task storage for a thread: wait lost */
 	XPU_STAT_OFFCPU_FILTERED = 10, /* outside --min-block/--max-block */
 	XPU_STAT_STACKS_SENT = 11,   /* stacks sent through the ring buffer */
 	XPU_STAT_MAX = 12,

@@ -1,39 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Off-CPU time: when a target thread leaves the CPU (sched_switch, a BTF
- * tracepoint, so no tracefs), its stacks and state are kept; when it comes
- * back, the time it was away is added to (thread, stacks, state) in the
- * kernel. With --wakers, sched_waking records who woke it. Only target
- * processes (common.bpf.h). */
-#include "common.bpf.h"
-#include "offcpu.h"
+ * tracepoint, so no tracefs), its stacks and state are kept in its task
+ * local storage; when it comes back, the time it was away is added to
+ * (thread, stacks, state) in the kernel. With --wakers, sched_waking records
+ * who woke it. At the end, an iterator over all tasks counts the waits still
+ * open and flushes pending sums. Only target processes (common.bpf.h).
+ *
+ * This runs at every context switch of every target thread, so the hot
+ * path keeps per-thread state in task storage instead of hash maps, reads
+ * task fields directly (BTF pointers) instead of through probe_read, reuses
+ * the stacks of a thread that blocks again where it just blocked (walking a
+ * kernel stack costs ~2 us), and adds repeated waits up before touching the
+ * counts map (struct xpu_thread). */
+#include "threads.bpf.h"
 
 const volatile __u64 min_block_ns = 1000;          /* --min-block */
 const volatile __u64 max_block_ns = ~0ULL;         /* --max-block */
 const volatile bool want_wakers = false;           /* --wakers */
 
-/* Switch-out and wake-up records live only while a thread is off-CPU;
- * preallocated so the hot path never allocates. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32); /* tid */
-	__type(value, struct xpu_offcpu_start);
-} offcpu_starts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32); /* tid of the thread woken */
-	__type(value, struct xpu_waker);
-} wakers SEC(".maps");
-
-/* max_entries and NO_PREALLOC are set by user space before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct xpu_offcpu_key);
-	__type(value, struct xpu_offcpu_value);
-} offcpu_counts SEC(".maps");
+__u64 stop_ns = 0; /* set by user space before it runs flush_open */
 
 struct task_struct___pre514 {
 	long state;
@@ -42,8 +27,8 @@ struct task_struct___pre514 {
 static __always_inline __u32 task_state(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+		return t->__state;
+	return ((struct task_struct___pre514 *)t)->state;
 }
 
 /* The kernel's task state bits as ps(1) letters. */
@@ -61,91 +46,163 @@ static __always_inline __u32 state_letter(bool preempt, __u32 s)
 	return XPU_STATE_OTHER;
 }
 
-static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
+static __always_inline __u64 mix(__u64 h, __u64 v)
 {
-	__u32 tid = BPF_CORE_READ(prev, pid);
-	__u32 tgid = BPF_CORE_READ(prev, tgid);
-	struct xpu_offcpu_start st = {};
-	struct user_start u;
-	struct xpu_proc *proc;
-	__u32 state;
-
-	if (tid == 0 || !is_target(tgid))
-		return;
-	state = task_state(prev);
-	if (state & 0x0080 /* TASK_DEAD: its last switch, it never comes back */)
-		return;
-	proc = current_proc(tgid);
-	st.ts_ns = bpf_ktime_get_ns();
-	st.pid = tgid;
-	st.gen = proc ? proc->gen : 0;
-	st.state = state_letter(preempt, state);
-	bpf_get_current_comm(st.comm, sizeof(st.comm));
-	/* prev is the current task here: its stacks are the ones it blocked in. */
-	capture_stacks(ctx, user_start_of(prev, &u) ? &u : NULL, true, &st.ustack, &st.kstack,
-		       &st.flags);
-	if (bpf_map_update_elem(&offcpu_starts, &tid, &st, BPF_ANY))
-		stat_inc(XPU_STAT_STARTS_FULL);
+	h ^= v;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
 }
 
-static __always_inline void add_interval(struct xpu_offcpu_key *key, __u64 ns)
+/* Where a thread blocks, cheaply: its user pc and frame pointer, the first
+ * frame above it, the system call and its first argument (the fd of a read
+ * or poll), and the state. Equal signatures almost always mean equal stacks;
+ * the reuse limits bound how long a rare exception can last. */
+static __always_inline __u64 block_signature(struct task_struct *task, struct user_start *u,
+					     bool *has_user, __u32 state)
 {
-	struct xpu_offcpu_value *v = bpf_map_lookup_elem(&offcpu_counts, key);
-	struct xpu_offcpu_value init = { .ns = ns, .count = 1 };
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	__u64 frame[2] = {}, h = 0x4f4646;
 
-	if (!v) {
-		if (bpf_map_update_elem(&offcpu_counts, key, &init, BPF_NOEXIST) == 0)
-			return;
-		v = bpf_map_lookup_elem(&offcpu_counts, key); /* raced */
-		if (!v) {
-			stat_inc(XPU_STAT_OFFCPU_FULL);
-			return;
-		}
+	*has_user = !(task->flags & PF_KTHREAD);
+	if (*has_user) {
+		u->ip = regs->ip;
+		u->fp = regs->bp;
+		if (u->fp)
+			bpf_probe_read_user(frame, sizeof(frame), (void *)u->fp);
 	}
-	__sync_fetch_and_add(&v->ns, ns);
-	__sync_fetch_and_add(&v->count, 1);
+	h = mix(h, u->ip);
+	h = mix(h, u->fp);
+	h = mix(h, frame[0]);
+	h = mix(h, frame[1]);
+	h = mix(h, regs->orig_ax);
+	h = mix(h, regs->di); /* first argument */
+	return mix(h, state);
+}
+
+static __always_inline void take_stacks(void *ctx, struct task_struct *prev, struct xpu_thread *t,
+					__u64 now)
+{
+	struct user_start u = {};
+	bool has_user;
+	__u64 sig = block_signature(prev, &u, &has_user, t->state);
+	struct xpu_reuse_slot *r = &t->reuse[sig & (XPU_REUSE_SLOTS - 1)];
+
+	if (r->sig == sig && r->uses < XPU_REUSE_MAX && now - r->ts < XPU_REUSE_NS) {
+		r->uses++;
+		t->ustack = r->ustack;
+		t->kstack = r->kstack;
+		t->flags = r->flags;
+		return;
+	}
+	t->ustack = t->kstack = 0;
+	t->flags = 0;
+	/* prev is the current task here: its stacks are the ones it blocked in. */
+	capture_stacks(ctx, has_user ? &u : NULL, true, &t->ustack, &t->kstack, &t->flags);
+	r->sig = sig;
+	r->ts = now;
+	r->uses = 0;
+	r->ustack = t->ustack;
+	r->kstack = t->kstack;
+	r->flags = t->flags;
+}
+
+/* The thread's storage if it belongs to a target process, with the
+ * process's address space (`gen`) known. */
+static __always_inline struct xpu_thread *target_thread(struct task_struct *task)
+{
+	struct xpu_thread *t = bpf_task_storage_get(&threads, task, 0, 0);
+	__u32 tgid = task->tgid;
+	struct xpu_proc *proc;
+
+	if (t && t->known)
+		return t;
+	if (task->pid == 0 || !is_target(tgid))
+		return NULL;
+	if (!t)
+		t = bpf_task_storage_get(&threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		stat_inc(XPU_STAT_THREADS_FULL);
+		return NULL;
+	}
+	proc = current_proc(tgid);
+	t->pid = tgid;
+	t->gen = proc ? proc->gen : 0;
+	t->known = 1;
+	return t;
+}
+
+static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev)
+{
+	struct xpu_thread *t;
+	__u32 state = task_state(prev);
+	__u64 now;
+
+	if (state & 0x0080 /* TASK_DEAD: its last switch, it never comes back */)
+		return;
+	t = target_thread(prev);
+	if (!t)
+		return;
+	now = bpf_ktime_get_ns();
+	t->state = state_letter(preempt, state);
+	t->has_waker = 0;
+	__builtin_memcpy(t->comm, prev->comm, sizeof(t->comm));
+	take_stacks(ctx, prev, t, now);
+	t->off_ts = now;
+}
+
+static __always_inline bool same_key(const struct xpu_offcpu_key *a,
+				     const struct xpu_offcpu_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	for (int i = 0; i < sizeof(*a) / 8; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/* Counts the wait of `t` that ended at `end` and closes it. */
+static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 end)
+{
+	struct xpu_offcpu_key key = {};
+	__u64 delta = end - t->off_ts;
+
+	t->off_ts = 0;
+	if (delta < min_block_ns || delta > max_block_ns) {
+		stat_inc(XPU_STAT_OFFCPU_FILTERED);
+		return;
+	}
+	key.pid = t->pid;
+	key.tid = tid;
+	key.ustack = t->ustack;
+	key.kstack = t->kstack;
+	key.gen = t->gen;
+	key.flags = t->flags;
+	key.state = t->state;
+	__builtin_memcpy(key.comm, t->comm, sizeof(key.comm));
+	if (want_wakers && t->has_waker) {
+		key.flags |= XPU_KEY_WAKER;
+		key.waker_pid = t->waker.pid;
+		key.waker_gen = t->waker.gen;
+		key.waker_ustack = t->waker.ustack;
+		key.waker_kstack = t->waker.kstack;
+		__builtin_memcpy(key.waker_comm, t->waker.comm, sizeof(key.waker_comm));
+	}
+	stat_inc(XPU_STAT_SWITCHES);
+	if (!t->pend_count || !same_key(&key, &t->pend_key)) {
+		flush_pending(t);
+		t->pend_key = key;
+	}
+	t->pend_ns += delta;
+	t->pend_count++;
 }
 
 static __always_inline void switch_in(struct task_struct *next)
 {
-	__u32 tid = BPF_CORE_READ(next, pid);
-	struct xpu_offcpu_start *st = bpf_map_lookup_elem(&offcpu_starts, &tid);
-	struct xpu_offcpu_key key = {};
-	struct xpu_waker *w;
-	__u64 delta;
+	struct xpu_thread *t = bpf_task_storage_get(&threads, next, 0, 0);
 
-	if (!st)
-		return;
-	delta = bpf_ktime_get_ns() - st->ts_ns;
-	if (delta < min_block_ns || delta > max_block_ns) {
-		stat_inc(XPU_STAT_OFFCPU_FILTERED);
-		goto done;
-	}
-	key.pid = st->pid;
-	key.tid = tid;
-	key.ustack = st->ustack;
-	key.kstack = st->kstack;
-	key.gen = st->gen;
-	key.flags = st->flags;
-	key.state = st->state;
-	__builtin_memcpy(key.comm, st->comm, sizeof(key.comm));
-	if (want_wakers) {
-		w = bpf_map_lookup_elem(&wakers, &tid);
-		if (w) {
-			key.flags |= XPU_KEY_WAKER;
-			key.waker_pid = w->pid;
-			key.waker_gen = w->gen;
-			key.waker_ustack = w->ustack;
-			key.waker_kstack = w->kstack;
-			__builtin_memcpy(key.waker_comm, w->comm, sizeof(key.waker_comm));
-		}
-	}
-	stat_inc(XPU_STAT_SWITCHES);
-	add_interval(&key, delta);
-done:
-	bpf_map_delete_elem(&offcpu_starts, &tid);
-	if (want_wakers)
-		bpf_map_delete_elem(&wakers, &tid);
+	if (t && t->off_ts)
+		close_wait(t, next->pid, bpf_ktime_get_ns());
 }
 
 SEC("tp_btf/sched_switch")
@@ -161,22 +218,45 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
+	struct xpu_thread *t = bpf_task_storage_get(&threads, p, 0, 0);
 	__u64 id = bpf_get_current_pid_tgid();
-	struct xpu_waker w = {};
 	struct user_start u;
+	struct xpu_waker *w;
 	struct xpu_proc *proc;
 
-	if (!bpf_map_lookup_elem(&offcpu_starts, &tid)) /* not a blocked target */
+	if (!t || !t->off_ts) /* not a waiting target */
 		return 0;
-	w.pid = id >> 32;
-	if (w.pid) {
-		proc = current_proc(w.pid);
-		w.gen = proc ? proc->gen : 0;
+	w = &t->waker;
+	w->pid = id >> 32;
+	w->gen = 0;
+	if (w->pid) {
+		proc = current_proc(w->pid);
+		w->gen = proc ? proc->gen : 0;
 	}
-	bpf_get_current_comm(w.comm, sizeof(w.comm));
+	w->ustack = w->kstack = 0;
+	w->flags = 0;
+	bpf_get_current_comm(w->comm, sizeof(w->comm));
 	capture_stacks(ctx, user_start_of(bpf_get_current_task_btf(), &u) ? &u : NULL, true,
-		       &w.ustack, &w.kstack, &w.flags);
-	bpf_map_update_elem(&wakers, &tid, &w, BPF_ANY);
+		       &w->ustack, &w->kstack, &w->flags);
+	t->has_waker = 1;
+	return 0;
+}
+
+/* Run once by user space after detaching: a thread still waiting when
+ * recording stopped has waited until stop_ns; pending sums go to the map. */
+SEC("iter/task")
+int flush_open(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct xpu_thread *t;
+
+	if (!task)
+		return 0;
+	t = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!t)
+		return 0;
+	if (t->off_ts && stop_ns > t->off_ts)
+		close_wait(t, task->pid, stop_ns);
+	flush_pending(t);
 	return 0;
 }

@@ -13,18 +13,6 @@
 #define XPU_STATE_STOPPED 'T'       /* stopped or traced */
 #define XPU_STATE_OTHER '?'
 
-/* Where a thread went off-CPU, kept until it comes back. */
-struct xpu_offcpu_start {
-	__u64 ts_ns;
-	__u64 ustack;
-	__u64 kstack;
-	__u32 pid;
-	__u32 gen;
-	__u32 state;   /* XPU_STATE_* */
-	__u32 flags;   /* XPU_KEY_* */
-	char comm[XPU_COMM_LEN];
-};
-
 /* Who woke a thread (--wakers), kept until the thread runs: the task that
  * was current when the wake-up was issued. For a timer or an interrupt that
  * is whatever the CPU was running (pid 0 when idle). */
@@ -60,5 +48,49 @@ struct xpu_offcpu_value {
 	__u64 ns;     /* total time off-CPU */
 	__u64 count;  /* intervals */
 };
+
+#define XPU_REUSE_SLOTS 4 /* a power of two */
+
+/* Per-thread state, in task local storage (bpf/threads.bpf.h). */
+struct xpu_thread {
+	/* Facts about the thread's process, cached: looked up once, and again
+	 * after an exec (procs.bpf.c clears `known`). */
+	__u32 known;
+	__u32 pid;
+	__u32 gen;
+	__u32 _pad0;
+	/* The wait in progress. */
+	__u64 off_ts;    /* when it left the CPU; 0: not off-CPU */
+	__u64 ustack;
+	__u64 kstack;
+	__u32 state;     /* XPU_STATE_* */
+	__u32 flags;     /* XPU_KEY_* */
+	char comm[XPU_COMM_LEN];
+	__u32 has_waker;
+	__u32 _pad1;
+	struct xpu_waker waker;
+	/* Stack reuse: a thread that blocks again at a place it blocked at
+	 * recently (same signature of registers and first frame) within
+	 * XPU_REUSE_NS, and less than XPU_REUSE_MAX times since the stacks
+	 * were taken, reuses them instead of walking them again. A few places
+	 * (a loop that reads, then writes) are remembered, by signature. */
+	struct xpu_reuse_slot {
+		__u64 sig;
+		__u64 ts;
+		__u64 ustack;
+		__u64 kstack;
+		__u32 flags;
+		__u32 uses;
+	} reuse[XPU_REUSE_SLOTS];
+	/* Waits that end with the same key as the last one add up here and
+	 * reach `offcpu_counts` when the key changes, at thread exit, or at
+	 * the end of recording: one map update per change, not per wait. */
+	struct xpu_offcpu_key pend_key;
+	__u64 pend_ns;
+	__u64 pend_count;
+};
+
+#define XPU_REUSE_MAX 32
+#define XPU_REUSE_NS (50 * 1000 * 1000ULL)
 
 #endif /* XPU_BPF_OFFCPU_H */

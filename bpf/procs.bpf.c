@@ -3,7 +3,7 @@
  * kernel, at sched_process_fork, before the child can run), exec gives a new
  * address-space id, and user space hears about each (ring buffer) so it can
  * read the maps while the process lives. */
-#include "common.bpf.h"
+#include "threads.bpf.h"
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
@@ -30,6 +30,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct xpu_thread *t;
 	struct xpu_proc *proc;
 
 	if (!is_target(tgid))
@@ -37,6 +38,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	proc = new_proc(tgid);
 	if (!proc)
 		return 0;
+	t = bpf_task_storage_get(&threads, p, 0, 0);
+	if (t)
+		t->known = 0; /* a new address space: look it up again */
 	/* The new image and its interpreter are mapped by now: user space reads
 	 * the maps at once, and again at the first stack (libraries). */
 	emit(XPU_EV_EXEC, tgid, proc->gen, 0, 0);
@@ -47,7 +51,11 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct xpu_thread *t = bpf_task_storage_get(&threads, p, 0, 0);
 
+	/* The thread's storage goes with it: its summed waits must not. */
+	if (t)
+		flush_pending(t);
 	/* Fires per thread; the process is gone when its last thread is. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0 || !is_target(tgid))
 		return 0;

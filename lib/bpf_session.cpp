@@ -54,6 +54,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.on_cpu_sample, o.oncpu);
 	bpf_program__set_autoload(s.progs.on_switch, o.offcpu);
 	bpf_program__set_autoload(s.progs.on_waking, o.offcpu && o.wakers);
+	bpf_program__set_autoload(s.progs.flush_open, o.offcpu);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
@@ -220,7 +221,7 @@ BpfStats BpfSession::stats() const
 	s.stacks_lost = st[XPU_STAT_STACKS_LOST];
 	s.stacks_sent = st[XPU_STAT_STACKS_SENT];
 	s.counts_full = st[XPU_STAT_COUNTS_FULL];
-	s.offcpu_full = st[XPU_STAT_OFFCPU_FULL] + st[XPU_STAT_STARTS_FULL];
+	s.offcpu_full = st[XPU_STAT_OFFCPU_FULL] + st[XPU_STAT_THREADS_FULL];
 	s.offcpu_filtered = st[XPU_STAT_OFFCPU_FILTERED];
 	s.procs_full = st[XPU_STAT_PROCS_FULL];
 	s.events_lost = st[XPU_STAT_EVENTS_LOST];

@@ -1,9 +1,11 @@
 #include "offcpu_tracer.hpp"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <cstring>
 
+#include "fd.hpp"
 #include "log.hpp"
 #include "bpf/offcpu.h"
 #include "xpu.skel.h"
@@ -46,7 +48,7 @@ uint64_t monotonic_ns()
 }
 
 OffCpuTracer::OffCpuTracer(BpfSession &bpf) : bpf_(bpf) {}
-OffCpuTracer::~OffCpuTracer() { stop(); }
+OffCpuTracer::~OffCpuTracer() { links_.clear(); }
 
 Result<void> OffCpuTracer::start()
 {
@@ -65,12 +67,28 @@ Result<void> OffCpuTracer::start()
 	return {};
 }
 
-void OffCpuTracer::stop()
+Result<void> OffCpuTracer::stop()
 {
-	if (!links_.empty()) {
-		links_.clear();
-		stopped_ns_ = monotonic_ns();
+	if (links_.empty())
+		return {};
+	links_.clear();
+	// The waits still open live in task storage, which user space cannot
+	// list: an iterator over all tasks (flush_open) counts them.
+	auto &s = bpf_.skel();
+	s.bss->stop_ns = monotonic_ns();
+	Link iter(bpf_program__attach_iter(s.progs.flush_open, nullptr));
+	if (!iter)
+		return sys_fail(ExitCode::internal, errno, "attach task iterator");
+	Fd fd(bpf_iter_create(bpf_link__fd(iter.get())));
+	if (!fd)
+		return sys_fail(ExitCode::internal, errno, "create task iterator");
+	char buf[64];
+	ssize_t n;
+	while ((n = read(fd.get(), buf, sizeof(buf))) > 0) {
 	}
+	if (n < 0)
+		return sys_fail(ExitCode::internal, errno, "run task iterator");
+	return {};
 }
 
 Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts() const
@@ -90,32 +108,6 @@ Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts() const
 		c.has_waker = keys[i].flags & XPU_KEY_WAKER;
 		if (c.has_waker)
 			c.waker = waker_of(keys[i]);
-		out.push_back(std::move(c));
-	}
-
-	std::vector<__u32> tids;
-	std::vector<xpu_offcpu_start> open;
-	if (int err = read_all_entries(bpf_map__fd(bpf_.skel().maps.offcpu_starts), tids, open))
-		return sys_fail(ExitCode::internal, err, "read open off-CPU intervals");
-	const BpfOptions &o = bpf_.options();
-	for (size_t i = 0; i < tids.size(); i++) {
-		const auto &st = open[i];
-		if (stopped_ns_ <= st.ts_ns)
-			continue;
-		uint64_t ns = stopped_ns_ - st.ts_ns;
-		if (ns < o.min_block_ns || ns > o.max_block_ns)
-			continue;
-		OffCpuCount c;
-		c.where.pid = static_cast<pid_t>(st.pid);
-		c.where.tid = static_cast<pid_t>(tids[i]);
-		c.where.gen = st.gen;
-		c.where.flags = st.flags;
-		c.where.comm.assign(st.comm, strnlen(st.comm, sizeof(st.comm)));
-		c.where.ustack = st.ustack;
-		c.where.kstack = st.kstack;
-		c.state = static_cast<char>(st.state);
-		c.ns = ns;
-		c.intervals = 1;
 		out.push_back(std::move(c));
 	}
 	return out;

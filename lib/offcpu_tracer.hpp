@@ -19,17 +19,14 @@ public:
 	~OffCpuTracer();
 
 	Result<void> start();
-	// Detaches and notes the time: intervals still open then are counted up
-	// to that moment by read_counts().
-	void stop();
-	// Closed intervals, plus the ones of threads still off-CPU at stop()
-	// (a thread blocked when the session ends has waited all that time).
+	// Detaches, then counts the waits still open (a thread blocked when the
+	// session ends has waited until then).
+	Result<void> stop();
 	Result<std::vector<OffCpuCount>> read_counts() const;
 
 private:
 	BpfSession &bpf_;
 	std::vector<Link> links_;
-	uint64_t stopped_ns_ = 0;  // CLOCK_MONOTONIC, as bpf_ktime_get_ns
 };
 
 // CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns().

@@ -84,7 +84,7 @@ private:
 	Result<void> setup();
 	Result<void> start_sources();
 	Result<std::string> sample();
-	void stop_sources();
+	Result<void> stop_sources();
 	void on_event(const ProcEvent &e);
 	bool attached_pids_gone();
 	void wait_for_activity(Clock::time_point deadline);
@@ -101,6 +101,9 @@ private:
 	std::unique_ptr<CpuSampler> sampler_;     // on-CPU layer, if on
 	std::unique_ptr<OffCpuTracer> offcpu_;    // off-CPU layer, if on
 	Fd child_pidfd_;
+	// The command's first address space after its exec: before it, the
+	// process was xpu-perf's own held child, waiting to be released.
+	std::optional<uint32_t> command_gen_;
 	int stop_signal_ = 0;
 	std::vector<pid_t> pids_;                     // -p, as processes
 	std::vector<std::pair<pid_t, Fd>> attached_;  // -p pids still alive
@@ -178,21 +181,27 @@ Result<void> Session::start_sources()
 	return {};
 }
 
-void Session::stop_sources()
+Result<void> Session::stop_sources()
 {
 	if (sampler_)
 		sampler_->stop();
-	if (offcpu_)
-		offcpu_->stop();
+	if (offcpu_) {
+		if (auto r = offcpu_->stop(); !r)
+			return r;
+	}
 	bpf_->detach_process_tracking();
+	return {};
 }
 
 void Session::on_event(const ProcEvent &e)
 {
 	auto now = Clock::now();
 	switch (e.type) {
-	case ProcEvent::Type::new_proc:
 	case ProcEvent::Type::exec:
+		if (child_ && e.pid == child_->pid() && !command_gen_)
+			command_gen_ = e.gen;
+		[[fallthrough]];
+	case ProcEvent::Type::new_proc:
 		sym_.snapshot(e.pid, e.gen);
 		schedule_.track(e.pid, e.gen, now);
 		break;
@@ -276,6 +285,13 @@ Result<SampleSet> Session::collect() const
 	if (!stacks)
 		return std::unexpected(stacks.error());
 	set.stacks = std::move(*stacks);
+	if (child_) {  // the held child's wait for release is ours, not the command's
+		auto ours = [&](const ThreadStacks &t) {
+			return t.pid == child_->pid() && (!command_gen_ || t.gen < *command_gen_);
+		};
+		std::erase_if(set.oncpu, [&](const StackCount &c) { return ours(c.where); });
+		std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
+	}
 	return set;
 }
 
@@ -319,7 +335,8 @@ Result<RecordSummary> Session::run()
 	sum.stop_reason = *reason;
 	sum.seconds = std::chrono::duration<double>(t_stop - t0).count();
 
-	stop_sources();
+	if (auto r = stop_sources(); !r)
+		return std::unexpected(r.error());
 	(void)bpf_->consume([this](const ProcEvent &e) { on_event(e); });
 	for (auto [pid, gen] : schedule_.live())  // last chance: libraries loaded late
 		sym_.snapshot(pid, gen);

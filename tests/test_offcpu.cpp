@@ -222,3 +222,21 @@ TEST_CASE("record: a thread still blocked when recording stops is counted", "[bp
 	CHECK(asleep >= 85);  // ~1 s at 99 Hz, less start-up
 	CHECK(asleep <= 100);
 }
+
+TEST_CASE("record: stack reuse keeps two call sites of one blocking read apart",
+	  "[bpf][offcpu]")
+{
+	auto folded = record({"--off-cpu-only"}, {build_dir() + "/fixtures/blocking_sites", "300"});
+	uint64_t a = weight_if(folded, [](const std::string &s) {
+		return has(s, ";site_a;") && has(s, "pipe_read_[k]");
+	});
+	uint64_t b = weight_if(folded, [](const std::string &s) {
+		return has(s, ";site_b;") && has(s, "pipe_read_[k]");
+	});
+	INFO("site_a " << a << ", site_b " << b);
+	// 300 waits of ~2 ms each per site: ~60 samples each, and equal.
+	CHECK(a > 40);
+	CHECK(b > 40);
+	CHECK(a * 10 >= b * 9);
+	CHECK(b * 10 >= a * 9);
+}
