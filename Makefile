@@ -58,11 +58,15 @@ TEST_SRCS := $(wildcard tests/*.cpp)
 TEST_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(TEST_SRCS))
 
 EXAMPLES  := $(patsubst examples/%.c,$(OUT)/examples/%,$(wildcard examples/*.c))
+# The ground-truth workloads again without frame pointers anywhere in the
+# binary: what unwinding from .eh_frame must get right.
+EXAMPLES_NOFP := $(OUT)/examples/cpu_split_nofp $(OUT)/examples/wall_split_nofp
 # Test fixtures: each is built with flags that the symbolizer tests depend on;
 # see tests/fixtures/README.md.
 FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
              $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so \
-             $(OUT)/fixtures/blocking_sites
+             $(OUT)/fixtures/blocking_sites $(OUT)/fixtures/jit_split \
+             $(OUT)/fixtures/deep_stack
 
 BIN := $(OUT)/xpu-perf
 TEST_BIN := $(OUT)/xpu-perf-tests
@@ -123,7 +127,10 @@ $(TEST_BIN): $(TEST_OBJS) $(OUT)/libxpuperf.a
 	$(Q)$(CXX) $(TEST_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
 
 # --- examples and fixtures --------------------------------------------------
-examples: $(EXAMPLES)
+examples: $(EXAMPLES) $(EXAMPLES_NOFP)
+$(OUT)/examples/%_nofp: examples/%.c | $(OUT)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -fomit-frame-pointer -fno-inline -pthread $< -o $@ -lm
 $(OUT)/examples/%: examples/%.c | $(OUT)/examples
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -pthread $< -o $@ -lm
@@ -138,6 +145,12 @@ $(OUT)/fixtures/symbols_pie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 $(OUT)/fixtures/symbols_nopie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fno-pie -no-pie $< -o $@ -ldl
+$(OUT)/fixtures/deep_stack: tests/fixtures/deep_stack.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@
+$(OUT)/fixtures/jit_split: tests/fixtures/jit_split.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@
 $(OUT)/fixtures/blocking_sites: tests/fixtures/blocking_sites.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -pthread $< -o $@

@@ -44,33 +44,18 @@ struct {
 	__type(value, struct xpu_stack);
 } stacks SEC(".maps") __weak;
 
-/* Per-CPU working space for taking a stack: the event that may be sent, and
- * the frame-pointer walker's state (bpf_loop callbacks keep their state in a
- * map value: kept on the BPF stack, the verifier cannot prove the loop
- * converges). */
-struct xpu_scratch {
-	struct xpu_stack_event ev;
-	__u64 fp;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xpu_scratch);
-} scratch SEC(".maps") __weak;
-
-/* User stacks are walked here (frame pointers, bpf_loop, kernel >= 5.17)
- * rather than with bpf_get_stack(BPF_F_USER_STACK): measured on 6.18, the
- * helper costs ~2-3 us per stack, this walk a fraction of that, and it is
- * where .eh_frame unwinding will plug in. User space turns it off where
- * bpf_loop is missing. */
-const volatile bool walk_user_stacks __weak = true;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps") __weak;
+
+#include "unwind.bpf.h" /* after `events`, which it reports through */
+
+/* User stacks are walked by bpf/unwind.bpf.h (bpf_loop, kernel >= 5.17)
+ * rather than with bpf_get_stack(BPF_F_USER_STACK): that helper costs ~1 us
+ * more per stack here and knows only frame pointers. User space turns the
+ * walker off where bpf_loop is missing. */
+const volatile bool walk_user_stacks __weak = true;
 
 char LICENSE[] SEC("license") __weak = "GPL";
 
@@ -145,49 +130,6 @@ static __always_inline __u64 hash_stack(const struct xpu_stack *s, __u64 seed)
 	return h ? h : 1; /* 0 means "no stack" in the keys */
 }
 
-/* One frame-pointer step: the frame at s->fp holds {next fp, return
- * address}. Frames must move up the stack (and not by more than 8 MiB), so
- * a corrupt chain ends the walk instead of looping. */
-struct walk_ctx {
-	struct xpu_scratch *s; /* bpf_loop's context must be on the stack */
-};
-
-static long fp_step(__u32 i, void *ctx)
-{
-	struct xpu_scratch *s = ((struct walk_ctx *)ctx)->s;
-	__u64 frame[2];
-	__u32 n = s->ev.stack.nr;
-
-	if (n >= XPU_MAX_STACK_DEPTH)
-		return 1;
-	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->fp) || frame[1] == 0)
-		return 1;
-	s->ev.stack.ip[n] = frame[1];
-	s->ev.stack.nr = n + 1;
-	if (frame[0] <= s->fp || frame[0] - s->fp > (8 << 20) || (frame[0] & 7))
-		return 1;
-	s->fp = frame[0];
-	return 0;
-}
-
-/* The user stack from pc `ip` and frame pointer `fp`, leaf first: the
- * frames bpf_get_stack(BPF_F_USER_STACK) returns. */
-static __always_inline __u32 walk_user(struct xpu_scratch *s, __u64 ip, __u64 fp)
-{
-	s->ev.stack.nr = 0;
-	if (!ip)
-		return 0;
-	s->ev.stack.ip[0] = ip;
-	s->ev.stack.nr = 1;
-	s->fp = fp;
-	if (fp) {
-		struct walk_ctx w = { .s = s };
-
-		bpf_loop(XPU_MAX_STACK_DEPTH - 1, fp_step, &w, 0);
-	}
-	return s->ev.stack.nr;
-}
-
 /* Stores the stack in s->ev into `stacks` (or, when the map cannot take it,
  * the ring buffer); returns its hash, 0 when it is lost. */
 static __always_inline __u64 store_stack(struct xpu_scratch *s, __u64 seed)
@@ -239,10 +181,11 @@ static __always_inline __u64 capture_stack(void *ctx, __u64 flags, __u64 seed)
 #define USER_SEED 0x75
 #define KERNEL_SEED 0x6b
 
-/* Where a task's user stack starts: pc and frame pointer. */
+/* Where a task's user stack starts: its user registers. */
 struct user_start {
 	__u64 ip;
-	__u64 fp;
+	__u64 sp;
+	__u64 bp;
 };
 
 /* The user registers a task saved at its entry into the kernel. False for
@@ -251,42 +194,60 @@ static __always_inline bool user_start_of(struct task_struct *task, struct user_
 {
 	struct pt_regs *regs;
 
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+	if (task->flags & PF_KTHREAD)
 		return false;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	u->ip = PT_REGS_IP_CORE(regs);
-	u->fp = PT_REGS_FP_CORE(regs);
+	u->ip = regs->ip;
+	u->sp = regs->sp;
+	u->bp = regs->bp;
 	return true;
 }
 
-/* Both stacks of the current task, as the options ask; flags report the
- * ones that could not be taken. `u` is where its user stack starts (NULL for
- * a kernel thread); a task interrupted in user mode has no kernel stack,
- * which is no error: callers say whether one is due. */
-static __always_inline void capture_stacks(void *ctx, const struct user_start *u, bool in_kernel,
-					   __u64 *ustack, __u64 *kstack, __u32 *flags)
+/* Finishes the user-stack walk begun in the scratch space (walk_begin) and
+ * stores the stack; 0 when there is none. */
+static __always_inline __u64 finish_user_stack(struct xpu_scratch *s, __u32 tgid)
+{
+	walk_steps(s, tgid, XPU_MAX_STACK_DEPTH);
+	return s->ev.stack.nr ? store_stack(s, USER_SEED) : 0;
+}
+
+static __always_inline void note_stacks(__u64 ustack, bool want_u, __u64 kstack, bool want_k,
+					__u32 *flags)
+{
+	if (want_u && !ustack) {
+		*flags |= XPU_KEY_USTACK_ERR;
+		stat_inc(XPU_STAT_USTACK_ERR);
+	}
+	if (want_k && !kstack) {
+		*flags |= XPU_KEY_KSTACK_ERR;
+		stat_inc(XPU_STAT_KSTACK_ERR);
+	}
+}
+
+/* Both stacks of the current task (process `tgid`), as the options ask;
+ * flags report the ones that could not be taken. `u` is where its user
+ * stack starts (NULL for a kernel thread); a task interrupted in user mode
+ * has no kernel stack, which is no error: callers say whether one is due. */
+static __always_inline void capture_stacks(void *ctx, __u32 tgid, const struct user_start *u,
+					   bool in_kernel, __u64 *ustack, __u64 *kstack,
+					   __u32 *flags)
 {
 	struct xpu_scratch *s;
 
 	if (want_user && u) {
 		if (walk_user_stacks) {
 			s = get_scratch();
-			*ustack = s && walk_user(s, u->ip, u->fp) ? store_stack(s, USER_SEED) : 0;
+			if (s) {
+				walk_begin(s, u->ip, u->sp, u->bp);
+				*ustack = finish_user_stack(s, tgid);
+			}
 		} else {
 			*ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED);
 		}
-		if (!*ustack) {
-			*flags |= XPU_KEY_USTACK_ERR;
-			stat_inc(XPU_STAT_USTACK_ERR);
-		}
 	}
-	if (want_kernel) {
+	if (want_kernel)
 		*kstack = capture_stack(ctx, 0, KERNEL_SEED);
-		if (!*kstack && in_kernel) {
-			*flags |= XPU_KEY_KSTACK_ERR;
-			stat_inc(XPU_STAT_KSTACK_ERR);
-		}
-	}
+	note_stacks(*ustack, want_user && u, *kstack, want_kernel && in_kernel, flags);
 }
 
 #endif /* XPU_COMMON_BPF_H */

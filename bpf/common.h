@@ -35,6 +35,8 @@ enum xpu_event_type {
 	XPU_EV_FORK = 3,     /* new process; its maps are its parent's */
 	XPU_EV_EXIT = 4,     /* last thread of a process exited */
 	XPU_EV_STACK = 5,    /* a stack the `stacks` map could not take */
+	XPU_EV_UNKNOWN_MAPPING = 6, /* a pc in no mapping the unwinder knows:
+				     * read the maps again (dlopen, late libs) */
 };
 
 struct xpu_proc_event {

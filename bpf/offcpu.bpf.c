@@ -53,27 +53,31 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 	return h ^ (h >> 33);
 }
 
-/* Where a thread blocks, cheaply: its user pc and frame pointer, the first
- * frame above it, the system call and its first argument (the fd of a read
- * or poll), and the state. Equal signatures almost always mean equal stacks;
- * the reuse limits bound how long a rare exception can last. */
-static __always_inline __u64 block_signature(struct task_struct *task, struct user_start *u,
-					     bool *has_user, __u32 state)
+/* Where a thread blocks, cheaply: the system call and its first argument
+ * (the fd of a read or poll), the state, and the user stack's first three
+ * frames with the stack pointer, walked as the full stack would be. Equal
+ * signatures almost always mean equal stacks (two call sites of one
+ * blocking function differ two frames up at the latest); the reuse limits
+ * bound how long a rare exception can last. On a miss the walk goes on
+ * from where the signature left it. */
+static __always_inline __u64 block_signature(struct task_struct *task, struct xpu_scratch *s,
+					     __u32 tgid, __u32 state)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u64 frame[2] = {}, h = 0x4f4646;
+	__u64 h = 0x4f4646;
+	__u32 n;
 
-	*has_user = !(task->flags & PF_KTHREAD);
-	if (*has_user) {
-		u->ip = regs->ip;
-		u->fp = regs->bp;
-		if (u->fp)
-			bpf_probe_read_user(frame, sizeof(frame), (void *)u->fp);
+	if (want_user && !(task->flags & PF_KTHREAD)) {
+		walk_begin(s, regs->ip, regs->sp, regs->bp);
+		walk_steps(s, tgid, 2);
+	} else {
+		walk_begin(s, 0, 0, 0);
 	}
-	h = mix(h, u->ip);
-	h = mix(h, u->fp);
-	h = mix(h, frame[0]);
-	h = mix(h, frame[1]);
+	n = s->ev.stack.nr;
+	h = mix(h, regs->sp);
+	h = mix(h, n);
+	for (int i = 0; i < 3; i++)
+		h = mix(h, i < n ? s->ev.stack.ip[i] : 0);
 	h = mix(h, regs->orig_ax);
 	h = mix(h, regs->di); /* first argument */
 	return mix(h, state);
@@ -82,11 +86,15 @@ static __always_inline __u64 block_signature(struct task_struct *task, struct us
 static __always_inline void take_stacks(void *ctx, struct task_struct *prev, struct xpu_thread *t,
 					__u64 now)
 {
-	struct user_start u = {};
-	bool has_user;
-	__u64 sig = block_signature(prev, &u, &has_user, t->state);
-	struct xpu_reuse_slot *r = &t->reuse[sig & (XPU_REUSE_SLOTS - 1)];
+	struct xpu_scratch *s = get_scratch();
+	bool has_user = want_user && !(prev->flags & PF_KTHREAD);
+	struct xpu_reuse_slot *r;
+	__u64 sig;
 
+	if (!s)
+		return;
+	sig = block_signature(prev, s, t->pid, t->state);
+	r = &t->reuse[sig & (XPU_REUSE_SLOTS - 1)];
 	if (r->sig == sig && r->uses < XPU_REUSE_MAX && now - r->ts < XPU_REUSE_NS) {
 		r->uses++;
 		t->ustack = r->ustack;
@@ -94,11 +102,14 @@ static __always_inline void take_stacks(void *ctx, struct task_struct *prev, str
 		t->flags = r->flags;
 		return;
 	}
-	t->ustack = t->kstack = 0;
 	t->flags = 0;
 	/* prev is the current task here: its stacks are the ones it blocked in. */
-	capture_stacks(ctx, has_user ? &u : NULL, true, &t->ustack, &t->kstack, &t->flags);
-	r->sig = sig;
+	t->ustack = has_user ? finish_user_stack(s, t->pid) : 0;
+	t->kstack = want_kernel ? capture_stack(ctx, 0, KERNEL_SEED) : 0;
+	note_stacks(t->ustack, has_user, t->kstack, want_kernel, &t->flags);
+	/* A walk that met code without a table (not loaded yet, most likely:
+	 * user space is reading the maps) is not worth repeating. */
+	r->sig = s->degraded ? 0 : sig;
 	r->ts = now;
 	r->uses = 0;
 	r->ustack = t->ustack;
@@ -236,8 +247,8 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	w->ustack = w->kstack = 0;
 	w->flags = 0;
 	bpf_get_current_comm(w->comm, sizeof(w->comm));
-	capture_stacks(ctx, user_start_of(bpf_get_current_task_btf(), &u) ? &u : NULL, true,
-		       &w->ustack, &w->kstack, &w->flags);
+	capture_stacks(ctx, w->pid, user_start_of(bpf_get_current_task_btf(), &u) ? &u : NULL,
+		       true, &w->ustack, &w->kstack, &w->flags);
 	t->has_waker = 1;
 	return 0;
 }

@@ -41,6 +41,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	t = bpf_task_storage_get(&threads, p, 0, 0);
 	if (t)
 		t->known = 0; /* a new address space: look it up again */
+	/* The old image's mappings no longer apply; until user space describes
+	 * the new ones, frame pointers walk. */
+	bpf_map_delete_elem(&unwind_procs, &tgid);
 	/* The new image and its interpreter are mapped by now: user space reads
 	 * the maps at once, and again at the first stack (libraries). */
 	emit(XPU_EV_EXEC, tgid, proc->gen, 0, 0);

@@ -57,9 +57,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	has_user = user_start_of(bpf_get_current_task_btf(), &u);
 	if (has_user && !in_kernel) {
 		u.ip = PT_REGS_IP(&ctx->regs);
-		u.fp = PT_REGS_FP(&ctx->regs);
+		u.sp = PT_REGS_SP(&ctx->regs);
+		u.bp = PT_REGS_FP(&ctx->regs);
 	}
-	capture_stacks(ctx, has_user ? &u : NULL, in_kernel, &key.ustack, &key.kstack, &key.flags);
+	capture_stacks(ctx, tgid, has_user ? &u : NULL, in_kernel, &key.ustack, &key.kstack,
+		       &key.flags);
 	count(&key);
 	return 0;
 }

@@ -77,6 +77,10 @@ void add_record(CLI::App &app, Globals &g)
 	sub->add_option("--min-block", f->min_block,
 			"ignore off-CPU intervals shorter than this many microseconds (default 1)")
 		->check(CLI::NonNegativeNumber);
+	sub->add_option("--call-graph", f->cfg.call_graph,
+			"how user stacks are walked: fp (frame pointers), dwarf (.eh_frame "
+			"tables only), auto (tables, frame pointers where there are none)")
+		->capture_default_str();
 	sub->add_option("--max-block", f->max_block,
 			"ignore off-CPU intervals longer than this many microseconds")
 		->check(CLI::NonNegativeNumber);
@@ -87,6 +91,9 @@ void add_record(CLI::App &app, Globals &g)
 			fail_with(to_int(sum.error().exit), sum.error().msg);
 		for (const auto &line : format_summary(*sum, cfg.output))
 			std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
+		if (g.verbose > 0)
+			for (const auto &line : quality_table(sum->quality))
+				std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
 		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason == "target exited")
 			std::fprintf(stderr, "xpu-perf: the command exited with status %d\n",
 				     *sum->target_exit);

@@ -35,6 +35,13 @@ void size_maps(xpu_bpf &s, bool prealloc)
 	bpf_map__set_max_entries(s.maps.stacks, m.stacks);
 }
 
+void size_unwind_maps(xpu_bpf &s, const BpfOptions &o)
+{
+	// Unwind tables are only loaded when something reads them.
+	bool tables = o.call_graph != CallGraph::fp;
+	bpf_map__set_max_entries(s.maps.unwind_rows, tables ? o.unwind_rows : 1);
+}
+
 void configure(xpu_bpf &s, const BpfOptions &o)
 {
 	s.rodata->filter_pids = !o.all_processes;
@@ -43,6 +50,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	s.rodata->min_block_ns = o.min_block_ns;
 	s.rodata->max_block_ns = o.max_block_ns;
 	s.rodata->want_wakers = o.wakers;
+	s.rodata->unwind_mode = static_cast<__u32>(o.call_graph);
 	// Our own user-stack walker needs bpf_loop (5.17); without it the
 	// verifier prunes the walker (a constant branch) and bpf_get_stack
 	// walks instead.
@@ -59,11 +67,17 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
 {
-	Skel<xpu_bpf> skel(xpu_bpf::open());
+	// -vvv: the verifier's statistics for every program (instructions
+	// processed, states), so a program growing towards the 1M limit shows.
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	if (log::level() >= log::Level::libbpf)
+		open_opts.kernel_log_level = 4;  // BPF_LOG_STATS
+	Skel<xpu_bpf> skel(xpu_bpf::open(&open_opts));
 	if (!skel)
 		return sys_fail(ExitCode::internal, errno, "open BPF object");
 	configure(*skel, opts);
 	size_maps(*skel, prealloc);
+	size_unwind_maps(*skel, opts);
 	if (int err = xpu_bpf::load(skel.get()); err) {
 		// Privileges were checked up front, so EPERM here is a lockdown or
 		// a security module; EACCES is the verifier rejecting a program.

@@ -18,6 +18,10 @@ struct xpu_bpf;
 
 namespace xpu {
 
+// How user stacks are walked (--call-graph): frame pointers only, unwind
+// tables only, or tables where loaded and frame pointers elsewhere.
+enum class CallGraph { fp = 0, dwarf = 1, automatic = 2 };
+
 struct BpfOptions {
 	bool all_processes = false;  // -a: no pid filter
 	bool user_stacks = true;     // false with -K
@@ -27,11 +31,13 @@ struct BpfOptions {
 	bool wakers = false;         // and sched_waking (--wakers)
 	uint64_t min_block_ns = 1000;
 	uint64_t max_block_ns = UINT64_MAX;
+	CallGraph call_graph = CallGraph::automatic;
+	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
 };
 
 // A process event from the kernel side (see enum xpu_event_type).
 struct ProcEvent {
-	enum class Type { new_proc = 1, exec = 2, fork = 3, exit = 4 };
+	enum class Type { new_proc = 1, exec = 2, fork = 3, exit = 4, unknown_mapping = 6 };
 	Type type;
 	pid_t pid;
 	uint32_t gen;         // address-space id

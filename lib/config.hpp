@@ -32,6 +32,8 @@ struct RecordConfig {
 	bool wakers = false;                // --wakers
 	std::optional<uint64_t> min_block_us;  // --min-block (default 1)
 	std::optional<uint64_t> max_block_us;  // --max-block
+
+	std::string call_graph = "auto";    // --call-graph fp|dwarf|auto
 };
 
 // Which sources a record session runs, from the flags above.

@@ -63,6 +63,9 @@ public:
 	// Whether DWARF (own or separate) could be opened; opens it.
 	bool has_dwarf() { return dwarf() != nullptr; }
 
+	// The libelf handle, for readers of other sections (unwind tables).
+	Elf *elf() const { return elf_; }
+
 private:
 	struct Segment {
 		uint64_t offset, filesz, vaddr, align;

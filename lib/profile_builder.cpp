@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bpf/common.h"
+#include "bpf/unwind.h"
 #include "weights.hpp"
 
 namespace xpu {
@@ -48,18 +49,54 @@ std::vector<std::string> without_tracer_frames(std::vector<std::string> frames)
 	return frames;
 }
 
+// What became of one thread's user stack, for StackQuality.
+struct UserEnd {
+	bool present = false;
+	bool rooted = false;
+	std::string truncated;  // reason, when the unwinder cut it
+	std::string module;     // where it ended, when neither
+};
+
 // The user and kernel frames of one thread, root first.
-void append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
-		   const StackStore &stacks, Symbolizer &sym)
+UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
+		      const StackStore &stacks, Symbolizer &sym)
 {
-	if (t.flags & XPU_KEY_USTACK_ERR)
+	UserEnd end;
+	if (t.flags & XPU_KEY_USTACK_ERR) {
 		frames.emplace_back(kMissedUserStack);
-	else if (auto us = stack_of(stacks, t.ustack); !us.empty())
-		append(frames, sym.user_stack(t.pid, t.gen, us));
+	} else if (auto us = stack_of(stacks, t.ustack); !us.empty()) {
+		end.present = true;
+		if (us.back() >= XPU_TRUNC_BASE) {
+			frames.push_back(truncated_frame(us.back()));
+			end.truncated = truncation_reason(us.back());
+			us = us.first(us.size() - 1);
+		}
+		auto user = sym.user_stack(t.pid, t.gen, us);
+		if (end.truncated.empty()) {
+			end.rooted = !user.empty() && is_root_frame(user.front());
+			if (!end.rooted && !us.empty())
+				end.module = sym.module_of(t.pid, t.gen, us.back());
+		}
+		append(frames, std::move(user));
+	}
 	if (t.flags & XPU_KEY_KSTACK_ERR)
 		frames.emplace_back(kMissedKernelStack);
 	else if (auto ks = stack_of(stacks, t.kstack); !ks.empty())
 		append(frames, without_tracer_frames(sym.kernel_stack(ks)));
+	return end;
+}
+
+void account(StackQuality *q, const UserEnd &end, double weight)
+{
+	if (!q || !end.present)
+		return;
+	q->with_user += weight;
+	if (end.rooted)
+		q->rooted += weight;
+	else if (!end.truncated.empty())
+		q->truncated[end.truncated] += weight;
+	else
+		q->unrooted[end.module.empty() ? "[unknown]" : end.module] += weight;
 }
 
 std::string root_frame(const ThreadStacks &t, const StackLayout &layout)
@@ -79,10 +116,11 @@ std::string join(const std::vector<std::string> &frames)
 }
 
 std::string offcpu_stack(const OffCpuCount &c, const StackStore &stacks, Symbolizer &sym,
-			 const StackLayout &layout)
+			 const StackLayout &layout, StackQuality *quality)
 {
 	std::vector<std::string> frames = {root_frame(c.where, layout)};
-	append_stacks(frames, c.where, stacks, sym);
+	account(quality, append_stacks(frames, c.where, stacks, sym),
+		static_cast<double>(c.ns) * layout.freq / 1e9);
 	frames.push_back(offcpu_frame(c.state));
 	if (c.has_waker) {
 		std::vector<std::string> waker;
@@ -98,13 +136,53 @@ std::string offcpu_stack(const OffCpuCount &c, const StackStore &stacks, Symboli
 
 std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix, state); }
 
-Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout)
+std::string truncation_reason(uint64_t sentinel)
+{
+	static constexpr const char *kReasons[] = {"",	    "no-mapping", "no-table", "read-fault",
+						   "depth", "bad-cfa",	  "no-cfi"};
+	uint64_t r = sentinel - XPU_TRUNC_BASE;
+	return r < std::size(kReasons) && r ? kReasons[r] : "other";
+}
+
+std::string truncated_frame(uint64_t sentinel)
+{
+	return fmt::format("[truncated:{}]", truncation_reason(sentinel));
+}
+
+double StackQuality::truncated_total() const
+{
+	double t = 0;
+	for (const auto &[reason, w] : truncated)
+		t += w;
+	return t;
+}
+
+bool is_root_frame(std::string_view name)
+{
+	// With unwind tables the walk stops where .eh_frame says the return
+	// address is undefined: _start, or a thread's clone3. Frame-pointer
+	// chains in glibc end one frame short: __libc_start_call_main,
+	// start_thread.
+	static constexpr std::string_view kRoots[] = {
+		"_start",     "__libc_start_main", "__libc_start_call_main", "start_thread",
+		"clone",      "__clone",	   "clone3",		     "__clone3",
+		"__GI___clone3", "__GI___clone"};
+	name = name.substr(0, name.find('@'));  // versioned: __libc_start_main@@GLIBC_2.34
+	for (auto r : kRoots)
+		if (name == r)
+			return true;
+	return false;
+}
+
+Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		      StackQuality *quality)
 {
 	Profile p;
 	std::vector<std::string> frames;
 	for (const auto &c : set.oncpu) {
 		frames = {root_frame(c.where, layout)};
-		append_stacks(frames, c.where, set.stacks, sym);
+		account(quality, append_stacks(frames, c.where, set.stacks, sym),
+			static_cast<double>(c.count));
 		p.add(frames, c.count);
 	}
 	// Off-CPU time is summed per folded stack first and converted once, so
@@ -112,7 +190,7 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 	// sorted map keeps rounding ties independent of hash order.
 	std::map<std::string, uint64_t> offcpu_ns;
 	for (const auto &c : set.offcpu)
-		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout)] += c.ns;
+		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
 	std::vector<uint64_t> ns;
 	for (const auto &[stack, v] : offcpu_ns)
 		ns.push_back(v);

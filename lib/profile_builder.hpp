@@ -15,6 +15,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "profile.hpp"
@@ -36,8 +37,29 @@ inline constexpr const char *kOffCpuPrefix = "[off-cpu:";
 inline constexpr const char *kWakerSeparator = "--";
 
 std::string offcpu_frame(char state);
+// "[truncated:no-table]": the root-most user frame of a stack whose unwind
+// ended early, for the reason the unwinder gave (bpf/unwind.h).
+std::string truncated_frame(uint64_t sentinel);
+std::string truncation_reason(uint64_t sentinel);
 
-Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout);
+// How complete the user stacks are, by weight (samples; off-CPU time in
+// samples at the frequency): rooted stacks reach a process's first frame
+// (_start, a thread's start); truncated ones were cut by the unwinder, with
+// a reason; the rest ended early without one (a frame-pointer chain that
+// broke), listed by the binary they ended in.
+struct StackQuality {
+	double with_user = 0;
+	double rooted = 0;
+	std::map<std::string, double> truncated;  // by reason
+	std::map<std::string, double> unrooted;   // by binary, "[libfoo.so]"
+	double truncated_total() const;
+};
+
+// The outermost frames a complete stack ends in.
+bool is_root_frame(std::string_view name);
+
+Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		      StackQuality *quality = nullptr);
 
 // Wall-clock time per process, for the summary line.
 struct ProcessTime {

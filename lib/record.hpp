@@ -27,6 +27,7 @@ struct RecordSummary {
 	double exit_to_written_s = 0;    // stop to profile on disk
 	int freq = 99;
 	std::vector<ProcessTime> processes;  // with off-CPU: time per process
+	StackQuality quality;
 };
 
 Result<RecordSummary> run_record(const RecordConfig &cfg);
@@ -34,5 +35,8 @@ Result<RecordSummary> run_record(const RecordConfig &cfg);
 // The summary printed on stderr: one line, then with off-CPU time one line
 // per process (the 5 with the most time) splitting on-CPU from off-CPU.
 std::vector<std::string> format_summary(const RecordSummary &s, const std::string &output);
+
+// With -v: where the stacks that are not rooted ended, per reason and binary.
+std::vector<std::string> quality_table(const StackQuality &q);
 
 }  // namespace xpu

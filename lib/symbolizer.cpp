@@ -476,6 +476,37 @@ void Symbolizer::inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t
 	}
 }
 
+std::vector<ExecMapping> Symbolizer::exec_mappings(pid_t pid, uint32_t gen)
+{
+	std::vector<ExecMapping> out;
+	try {
+		const AddressSpace *space = impl_->space_for(pid, gen);
+		if (!space)
+			return out;
+		for (const auto &[start, range] : *space) {
+			const Region &r = range.value;
+			if (!r.file || !r.file->elf)
+				continue;
+			// The region may have been trimmed by a later snapshot: the
+			// translation uses where the mapping itself started.
+			auto v0 = r.file->elf->offset_to_vaddr(r.offset);
+			if (!v0)
+				continue;
+			out.push_back({start, range.end, r.start - *v0, r.file->elf.get()});
+		}
+	} catch (const std::exception &e) {
+		log::debug("exec_mappings pid {}: {}", pid, e.what());
+	}
+	return out;
+}
+
+std::string Symbolizer::module_of(pid_t pid, uint32_t gen, uint64_t addr)
+{
+	const AddressSpace *space = impl_->space_for(pid, gen);
+	const Region *r = space ? space->find(addr) : nullptr;
+	return r ? r->label : std::string();
+}
+
 void Symbolizer::preload_kernel_symbols()
 {
 	if (impl_->ksyms_tried || impl_->ksyms_loading.valid())

@@ -31,6 +31,17 @@ struct SymbolizeStats {
 	uint64_t files = 0;           // distinct files opened (cache size)
 };
 
+class ElfFile;
+
+// An executable file mapping of a snapshotted address space, for the
+// unwinder: the ELF virtual address of pc is pc - bias.
+struct ExecMapping {
+	uint64_t start = 0;
+	uint64_t end = 0;
+	uint64_t bias = 0;
+	ElfFile *file = nullptr;  // owned by the Symbolizer's file cache
+};
+
 class Symbolizer {
 public:
 	explicit Symbolizer(SymbolizeOptions opts = {});
@@ -77,6 +88,13 @@ public:
 	// while the target runs, it is off the path from the target's exit to
 	// the written profile. kernel_stack() waits for it.
 	void preload_kernel_symbols();
+
+	// The executable file mappings of (pid, gen) as last snapshotted,
+	// sorted by start: what the in-kernel unwinder needs to know.
+	std::vector<ExecMapping> exec_mappings(pid_t pid, uint32_t gen);
+
+	// The "[lib.so]" label of the mapping holding addr ("" when none).
+	std::string module_of(pid_t pid, uint32_t gen, uint64_t addr);
 
 	SymbolizeStats stats() const;
 

@@ -1,0 +1,331 @@
+/* The user-stack unwinder every source shares: frame pointers, or the
+ * binaries' own .eh_frame rules loaded into maps by user space
+ * (lib/unwind_loader.cpp), per frame. --call-graph picks: fp (frame pointers
+ * only), dwarf (tables only; a frame without one ends the stack, marked) or
+ * auto (tables where loaded, frame pointers elsewhere).
+ *
+ * A walk runs in steps (bpf_loop), its state in the per-CPU scratch value:
+ * kept on the BPF stack, the verifier cannot prove the loop converges. */
+#ifndef XPU_UNWIND_BPF_H
+#define XPU_UNWIND_BPF_H
+
+#include "unwind.h"
+
+enum { UNWIND_FP = 0, UNWIND_DWARF = 1, UNWIND_AUTO = 2 };
+const volatile __u32 unwind_mode __weak = UNWIND_AUTO;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XPU_UNWIND_RULES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xpu_unwind_rule);
+} unwind_rules SEC(".maps") __weak;
+
+/* Sized by user space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xpu_unwind_row);
+} unwind_rows SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XPU_UNWIND_BINS);
+	__type(key, __u32);
+	__type(value, struct xpu_unwind_bin);
+} unwind_bins SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* tgid */
+	__type(value, struct xpu_unwind_proc);
+} unwind_procs SEC(".maps") __weak;
+
+/* Per-CPU working space for taking a stack: the event that may be sent, and
+ * the unwinder's registers. */
+struct xpu_scratch {
+	struct xpu_stack_event ev;
+	__u64 pc;
+	__u64 sp;
+	__u64 bp;
+	__u32 exact;    /* pc is the interrupted instruction, not a return address */
+	__u32 ended;    /* the walk is over */
+	__u32 degraded; /* a frame had no table: frame pointers guessed, or cut */
+	__u32 _pad;
+	/* Binary-search bounds, for the searches' bpf_loop callbacks. Kept
+	 * here, not in locals: as plain bounded loops over locals the verifier
+	 * explored every path through the searches (~700k instructions for one
+	 * program, 3 s to load). */
+	__u32 lo;
+	__u32 hi;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpu_scratch);
+} scratch SEC(".maps") __weak;
+
+struct unwind_ctx { /* bpf_loop's context must be on the stack */
+	struct xpu_scratch *s;
+	struct xpu_unwind_proc *proc; /* NULL: no tables for this process */
+};
+
+/* Ends the walk; with a reason, the stack's last entry says why. */
+static __always_inline long end_walk(struct xpu_scratch *s, __u32 reason)
+{
+	__u32 n = s->ev.stack.nr;
+
+	s->ended = 1;
+	if (reason && n < XPU_MAX_STACK_DEPTH) {
+		s->ev.stack.ip[n] = XPU_TRUNC_BASE + reason;
+		s->ev.stack.nr = n + 1;
+	}
+	return 1;
+}
+
+/* Moves to the caller and records its pc (a return address). */
+static __always_inline long push_caller(struct xpu_scratch *s, __u64 cfa, __u64 ra, __u64 bp)
+{
+	__u32 n = s->ev.stack.nr;
+
+	if (ra == 0)
+		return end_walk(s, 0); /* the outermost frame */
+	if (cfa <= s->sp || cfa - s->sp > (8 << 20))
+		return end_walk(s, XPU_TRUNC_BAD_CFA);
+	if (n >= XPU_MAX_STACK_DEPTH - 1)
+		return end_walk(s, XPU_TRUNC_DEPTH);
+	s->ev.stack.ip[n] = ra;
+	s->ev.stack.nr = n + 1;
+	s->pc = ra;
+	s->sp = cfa;
+	s->bp = bp;
+	s->exact = 0;
+	return 0;
+}
+
+/* A frame-pointer step: the frame at bp holds {caller's bp, return
+ * address}, and the caller's stack starts above it. */
+static __always_inline long fp_step(struct xpu_scratch *s)
+{
+	__u64 frame[2];
+
+	if (!s->bp || (s->bp & 7) || s->bp < s->sp)
+		return end_walk(s, 0); /* no frame pointer chain left */
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp))
+		return end_walk(s, XPU_TRUNC_READ);
+	/* The CFA check in push_caller also stops a chain that loops. */
+	return push_caller(s, s->bp + 16, frame[1], frame[0]);
+}
+
+struct search_ctx { /* bpf_loop's context must be on the stack */
+	struct xpu_scratch *s;
+	const void *table; /* struct xpu_unwind_proc or struct xpu_unwind_bin */
+	__u64 key;
+};
+
+static long mapping_search_step(__u32 i, void *ctx)
+{
+	struct search_ctx *c = ctx;
+	struct xpu_scratch *s = c->s;
+	const struct xpu_unwind_proc *p = c->table;
+	__u32 mid;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = (s->lo + s->hi) / 2;
+	if (c->key < p->m[mid & (XPU_UNWIND_MAPPINGS - 1)].start)
+		s->hi = mid;
+	else
+		s->lo = mid + 1;
+	return 0;
+}
+
+static __always_inline struct xpu_unwind_mapping *find_mapping(struct xpu_scratch *s,
+							       struct xpu_unwind_proc *p, __u64 pc)
+{
+	struct search_ctx c = { .s = s, .table = p, .key = pc };
+	__u32 i;
+
+	s->lo = 0;
+	s->hi = p->count < XPU_UNWIND_MAPPINGS ? p->count : XPU_UNWIND_MAPPINGS;
+	bpf_loop(8, mapping_search_step, &c, 0); /* 2^8 > XPU_UNWIND_MAPPINGS */
+	if (s->lo == 0)
+		return NULL;
+	i = (s->lo - 1) & (XPU_UNWIND_MAPPINGS - 1);
+	return pc < p->m[i].end ? &p->m[i] : NULL;
+}
+
+static long row_search_step(__u32 i, void *ctx)
+{
+	struct search_ctx *c = ctx;
+	struct xpu_scratch *s = c->s;
+	const struct xpu_unwind_bin *b = c->table;
+	struct xpu_unwind_row *row;
+	__u32 mid, idx;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = (s->lo + s->hi) / 2;
+	idx = b->row_base + mid;
+	row = bpf_map_lookup_elem(&unwind_rows, &idx);
+	if (!row) {
+		s->lo = 0; /* not found */
+		return 1;
+	}
+	if (c->key < row->pc)
+		s->hi = mid;
+	else
+		s->lo = mid + 1;
+	return 0;
+}
+
+/* The rule for ELF address `rel` in a binary's rows: the last row at or
+ * below it. */
+static __always_inline struct xpu_unwind_rule *find_rule(struct xpu_scratch *s,
+							 const struct xpu_unwind_bin *b, __u64 rel)
+{
+	struct search_ctx c = { .s = s, .table = b, .key = rel };
+	struct xpu_unwind_row *row;
+	__u32 idx;
+
+	s->lo = 0;
+	s->hi = b->row_count;
+	bpf_loop(25, row_search_step, &c, 0); /* 2^25 rows is more than any map */
+	if (s->lo == 0)
+		return NULL;
+	idx = b->row_base + s->lo - 1;
+	row = bpf_map_lookup_elem(&unwind_rows, &idx);
+	if (!row)
+		return NULL;
+	idx = row->rule;
+	return bpf_map_lookup_elem(&unwind_rules, &idx);
+}
+
+/* Asks user space, at most every 20 ms per process, to read the maps again:
+ * a library mapped after they were last read (ld.so, dlopen) has no table
+ * until then. */
+static __always_inline void report_unknown_mapping(struct xpu_unwind_proc *proc)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct xpu_proc_event *e;
+
+	if (now - proc->reported_ns < 20 * 1000 * 1000)
+		return;
+	proc->reported_ns = now;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = XPU_EV_UNKNOWN_MAPPING;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->gen = proc->gen;
+	e->ts_ns = now;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A frame without a usable table row: frame pointers, unless --call-graph
+ * dwarf forbids them. */
+static __always_inline long no_rule(struct xpu_scratch *s, __u32 reason)
+{
+	s->degraded = 1;
+	return unwind_mode == UNWIND_DWARF ? end_walk(s, reason) : fp_step(s);
+}
+
+static __always_inline long cfi_step(struct xpu_scratch *s, struct xpu_unwind_proc *proc)
+{
+	struct xpu_unwind_mapping *m = find_mapping(s, proc, s->pc);
+	struct xpu_unwind_rule *r;
+	struct xpu_unwind_bin *b;
+	__u64 cfa, ra, bp = s->bp;
+	__u32 bin;
+
+	if (!m) {
+		report_unknown_mapping(proc);
+		return no_rule(s, XPU_TRUNC_NO_MAPPING);
+	}
+	bin = m->bin;
+	b = bpf_map_lookup_elem(&unwind_bins, &bin);
+	if (!b || !b->row_count || (b->flags & XPU_BIN_FP_ONLY))
+		return no_rule(s, XPU_TRUNC_NO_TABLE);
+	/* A return address is one past its call, which may be the last
+	 * instruction of the function: look up the call itself. */
+	r = find_rule(s, b, s->pc - m->bias - (s->exact ? 0 : 1));
+	if (!r)
+		return no_rule(s, XPU_TRUNC_NO_CFI);
+	switch (r->cfa_kind) {
+	case XPU_CFA_STOP:
+		return end_walk(s, 0); /* the root: _start, clone3's child */
+	case XPU_CFA_RSP:
+		cfa = s->sp + r->cfa_off;
+		break;
+	case XPU_CFA_RBP:
+		cfa = s->bp + r->cfa_off;
+		break;
+	case XPU_CFA_PLT:
+		cfa = s->sp + 8 + (((s->pc & 15) >= (__u64)r->cfa_off) ? 8 : 0);
+		break;
+	case XPU_CFA_NONE:
+		return no_rule(s, XPU_TRUNC_NO_CFI);
+	default:
+		return no_rule(s, XPU_TRUNC_NO_CFI);
+	}
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+		return end_walk(s, XPU_TRUNC_READ);
+	if (r->rbp_kind == XPU_RBP_AT_CFA &&
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + r->rbp_off)))
+		return end_walk(s, XPU_TRUNC_READ);
+	return push_caller(s, cfa, ra, bp);
+}
+
+static long unwind_step(__u32 i, void *ctx)
+{
+	struct unwind_ctx *c = ctx;
+	struct xpu_scratch *s = c->s;
+
+	if (s->ended)
+		return 1;
+	if (unwind_mode == UNWIND_FP)
+		return fp_step(s);
+	if (!c->proc) /* not described yet: user space is reading its maps */
+		return no_rule(s, XPU_TRUNC_NO_TABLE);
+	return cfi_step(s, c->proc);
+}
+
+/* Starts a walk at the registers of a stopped task: the leaf is `ip`. */
+static __always_inline void walk_begin(struct xpu_scratch *s, __u64 ip, __u64 sp, __u64 bp)
+{
+	s->ev.stack.nr = 0;
+	s->ended = 0;
+	s->degraded = 0;
+	s->pc = ip;
+	s->sp = sp;
+	s->bp = bp;
+	s->exact = 1;
+	if (!ip) {
+		s->ended = 1;
+		return;
+	}
+	s->ev.stack.ip[0] = ip;
+	s->ev.stack.nr = 1;
+}
+
+/* Walks up to `steps` more frames of process `tgid`'s stack. */
+static __always_inline void walk_steps(struct xpu_scratch *s, __u32 tgid, __u32 steps)
+{
+	struct unwind_ctx c = { .s = s };
+
+	if (s->ended)
+		return;
+	if (unwind_mode != UNWIND_FP)
+		c.proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	bpf_loop(steps, unwind_step, &c, 0);
+}
+
+#endif /* XPU_UNWIND_BPF_H */

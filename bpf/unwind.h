@@ -1,0 +1,89 @@
+/* Unwind tables shared by bpf/unwind.bpf.h (the in-kernel unwinder) and
+ * lib/unwind_loader.cpp (which builds them from .eh_frame and loads them).
+ * x86-64 only for now: the return address is always at CFA-8, and the
+ * registers an unwinder needs are the pc, rsp and rbp. */
+#ifndef XPU_BPF_UNWIND_H
+#define XPU_BPF_UNWIND_H
+
+#include "common.h"
+
+/* How to find the caller's frame from a row of the CFI table. */
+enum xpu_cfa_kind {
+	XPU_CFA_INVALID = 0, /* an expression we do not handle: fall back to FP */
+	XPU_CFA_RSP = 1,     /* CFA = rsp + cfa_off */
+	XPU_CFA_RBP = 2,     /* CFA = rbp + cfa_off */
+	XPU_CFA_PLT = 3,     /* CFA = rsp + 8 + ((pc & 15) >= cfa_off ? 8 : 0) */
+	XPU_CFA_STOP = 4,    /* the return address is undefined: the root */
+	XPU_CFA_NONE = 5,    /* no CFI covers the pc (a gap between FDEs) */
+};
+
+enum xpu_rbp_kind {
+	XPU_RBP_SAME = 0,    /* the caller's rbp is the current rbp */
+	XPU_RBP_AT_CFA = 1,  /* saved at CFA + rbp_off */
+	XPU_RBP_UNDEF = 2,   /* not recoverable */
+};
+
+/* A rule, deduplicated across all binaries (a binary has a few hundred). */
+struct xpu_unwind_rule {
+	__u8 cfa_kind;  /* enum xpu_cfa_kind */
+	__u8 rbp_kind;  /* enum xpu_rbp_kind */
+	__s16 cfa_off;
+	__s16 rbp_off;
+	__u16 _pad;
+};
+
+/* From `pc` (an ELF virtual address of the binary) up to the next row's pc,
+ * `rule` applies. A binary's rows are sorted by pc. */
+struct xpu_unwind_row {
+	__u32 pc;
+	__u16 rule;
+	__u16 _pad;
+};
+
+#define XPU_BIN_FP_ONLY (1u << 0)  /* no table: walk frame pointers */
+
+/* A binary's rows: unwind_rows[row_base, row_base + row_count). */
+struct xpu_unwind_bin {
+	__u32 row_base;
+	__u32 row_count;
+	__u32 flags;    /* XPU_BIN_* */
+	__u32 _pad;
+};
+
+#define XPU_UNWIND_MAPPINGS 128 /* executable mappings per process */
+
+/* An executable mapping: for pc in [start, end), the ELF address is
+ * pc - bias and the rows are those of unwind_bins[bin]. */
+struct xpu_unwind_mapping {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 bin;
+	__u32 _pad;
+};
+
+/* A process's executable mappings, sorted by start. */
+struct xpu_unwind_proc {
+	__u32 count;
+	__u32 gen;          /* the address space they describe */
+	__u64 reported_ns;  /* last XPU_EV_UNKNOWN_MAPPING sent (BPF writes it) */
+	struct xpu_unwind_mapping m[XPU_UNWIND_MAPPINGS];
+};
+
+/* Why an unwind ended early. The reason is the stack's last entry, as a
+ * value no code address can have; user space turns it into a
+ * "[truncated:<reason>]" frame. */
+#define XPU_TRUNC_BASE 0xfffffffffffff000ULL
+enum xpu_trunc {
+	XPU_TRUNC_NO_MAPPING = 1, /* pc in no known executable mapping */
+	XPU_TRUNC_NO_TABLE = 2,   /* --call-graph dwarf and no table here */
+	XPU_TRUNC_READ = 3,       /* stack memory could not be read */
+	XPU_TRUNC_DEPTH = 4,      /* more than XPU_MAX_STACK_DEPTH frames */
+	XPU_TRUNC_BAD_CFA = 5,    /* the frame went down the stack, or stayed */
+	XPU_TRUNC_NO_CFI = 6,     /* the pc is in a binary but outside its CFI */
+};
+
+#define XPU_UNWIND_RULES 8192
+#define XPU_UNWIND_BINS 4096
+
+#endif /* XPU_BPF_UNWIND_H */

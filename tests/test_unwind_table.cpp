@@ -1,0 +1,197 @@
+// Unwind tables against two references: libdw asked directly at single
+// addresses (checks how rows are split and merged), and binutils'
+// readelf --debug-dump=frames-interp, an independent CFI interpreter.
+#include <regex>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "lib/elf_file.hpp"
+#include "lib/unwind_table.hpp"
+
+using namespace xpu;
+using namespace xpu::test;
+
+namespace {
+
+UnwindTable table_of(ElfFile &f)
+{
+	auto t = build_unwind_table(f.elf());
+	INFO(f.name());
+	REQUIRE(t);
+	return std::move(*t);
+}
+
+std::string describe(const UnwindRule &r)
+{
+	return fmt::format("cfa kind {} off {} rbp kind {} off {}", r.cfa_kind, r.cfa_off,
+			   r.rbp_kind, r.rbp_off);
+}
+
+}  // namespace
+
+TEST_CASE("unwind table: every row agrees with libdw at its start, middle and end",
+	  "[unwind_table]")
+{
+	for (const std::string &path : {build_dir() + "/examples/cpu_split_nofp",
+				       build_dir() + "/fixtures/symbols_pie",
+				       std::string("/lib/x86_64-linux-gnu/libc.so.6")}) {
+		auto f = ElfFile::open_path(path);
+		REQUIRE(f);
+		UnwindTable t = table_of(**f);
+		REQUIRE(t.rows.size() > 10);
+		CHECK(std::is_sorted(t.rows.begin(), t.rows.end(),
+				     [](auto &a, auto &b) { return a.pc < b.pc; }));
+		size_t step = t.rows.size() > 2000 ? 7 : 1;  // libc: 28k rows
+		size_t checked = 0;
+		for (size_t i = 0; i + 1 < t.rows.size(); i += step) {
+			uint64_t lo = t.rows[i].pc, hi = t.rows[i + 1].pc;
+			for (uint64_t pc : {lo, lo + (hi - lo) / 2, hi - 1}) {
+				UnwindRule want = libdw_rule_at((*f)->elf(), pc);
+				UnwindRule got = rule_at(t, pc);
+				INFO(path << " pc " << std::hex << pc << ": table " << describe(got)
+					  << ", libdw " << describe(want));
+				// A gap between FDEs: libdw finds no CFI there either.
+				CHECK(got == want);
+				checked++;
+			}
+		}
+		CHECK(checked > 30);
+	}
+}
+
+TEST_CASE("unwind table: rules match readelf's frames-interp on a fixture", "[unwind_table]")
+{
+	std::string path = build_dir() + "/examples/cpu_split_nofp";
+	auto f = ElfFile::open_path(path);
+	REQUIRE(f);
+	UnwindTable t = table_of(**f);
+	auto r = run({"/usr/bin/readelf", "--debug-dump=frames-interp", path});
+	REQUIRE(r.exit_code == 0);
+
+	// Per CIE: its initial row, for FDEs that print no table of their own.
+	static const std::regex cie_re(R"(^([0-9a-f]{8}) [0-9a-f]+ [0-9a-f]+ CIE)");
+	static const std::regex fde_re(R"(FDE cie=([0-9a-f]{8}) pc=([0-9a-f]+)\.\.([0-9a-f]+))");
+	static const std::regex row_re(R"(^([0-9a-f]{16}) +(\S+)(.*)$)");
+	std::map<std::string, std::vector<std::string>> cie_rows;
+	std::istringstream in(r.out);
+	std::string line, cie, header;
+	uint64_t fde_lo = 0, fde_hi = 0;
+	std::vector<std::string> columns;
+	size_t rows_checked = 0;
+	auto check_row = [&](uint64_t pc, const std::string &cfa,
+			     const std::map<std::string, std::string> &regs) {
+		UnwindRule got = rule_at(t, pc);
+		INFO("pc " << std::hex << pc << " readelf cfa " << cfa << ": " << describe(got));
+		if (regs.count("ra") && regs.at("ra") == "u") {
+			CHECK(got.cfa_kind == XPU_CFA_STOP);
+			return;
+		}
+		std::smatch m;
+		static const std::regex reg_off(R"((rsp|rbp)\+(\d+))");
+		if (std::regex_match(cfa, m, reg_off)) {
+			CHECK(got.cfa_kind == (m[1] == "rsp" ? XPU_CFA_RSP : XPU_CFA_RBP));
+			CHECK(got.cfa_off == std::stoi(m[2]));
+		} else {
+			CHECK(cfa == "exp");  // PLT or something we mark unusable
+			CHECK((got.cfa_kind == XPU_CFA_PLT || got.cfa_kind == XPU_CFA_INVALID));
+		}
+		auto rbp = regs.count("rbp") ? regs.at("rbp") : std::string("u");
+		if (rbp.starts_with("c")) {
+			CHECK(got.rbp_kind == XPU_RBP_AT_CFA);
+			CHECK(got.rbp_off == std::stoi(rbp.substr(1)));
+		} else {
+			CHECK(got.rbp_kind != XPU_RBP_AT_CFA);
+		}
+		rows_checked++;
+	};
+	auto parse_row = [&](const std::string &l, uint64_t &pc, std::string &cfa,
+			     std::map<std::string, std::string> &regs) {
+		std::smatch m;
+		if (!std::regex_match(l, m, row_re))
+			return false;
+		pc = std::stoull(m[1], nullptr, 16);
+		cfa = m[2];
+		std::istringstream rest(m[3].str());
+		regs.clear();
+		for (size_t c = 0; c < columns.size(); c++) {
+			std::string v;
+			rest >> v;
+			regs[columns[c]] = v;
+		}
+		return true;
+	};
+	bool in_fde = false, fde_had_rows = false;
+	std::vector<std::string> cie_columns;
+	std::map<std::string, std::pair<std::vector<std::string>, std::string>> cie_initial;
+	while (std::getline(in, line)) {
+		std::smatch m;
+		if (std::regex_search(line, m, cie_re)) {
+			cie = m[1];
+			in_fde = false;
+			continue;
+		}
+		if (std::regex_search(line, m, fde_re)) {
+			if (in_fde && !fde_had_rows && cie_initial.count(cie)) {
+				columns = cie_initial[cie].first;
+				uint64_t pc;
+				std::string cfa;
+				std::map<std::string, std::string> regs;
+				parse_row(cie_initial[cie].second, pc, cfa, regs);
+				check_row(fde_lo, cfa, regs);
+			}
+			cie = m[1];
+			fde_lo = std::stoull(m[2], nullptr, 16);
+			fde_hi = std::stoull(m[3], nullptr, 16);
+			in_fde = true;
+			fde_had_rows = false;
+			continue;
+		}
+		if (line.find("LOC") != std::string::npos && line.find("CFA") != std::string::npos) {
+			std::istringstream h(line);
+			std::string word;
+			columns.clear();
+			h >> word >> word;  // LOC CFA
+			while (h >> word)
+				columns.push_back(word);
+			continue;
+		}
+		uint64_t pc;
+		std::string cfa;
+		std::map<std::string, std::string> regs;
+		if (!parse_row(line, pc, cfa, regs))
+			continue;
+		if (!in_fde) {  // the CIE's initial row
+			cie_initial[cie] = {columns, line};
+			continue;
+		}
+		fde_had_rows = true;
+		if (pc >= fde_lo && pc < fde_hi)
+			check_row(pc, cfa, regs);
+	}
+	CHECK(rows_checked > 20);
+}
+
+TEST_CASE("unwind table: libc's rules, and where the stack ends", "[unwind_table]")
+{
+	auto f = ElfFile::open_path("/lib/x86_64-linux-gnu/libc.so.6");
+	REQUIRE(f);
+	UnwindTable t = table_of(**f);
+	// Measured: ~28k rows, a handful unusable (UNWIND.md found 4 in libc).
+	CHECK(t.rows.size() > 10000);
+	CHECK(t.invalid_rows < 50);
+	// clone3's child path says "return address undefined": a root.
+	auto clone3 = (*f)->find_symbol("__clone3");
+	if (!clone3)
+		clone3 = (*f)->find_symbol("clone3");
+	REQUIRE(clone3);
+	bool has_stop = false;
+	for (uint64_t pc = clone3->start; pc < clone3->end; pc++)
+		has_stop |= rule_at(t, pc).cfa_kind == XPU_CFA_STOP;
+	CHECK(has_stop);
+	// The PLT has its own expression, recognized.
+	bool has_plt = std::any_of(t.rows.begin(), t.rows.end(),
+				   [](auto &r) { return r.rule.cfa_kind == XPU_CFA_PLT; });
+	CHECK(has_plt);
+}
