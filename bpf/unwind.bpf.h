@@ -77,7 +77,8 @@ struct unwind_ctx { /* bpf_loop's context must be on the stack */
 	struct xpu_unwind_proc *proc; /* NULL: no tables for this process */
 };
 
-/* Ends the walk; with a reason, the stack's last entry says why. */
+/* Ends the walk; with a reason, the stack's last entry says why (or that
+ * the root was reached). */
 static __always_inline long end_walk(struct xpu_scratch *s, __u32 reason)
 {
 	__u32 n = s->ev.stack.nr;
@@ -261,7 +262,7 @@ static __always_inline long cfi_step(struct xpu_scratch *s, struct xpu_unwind_pr
 		return no_rule(s, XPU_TRUNC_NO_CFI);
 	switch (r->cfa_kind) {
 	case XPU_CFA_STOP:
-		return end_walk(s, 0); /* the root: _start, clone3's child */
+		return end_walk(s, XPU_END_ROOT); /* the root: _start, clone3's child */
 	case XPU_CFA_RSP:
 		cfa = s->sp + r->cfa_off;
 		break;

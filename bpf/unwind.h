@@ -81,6 +81,10 @@ enum xpu_trunc {
 	XPU_TRUNC_DEPTH = 4,      /* more than XPU_MAX_STACK_DEPTH frames */
 	XPU_TRUNC_BAD_CFA = 5,    /* the frame went down the stack, or stayed */
 	XPU_TRUNC_NO_CFI = 6,     /* the pc is in a binary but outside its CFI */
+	/* Not a truncation: the walk reached the frame whose return address
+	 * .eh_frame marks undefined (_start, a thread's clone3), so the stack
+	 * is complete even where the binary is stripped of those names. */
+	XPU_END_ROOT = 0x80,
 };
 
 #define XPU_UNWIND_RULES 8192

@@ -66,14 +66,19 @@ UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
 		frames.emplace_back(kMissedUserStack);
 	} else if (auto us = stack_of(stacks, t.ustack); !us.empty()) {
 		end.present = true;
-		if (us.back() >= XPU_TRUNC_BASE) {
+		bool root_marked = us.back() == XPU_TRUNC_BASE + XPU_END_ROOT;
+		if (root_marked) {
+			us = us.first(us.size() - 1);
+		} else if (us.back() >= XPU_TRUNC_BASE) {
 			frames.push_back(truncated_frame(us.back()));
 			end.truncated = truncation_reason(us.back());
 			us = us.first(us.size() - 1);
 		}
 		auto user = sym.user_stack(t.pid, t.gen, us);
 		if (end.truncated.empty()) {
-			end.rooted = !user.empty() && is_root_frame(user.front());
+			// Tables mark the root; frame-pointer walks are judged by
+			// the outermost frame's name.
+			end.rooted = root_marked || (!user.empty() && is_root_frame(user.front()));
 			if (!end.rooted && !us.empty())
 				end.module = sym.module_of(t.pid, t.gen, us.back());
 		}
