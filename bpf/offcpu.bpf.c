@@ -18,7 +18,8 @@ const volatile __u64 min_block_ns = 1000;          /* --min-block */
 const volatile __u64 max_block_ns = ~0ULL;         /* --max-block */
 const volatile bool want_wakers = false;           /* --wakers */
 
-__u64 stop_ns = 0; /* set by user space before it runs flush_open */
+__u64 stop_ns = 0;       /* set by user space before it runs an iterator */
+__u32 window_epoch = 0;  /* advanced by user space at each window's end */
 
 struct task_struct___pre514 {
 	long state;
@@ -158,6 +159,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	t->has_waker = 0;
 	__builtin_memcpy(t->comm, prev->comm, sizeof(t->comm));
 	take_stacks(ctx, prev, t, now);
+	t->wait_start = now;
 	t->off_ts = now;
 }
 
@@ -172,48 +174,71 @@ static __always_inline bool same_key(const struct xpu_offcpu_key *a,
 	return true;
 }
 
-/* Counts the wait of `t` that ended at `end` and closes it. */
-static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 end)
+static __always_inline void wait_key(const struct xpu_thread *t, __u32 tid,
+				     struct xpu_offcpu_key *key)
 {
-	struct xpu_offcpu_key key = {};
-	__u64 delta = end - t->off_ts;
+	key->pid = t->pid;
+	key->tid = tid;
+	key->ustack = t->ustack;
+	key->kstack = t->kstack;
+	key->gen = t->gen;
+	key->flags = t->flags;
+	key->state = t->state;
+	__builtin_memcpy(key->comm, t->comm, sizeof(key->comm));
+	if (want_wakers && t->has_waker) {
+		key->flags |= XPU_KEY_WAKER;
+		key->waker_pid = t->waker.pid;
+		key->waker_gen = t->waker.gen;
+		key->waker_ustack = t->waker.ustack;
+		key->waker_kstack = t->waker.kstack;
+		__builtin_memcpy(key->waker_comm, t->waker.comm, sizeof(key->waker_comm));
+	}
+}
 
-	t->off_ts = 0;
-	if (delta < min_block_ns || delta > max_block_ns) {
+/* Counts the rest of the wait of `t`, from `from` (where it began, or
+ * where a window cut it) to `end`. The caller owns the wait: it took
+ * off_ts from the thread atomically. */
+static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 from, __u64 end)
+{
+	struct xpu_offcpu_key key = {}, old;
+	__u64 length = end - t->wait_start, old_ns = 0, old_count = 0;
+
+	if (length < min_block_ns || length > max_block_ns) {
 		stat_inc(XPU_STAT_OFFCPU_FILTERED);
 		return;
 	}
-	key.pid = t->pid;
-	key.tid = tid;
-	key.ustack = t->ustack;
-	key.kstack = t->kstack;
-	key.gen = t->gen;
-	key.flags = t->flags;
-	key.state = t->state;
-	__builtin_memcpy(key.comm, t->comm, sizeof(key.comm));
-	if (want_wakers && t->has_waker) {
-		key.flags |= XPU_KEY_WAKER;
-		key.waker_pid = t->waker.pid;
-		key.waker_gen = t->waker.gen;
-		key.waker_ustack = t->waker.ustack;
-		key.waker_kstack = t->waker.kstack;
-		__builtin_memcpy(key.waker_comm, t->waker.comm, sizeof(key.waker_comm));
-	}
+	wait_key(t, tid, &key);
 	stat_inc(XPU_STAT_SWITCHES);
-	if (!t->pend_count || !same_key(&key, &t->pend_key)) {
-		flush_pending(t);
-		t->pend_key = key;
+	bpf_spin_lock(&t->pend_lock);
+	if (t->pend_count && (t->pend_epoch != window_epoch || !same_key(&key, &t->pend_key))) {
+		old = t->pend_key;
+		old_ns = t->pend_ns;
+		old_count = t->pend_count;
+		t->pend_ns = 0;
+		t->pend_count = 0;
 	}
-	t->pend_ns += delta;
+	if (!t->pend_count) {
+		t->pend_key = key;
+		t->pend_epoch = window_epoch;
+	}
+	t->pend_ns += end - from;
 	t->pend_count++;
+	bpf_spin_unlock(&t->pend_lock);
+	if (old_count)
+		add_waits(&old, old_ns, old_count);
 }
 
 static __always_inline void switch_in(struct task_struct *next)
 {
 	struct xpu_thread *t = bpf_task_storage_get(&threads, next, 0, 0);
+	__u64 from;
 
-	if (t && t->off_ts)
-		close_wait(t, next->pid, bpf_ktime_get_ns());
+	if (!t || !t->off_ts)
+		return;
+	/* Taken atomically: a window's iterator may be counting it up to now. */
+	from = __sync_lock_test_and_set(&t->off_ts, 0);
+	if (from)
+		close_wait(t, next->pid, from, bpf_ktime_get_ns());
 }
 
 SEC("tp_btf/sched_switch")
@@ -260,14 +285,48 @@ int flush_open(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct xpu_thread *t;
+	__u64 from;
 
 	if (!task)
 		return 0;
 	t = bpf_task_storage_get(&threads, task, 0, 0);
 	if (!t)
 		return 0;
-	if (t->off_ts && stop_ns > t->off_ts)
-		close_wait(t, task->pid, stop_ns);
+	from = t->off_ts;
+	t->off_ts = 0;
+	if (from && stop_ns > from)
+		close_wait(t, task->pid, from, stop_ns);
 	flush_pending(t);
+	return 0;
+}
+
+/* Run by user space at the end of each window of a live view, while the
+ * programs stay attached: a thread waiting now has waited until stop_ns in
+ * this window; the rest of its wait belongs to the next. The wait is
+ * claimed with a compare-and-swap of off_ts, so a thread waking on another
+ * CPU meanwhile counts each nanosecond once. The thread's pending sums are
+ * taken under their lock and counted in this window too. */
+SEC("iter/task")
+int cut_window(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct xpu_offcpu_key key = {};
+	struct xpu_thread *t;
+	__u64 from;
+
+	if (!task)
+		return 0;
+	t = bpf_task_storage_get(&threads, task, 0, 0);
+	if (!t)
+		return 0;
+	flush_pending(t);
+	from = t->off_ts;
+	if (!from || stop_ns <= from || stop_ns - t->wait_start < min_block_ns ||
+	    stop_ns - t->wait_start > max_block_ns)
+		return 0;
+	wait_key(t, task->pid, &key);  /* stable: the thread is off the CPU */
+	if (__sync_val_compare_and_swap(&t->off_ts, from, stop_ns) != from)
+		return 0;  /* it woke up: its own switch counts the wait */
+	add_waits(&key, stop_ns - from, 0);
 	return 0;
 }

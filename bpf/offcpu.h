@@ -5,6 +5,10 @@
 
 #include "common.h"
 
+#if !defined(__bpf__)
+#include <linux/bpf.h> /* struct bpf_spin_lock */
+#endif
+
 /* Thread states, as ps(1) prints them. */
 #define XPU_STATE_RUNNABLE 'R'      /* preempted: waiting for a CPU */
 #define XPU_STATE_SLEEPING 'S'      /* interruptible sleep */
@@ -88,6 +92,15 @@ struct xpu_thread {
 	struct xpu_offcpu_key pend_key;
 	__u64 pend_ns;
 	__u64 pend_count;
+	/* Live views (top, live) cut the session into windows: a wait that
+	 * spans a window's end is counted up to it (off_ts moves there), so
+	 * wait_start keeps when it began, for --min-block/--max-block; the
+	 * iterator also takes the pending sums, so each reaches its window. */
+	__u64 wait_start;
+	__u32 pend_epoch;
+	/* Guards pend_*: a window's iterator takes the sums while the thread
+	 * may be adding to them on another CPU. */
+	struct bpf_spin_lock pend_lock;
 };
 
 #define XPU_REUSE_MAX 32

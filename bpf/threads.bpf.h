@@ -40,13 +40,33 @@ static __always_inline void add_waits(struct xpu_offcpu_key *key, __u64 ns, __u6
 	__sync_fetch_and_add(&v->count, count);
 }
 
-static __always_inline void flush_pending(struct xpu_thread *t)
+/* Takes the thread's pending sum, if any, under its lock; the caller adds
+ * it to the map after unlocking (no helper may run while the lock is held). */
+static __always_inline bool take_pending(struct xpu_thread *t, struct xpu_offcpu_key *key,
+					 __u64 *ns, __u64 *count)
 {
-	if (t->pend_count) {
-		add_waits(&t->pend_key, t->pend_ns, t->pend_count);
+	bool some;
+
+	bpf_spin_lock(&t->pend_lock);
+	some = t->pend_count != 0;
+	if (some) {
+		*key = t->pend_key;
+		*ns = t->pend_ns;
+		*count = t->pend_count;
 		t->pend_ns = 0;
 		t->pend_count = 0;
 	}
+	bpf_spin_unlock(&t->pend_lock);
+	return some;
+}
+
+static __always_inline void flush_pending(struct xpu_thread *t)
+{
+	struct xpu_offcpu_key key;
+	__u64 ns, count;
+
+	if (take_pending(t, &key, &ns, &count))
+		add_waits(&key, ns, count);
 }
 
 #endif /* XPU_THREADS_BPF_H */

@@ -63,6 +63,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.on_switch, o.offcpu);
 	bpf_program__set_autoload(s.progs.on_waking, o.offcpu && o.wakers);
 	bpf_program__set_autoload(s.progs.flush_open, o.offcpu);
+	bpf_program__set_autoload(s.progs.cut_window, o.offcpu && o.windows);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
@@ -222,6 +223,25 @@ Result<StackStore> BpfSession::read_stacks() const
 		out.try_emplace(hashes[i], stacks[i].ip, stacks[i].ip + n);
 	}
 	return out;
+}
+
+Result<void> BpfSession::fetch_stacks(const std::vector<uint64_t> &hashes, StackStore &cache) const
+{
+	int fd = bpf_map__fd(impl_->skel->maps.stacks);
+	for (uint64_t h : hashes) {
+		if (h == 0 || cache.contains(h))
+			continue;
+		xpu_stack st;
+		if (bpf_map_lookup_elem(fd, &h, &st) == 0) {
+			uint32_t n = std::min<uint32_t>(st.nr, XPU_MAX_STACK_DEPTH);
+			cache.try_emplace(h, st.ip, st.ip + n);
+		} else if (auto it = impl_->sent_stacks.find(h); it != impl_->sent_stacks.end()) {
+			cache.emplace(h, it->second);
+		} else if (errno != ENOENT) {
+			return sys_fail(ExitCode::internal, errno, "read a stack");
+		}
+	}
+	return {};
 }
 
 BpfStats BpfSession::stats() const

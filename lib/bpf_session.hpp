@@ -32,6 +32,7 @@ struct BpfOptions {
 	uint64_t min_block_ns = 1000;
 	uint64_t max_block_ns = UINT64_MAX;
 	CallGraph call_graph = CallGraph::automatic;
+	bool windows = false;        // live views: load the window-cutting iterator
 	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
 };
 
@@ -83,6 +84,9 @@ public:
 	Result<void> consume(const EventFn &fn);
 
 	Result<StackStore> read_stacks() const;
+	// Adds to `cache` the stacks behind `hashes` that it lacks (0 and
+	// unknown hashes are skipped): a live view's reads cost what is new.
+	Result<void> fetch_stacks(const std::vector<uint64_t> &hashes, StackStore &cache) const;
 	BpfStats stats() const;
 
 	const BpfOptions &options() const;

@@ -74,4 +74,57 @@ int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
 	return 0;
 }
 
+// Like read_all_entries, but each entry read is deleted from the map in the
+// same step (BPF_MAP_LOOKUP_AND_DELETE_BATCH), so the next call returns only
+// what was added since: the cost of a live view's refresh follows what
+// happened in its window, not everything seen so far. An increment that
+// races with the deletion of its entry is lost (rare; counts are not exact
+// across a window's edge anyway).
+template <class K, class V>
+int take_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
+{
+	constexpr __u32 kChunk = 4096;
+	keys.clear();
+	values.clear();
+	__u32 token = 0;
+	bool first = true;
+	while (true) {
+		size_t at = keys.size();
+		keys.resize(at + kChunk);
+		values.resize(at + kChunk);
+		__u32 count = kChunk;
+		int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &token, &token,
+							  &keys[at], &values[at], &count, nullptr);
+		err = err ? -errno : 0;
+		keys.resize(at + count);
+		values.resize(at + count);
+		first = false;
+		if (err == -ENOENT)
+			return 0;
+		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524)
+			break;
+		if (err)
+			return err;
+	}
+	// Key by key: collect the keys first, since deleting while walking
+	// would restart get_next_key from the beginning.
+	std::vector<K> all;
+	K next{};
+	const K *prev = nullptr;
+	K key{};
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		all.push_back(next);
+		key = next;
+		prev = &key;
+	}
+	for (const K &k : all) {
+		V value{};
+		if (bpf_map_lookup_elem(fd, &k, &value) == 0 && bpf_map_delete_elem(fd, &k) == 0) {
+			keys.push_back(k);
+			values.push_back(value);
+		}
+	}
+	return 0;
+}
+
 }  // namespace xpu

@@ -40,11 +40,12 @@ void CpuSampler::stop()
 	events_.fds.clear();
 }
 
-Result<std::vector<StackCount>> CpuSampler::read_counts() const
+Result<std::vector<StackCount>> CpuSampler::read_counts(bool take) const
 {
 	std::vector<xpu_sample_key> keys;
 	std::vector<__u64> values;
-	if (int err = read_all_entries(bpf_map__fd(bpf_.skel().maps.counts), keys, values))
+	int fd = bpf_map__fd(bpf_.skel().maps.counts);
+	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
 		return sys_fail(ExitCode::internal, err, "read sample counts");
 	std::vector<StackCount> out;
 	out.reserve(keys.size());

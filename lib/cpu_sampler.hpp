@@ -22,7 +22,9 @@ public:
 	Result<void> start();
 	// Detaches: counts stop changing.
 	void stop();
-	Result<std::vector<StackCount>> read_counts() const;
+	// Everything counted so far; with `take`, also removes it from the
+	// kernel's map, so the next read holds only what came after (live views).
+	Result<std::vector<StackCount>> read_counts(bool take = false) const;
 
 	const std::string &event_name() const { return events_.name; }
 	int freq() const { return freq_; }

@@ -76,7 +76,23 @@ Result<void> OffCpuTracer::stop()
 	// list: an iterator over all tasks (flush_open) counts them.
 	auto &s = bpf_.skel();
 	s.bss->stop_ns = monotonic_ns();
-	Link iter(bpf_program__attach_iter(s.progs.flush_open, nullptr));
+	return run_iterator(s.progs.flush_open);
+}
+
+Result<void> OffCpuTracer::cut_window()
+{
+	if (links_.empty())
+		return {};
+	auto &s = bpf_.skel();
+	s.bss->stop_ns = monotonic_ns();
+	// Waits ending from now on flush the sums they pend first.
+	__atomic_add_fetch(&s.bss->window_epoch, 1, __ATOMIC_RELAXED);
+	return run_iterator(s.progs.cut_window);
+}
+
+Result<void> OffCpuTracer::run_iterator(bpf_program *prog)
+{
+	Link iter(bpf_program__attach_iter(prog, nullptr));
 	if (!iter)
 		return sys_fail(ExitCode::internal, errno, "attach task iterator");
 	Fd fd(bpf_iter_create(bpf_link__fd(iter.get())));
@@ -91,11 +107,12 @@ Result<void> OffCpuTracer::stop()
 	return {};
 }
 
-Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts() const
+Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts(bool take) const
 {
 	std::vector<xpu_offcpu_key> keys;
 	std::vector<xpu_offcpu_value> values;
-	if (int err = read_all_entries(bpf_map__fd(bpf_.skel().maps.offcpu_counts), keys, values))
+	int fd = bpf_map__fd(bpf_.skel().maps.offcpu_counts);
+	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
 		return sys_fail(ExitCode::internal, err, "read off-CPU counts");
 	std::vector<OffCpuCount> out;
 	out.reserve(keys.size());

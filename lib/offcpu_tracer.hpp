@@ -22,9 +22,15 @@ public:
 	// Detaches, then counts the waits still open (a thread blocked when the
 	// session ends has waited until then).
 	Result<void> stop();
-	Result<std::vector<OffCpuCount>> read_counts() const;
+	// Ends a live view's window while staying attached: the waits open now
+	// are counted up to now, the rest of each in the next window.
+	Result<void> cut_window();
+	// As CpuSampler::read_counts.
+	Result<std::vector<OffCpuCount>> read_counts(bool take = false) const;
 
 private:
+	Result<void> run_iterator(bpf_program *prog);
+
 	BpfSession &bpf_;
 	std::vector<Link> links_;
 };
