@@ -29,7 +29,7 @@ endif
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones; nothing else is downloaded.
 DEB_PKGS := make g++ clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev \
-            libfmt-dev libcli11-dev catch2 pkg-config binutils groff-base python3
+            libfmt-dev libcli11-dev catch2 pkg-config binutils groff-base python3 tmux
 
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++23 -Wall -Wextra -Werror -MMD -MP -I. -Ilib -I$(OUT)/bpf

@@ -37,6 +37,8 @@ int main(int argc, char **argv)
 	});
 	cmd::add_record(app, g);
 	cmd::add_report(app, g);
+	cmd::add_top(app, g);
+	cmd::add_live(app, g);
 
 	std::vector<std::string> args(argv + 1, argv + argc);
 	for (const auto &a : args) {  // CLI11 would only say "a subcommand is required"
@@ -50,7 +52,7 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	g.command = cmd::split_command(app, args, {"record"});
+	g.command = cmd::split_command(app, args, {"record", "top", "live"});
 	std::reverse(args.begin(), args.end());  // CLI11 takes a vector back to front
 
 	try {
