@@ -126,6 +126,19 @@ $(TEST_BIN): $(TEST_OBJS) $(OUT)/libxpuperf.a
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(TEST_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
 
+# --- build info (xpu-perf --version) ----------------------------------------
+# The commit at build time; the stamp changes only when it does, so that a
+# new commit rebuilds build_info.o and nothing else.
+XPU_VERSION  := 0.1.0
+GIT_DESCRIBE := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+BUILD_INFO_DEFS = -DXPU_VERSION='"$(XPU_VERSION)"' -DXPU_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
+$(OUT)/git-describe.stamp: FORCE | $(OUT)
+	$(Q)echo '$(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(GIT_DESCRIBE)' > $@
+$(OUT)/lib/build_info.o: $(OUT)/git-describe.stamp
+$(OUT)/lib/build_info.o: CXXFLAGS += $(BUILD_INFO_DEFS)
+.PHONY: FORCE
+FORCE:
+
 # --- examples and fixtures --------------------------------------------------
 examples: $(EXAMPLES) $(EXAMPLES_NOFP)
 $(OUT)/examples/%_nofp: examples/%.c | $(OUT)/examples

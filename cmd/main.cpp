@@ -4,18 +4,18 @@
 
 #include "command_args.hpp"
 #include "commands.hpp"
+#include "lib/build_info.hpp"
 #include "lib/exit_code.hpp"
 #include "lib/log.hpp"
-
-#ifndef XPU_VERSION
-#define XPU_VERSION "0.1.0"
-#endif
 
 namespace xpu::cmd {
 
 void fail_with(int exit_code, const std::string &msg)
 {
 	std::fprintf(stderr, "xpu-perf: error: %s\n", msg.c_str());
+	if (exit_code == to_int(ExitCode::environment))  // privileges, BTF, BPF refused
+		std::fprintf(stderr, "xpu-perf: hint: 'xpu-perf check' lists what this machine "
+				     "lacks and how to fix it\n");
 	throw CLI::RuntimeError(exit_code);
 }
 
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		     "and on the GPU.\nSee xpu-perf(1).",
 		     "xpu-perf"};
 	app.require_subcommand(1);
-	app.set_version_flag("--version", "xpu-perf " XPU_VERSION);
+	app.set_version_flag("--version", version_text());
 	cmd::Globals g;
 	app.add_flag("-v,--verbose", g.verbose, "more messages on stderr (-vv debug, -vvv libbpf)");
 	app.parse_complete_callback([&] {
@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	});
 	cmd::add_record(app, g);
 	cmd::add_report(app, g);
+	cmd::add_check(app, g);
 
 	std::vector<std::string> args(argv + 1, argv + argc);
 	for (const auto &a : args) {  // CLI11 would only say "a subcommand is required"
