@@ -15,6 +15,7 @@ void add_record(CLI::App &app, Globals &g);
 void add_report(CLI::App &app, Globals &g);
 void add_check(CLI::App &app, Globals &g);
 void add_help(CLI::App &app, Globals &g);
+void add_completion(CLI::App &app, Globals &g);
 
 // Prints a lib/ error and ends the process with its exit code (through
 // CLI11, so destructors run).

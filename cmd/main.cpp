@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 	cmd::add_report(app, g);
 	cmd::add_check(app, g);
 	cmd::add_help(app, g);
+	cmd::add_completion(app, g);  // last: it describes the commands above
 
 	std::vector<std::string> args(argv + 1, argv + argc);
 	for (const auto &a : args) {  // CLI11 would only say "a subcommand is required"
