@@ -1,8 +1,11 @@
 // xpu-perf check: flags -> CheckConfig -> run_check(), printed as text or JSON.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "commands.hpp"
 #include "lib/check.hpp"
+#include "lib/color.hpp"
 
 namespace xpu::cmd {
 
@@ -35,7 +38,7 @@ void add_check(CLI::App &app, Globals &)
 		if (!r)
 			fail_with(to_int(r.error().exit), r.error().msg);
 		std::string out = f->format == "json" ? format_check_json(*r)
-						      : format_check_text(*r, false);
+						      : format_check_text(*r, color::enabled(STDOUT_FILENO));
 		std::fputs(out.c_str(), stdout);
 		std::fflush(stdout);
 		if (!r->record_can_run())
