@@ -194,3 +194,20 @@ TEST_CASE("check --binary: frame pointers of a file; a bad path is exit 1", "[ch
 	CHECK(bad.out.empty());
 	CHECK(bad.err == "xpu-perf: error: open /nonexistent/app: No such file or directory\n");
 }
+
+TEST_CASE("a command that lacks a prerequisite points to xpu-perf check", "[check][bpf]")
+{
+	REQUIRE(geteuid() == 0);  // to drop to nobody
+	RunOptions opts;
+	opts.uid = 65534;
+	auto r = run({xpu_perf(), "record", "-o", "/tmp/xpu-perf-test-hint.folded", "-a",
+		      "--duration", "1"},
+		     opts);
+	CHECK(r.exit_code == 2);
+	CHECK_THAT(r.err, Catch::EndsWith("xpu-perf: hint: 'xpu-perf check' lists what this "
+					  "machine lacks and how to fix it\n"));
+	// Usage errors get no such hint.
+	auto usage = run({xpu_perf(), "record", "--freq", "0", "true"});
+	CHECK(usage.exit_code == 1);
+	CHECK_THAT(usage.err, !Catch::Contains("hint"));
+}
