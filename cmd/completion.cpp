@@ -55,7 +55,8 @@ static CompletionSpec completion_spec(CLI::App &app)
 	CompletionSpec spec;
 	spec.program = "xpu-perf";
 	spec.root = describe(app, "");
-	for (const CLI::App *sub : app.get_subcommands([](CLI::App *s) { return !s->get_group().empty(); })) {
+	auto listed = app.get_subcommands([](CLI::App *s) { return !s->get_group().empty(); });
+	for (const CLI::App *sub : listed) {
 		CompletionCommand c = describe(*sub, sub->get_name());
 		// As main.cpp's split_command list: commands that run a command line.
 		c.takes_command = c.name == "record" || c.name == "live";
