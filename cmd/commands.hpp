@@ -2,9 +2,15 @@
 // the callback that turns them into a lib/ call.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace xpu::cmd {
+
+// The subcommands that run a command line after their options.
+inline const std::set<std::string> kTakesCommand = {"record", "top", "live"};
 
 struct Globals {
 	int verbose = 0;                   // -v count
@@ -15,6 +21,9 @@ void add_record(CLI::App &app, Globals &g);
 void add_report(CLI::App &app, Globals &g);
 void add_live(CLI::App &app, Globals &g);
 void add_top(CLI::App &app, Globals &g);
+void add_check(CLI::App &app, Globals &g);
+void add_help(CLI::App &app, Globals &g);
+void add_completion(CLI::App &app, Globals &g);
 
 // Prints a lib/ error and ends the process with its exit code (through
 // CLI11, so destructors run).

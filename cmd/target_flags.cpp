@@ -32,7 +32,8 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_option("--call-graph", f.cfg.call_graph,
 			"how user stacks are walked: fp (frame pointers), dwarf (.eh_frame "
 			"tables only), auto (tables, frame pointers where there are none)")
-		->capture_default_str();
+		->capture_default_str()
+		->check(CLI::IsMember({"fp", "dwarf", "auto"}));
 }
 
 RecordConfig to_config(const TargetFlags &f, const std::vector<std::string> &command)

@@ -54,8 +54,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	// Our own user-stack walker needs bpf_loop (5.17); without it the
 	// verifier prunes the walker (a constant branch) and bpf_get_stack
 	// walks instead.
-	s.rodata->walk_user_stacks =
-		libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, nullptr) == 1;
+	s.rodata->walk_user_stacks = kernel_has_bpf_loop();
 	if (!s.rodata->walk_user_stacks)
 		log::info("no bpf_loop in this kernel: user stacks through bpf_get_stack");
 	// Programs of layers that are off are not even loaded.
@@ -105,6 +104,11 @@ ProcEvent to_event(const xpu_proc_event &e)
 }
 
 }  // namespace
+
+bool kernel_has_bpf_loop()
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, nullptr) == 1;
+}
 
 struct BpfSession::Impl {
 	BpfOptions opts;

@@ -36,6 +36,10 @@ struct BpfOptions {
 	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
 };
 
+// Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack
+// walker needs it; without it bpf_get_stack walks frame pointers instead.
+bool kernel_has_bpf_loop();
+
 // A process event from the kernel side (see enum xpu_event_type).
 struct ProcEvent {
 	enum class Type { new_proc = 1, exec = 2, fork = 3, exit = 4, unknown_mapping = 6 };

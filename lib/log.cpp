@@ -1,5 +1,7 @@
 #include "log.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
@@ -7,6 +9,8 @@
 #include <string>
 
 #include <bpf/libbpf.h>
+
+#include "color.hpp"
 
 namespace xpu::log {
 
@@ -39,9 +43,17 @@ Level level() { return g_level.load(); }
 
 void write(Level l, const std::string &line)
 {
-	const char *tag = l == Level::warn ? "warning: " : "";
+	std::string tag =
+		l == Level::warn ? color::paint(color::enabled(STDERR_FILENO), "33", "warning:") + " "
+				 : "";
 	// One fprintf per line so concurrent writers do not interleave mid-line.
-	std::fprintf(stderr, "xpu-perf: %s%s\n", tag, line.c_str());
+	std::fprintf(stderr, "xpu-perf: %s%s\n", tag.c_str(), line.c_str());
+}
+
+void error(const std::string &msg)
+{
+	std::string tag = color::paint(color::enabled(STDERR_FILENO), "31", "error:");
+	std::fprintf(stderr, "xpu-perf: %s %s\n", tag.c_str(), msg.c_str());
 }
 
 void install_libbpf_printer() { libbpf_set_print(libbpf_print); }

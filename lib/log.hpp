@@ -34,6 +34,10 @@ void debug(fmt::format_string<Args...> f, Args &&...args)
 		write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 
+// "xpu-perf: error: MSG", always printed; "error:" in red on a colour
+// terminal (see color.hpp).
+void error(const std::string &msg);
+
 // Routes libbpf's own messages here: warnings at -v, everything at -vvv.
 void install_libbpf_printer();
 

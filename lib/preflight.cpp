@@ -31,15 +31,41 @@ bool has_effective_cap(int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+std::string own_path()
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "xpu-perf";
+}
+
 }  // namespace
+
+Privileges current_privileges()
+{
+	Privileges p;
+	p.root = geteuid() == 0;
+	p.cap_bpf = has_effective_cap(CAP_BPF);
+	p.cap_perfmon = has_effective_cap(CAP_PERFMON);
+	p.cap_sys_ptrace = has_effective_cap(CAP_SYS_PTRACE);
+	p.cap_sys_admin = has_effective_cap(CAP_SYS_ADMIN);
+	return p;
+}
+
+std::string setcap_command()
+{
+	// CAP_SYS_PTRACE reads other users' /proc/PID/maps (symbols of -p and
+	// -a targets); CAP_SYS_ADMIN covers what older kernels gate behind it.
+	return "sudo setcap cap_bpf,cap_perfmon,cap_sys_ptrace,cap_sys_admin+ep " + own_path();
+}
 
 Result<void> check_privileges()
 {
-	if (geteuid() == 0 || (has_effective_cap(CAP_BPF) && has_effective_cap(CAP_PERFMON)))
+	if (current_privileges().enough())
 		return {};
 	return fail(ExitCode::environment,
 		    "not enough privileges to load BPF: run as root (sudo), or grant the binary "
-		    "'sudo setcap cap_bpf,cap_perfmon,cap_sys_ptrace,cap_sys_admin+ep xpu-perf'");
+		    "'{}'",
+		    setcap_command());
 }
 
 Result<void> check_btf()

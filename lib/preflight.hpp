@@ -4,11 +4,28 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 #include "error.hpp"
 
 namespace xpu {
+
+// What the process may do, from its effective capability set.
+struct Privileges {
+	bool root = false;  // effective uid 0
+	bool cap_bpf = false;
+	bool cap_perfmon = false;
+	bool cap_sys_ptrace = false;
+	bool cap_sys_admin = false;
+	// Enough to load and attach the profiler's BPF programs.
+	bool enough() const { return root || (cap_bpf && cap_perfmon); }
+};
+Privileges current_privileges();
+
+// The exact command that grants this binary what it needs without root:
+// "sudo setcap cap_bpf,...+ep /abs/path/xpu-perf".
+std::string setcap_command();
 
 // Root, or CAP_BPF + CAP_PERFMON (kernel >= 5.8) in the effective set.
 Result<void> check_privileges();

@@ -1,0 +1,27 @@
+// xpu-perf --version: the build's identity, on stdout, exit 0.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "lib/build_info.hpp"
+
+using namespace xpu;
+using namespace xpu::test;
+
+TEST_CASE("--version: version, git describe, libbpf, link mode, CUDA support", "[version]")
+{
+	auto r = run({xpu_perf(), "--version"});
+	REQUIRE(r.exit_code == 0);
+	CHECK(r.err.empty());
+	std::string git = build_info().git_describe;
+	CHECK(r.out == "xpu-perf 0.1.0\n"
+		       "git: " + git + "\n"
+		       "libbpf: " + libbpf_version() + " (linked in)\n"
+		       "build: dynamic (libelf, libdw, libz, libfmt shared)\n"
+		       "CUDA support: no (the CUPTI injector is not built yet)\n");
+	// Built from a git checkout, the Makefile passes `git describe`.
+	if (access((build_dir() + "/../.git").c_str(), F_OK) == 0)
+		CHECK(git != "unknown");
+	CHECK(libbpf_version().starts_with("1."));
+}
