@@ -29,11 +29,13 @@ struct RingBufferDeleter {
 };
 using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
 
-// Every entry of a hash map, read with a few batched syscalls (kernel >=
-// 5.6) instead of two per entry; falls back to key-by-key iteration where
-// batches are not supported. Returns a negative errno on failure.
+namespace detail {
+
+// Every entry of a hash map through batched syscalls (kernel >= 5.6), each
+// deleted as it is read when `take`; key by key where batches are not
+// supported. Returns a negative errno on failure.
 template <class K, class V>
-int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
+int all_entries(int fd, std::vector<K> &keys, std::vector<V> &values, bool take)
 {
 	constexpr __u32 kChunk = 4096;
 	keys.clear();
@@ -45,8 +47,11 @@ int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
 		keys.resize(at + kChunk);
 		values.resize(at + kChunk);
 		__u32 count = kChunk;
-		int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, &keys[at],
-					       &values[at], &count, nullptr);
+		void *in = first ? nullptr : &token;
+		int err = take ? bpf_map_lookup_and_delete_batch(fd, in, &token, &keys[at],
+								 &values[at], &count, nullptr)
+			       : bpf_map_lookup_batch(fd, in, &token, &keys[at], &values[at],
+						      &count, nullptr);
 		err = err ? -errno : 0;
 		keys.resize(at + count);
 		values.resize(at + count);
@@ -60,18 +65,35 @@ int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
 	}
 	keys.clear();
 	values.clear();
+	// The keys first: deleting while walking would restart get_next_key.
+	std::vector<K> all;
 	K key{}, next{};
 	const void *prev = nullptr;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		all.push_back(next);
 		key = next;
 		prev = &key;
+	}
+	for (const K &k : all) {
 		V value{};
-		if (bpf_map_lookup_elem(fd, &key, &value) == 0) {  // else deleted meanwhile
-			keys.push_back(key);
-			values.push_back(value);
-		}
+		if (bpf_map_lookup_elem(fd, &k, &value) != 0)
+			continue;  // deleted meanwhile
+		if (take && bpf_map_delete_elem(fd, &k) != 0)
+			continue;
+		keys.push_back(k);
+		values.push_back(value);
 	}
 	return 0;
+}
+
+}  // namespace detail
+
+// Every entry of a hash map, read with a few batched syscalls instead of
+// two per entry. Returns a negative errno on failure.
+template <class K, class V>
+int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
+{
+	return detail::all_entries(fd, keys, values, false);
 }
 
 // Like read_all_entries, but each entry read is deleted from the map in the
@@ -83,48 +105,7 @@ int read_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
 template <class K, class V>
 int take_all_entries(int fd, std::vector<K> &keys, std::vector<V> &values)
 {
-	constexpr __u32 kChunk = 4096;
-	keys.clear();
-	values.clear();
-	__u32 token = 0;
-	bool first = true;
-	while (true) {
-		size_t at = keys.size();
-		keys.resize(at + kChunk);
-		values.resize(at + kChunk);
-		__u32 count = kChunk;
-		int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &token, &token,
-							  &keys[at], &values[at], &count, nullptr);
-		err = err ? -errno : 0;
-		keys.resize(at + count);
-		values.resize(at + count);
-		first = false;
-		if (err == -ENOENT)
-			return 0;
-		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524)
-			break;
-		if (err)
-			return err;
-	}
-	// Key by key: collect the keys first, since deleting while walking
-	// would restart get_next_key from the beginning.
-	std::vector<K> all;
-	K next{};
-	const K *prev = nullptr;
-	K key{};
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		all.push_back(next);
-		key = next;
-		prev = &key;
-	}
-	for (const K &k : all) {
-		V value{};
-		if (bpf_map_lookup_elem(fd, &k, &value) == 0 && bpf_map_delete_elem(fd, &k) == 0) {
-			keys.push_back(k);
-			values.push_back(value);
-		}
-	}
-	return 0;
+	return detail::all_entries(fd, keys, values, true);
 }
 
 }  // namespace xpu

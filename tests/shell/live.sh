@@ -2,15 +2,7 @@
 # `live` against the ground-truth workloads: window count and timing, JSON
 # fields, the shares a window shows, and the folded stream's layout.
 # Exit 0 pass, 1 fail, 2 skip (not root).
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-B=build
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: loads BPF, needs root"
-	exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib/bpf_test.sh"
 
 # JSON: 4 windows of 0.5 s over cpu_split (60/30/10 by construction); the
 # command runs longer, so --windows ends the session.

@@ -2,15 +2,7 @@
 # record -> report through real pipes, as a user types it:
 #   xpu-perf record -o - ./app | xpu-perf report -
 # Exit 0 pass, 1 fail, 2 skip (not root), as perf's shell tests.
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-B=build
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: loads BPF, needs root"
-	exit 2
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib/bpf_test.sh"
 
 $B/xpu-perf record -F 999 -o - $B/examples/cpu_split -t 2 2>"$tmp/err" |
 	$B/xpu-perf report --sort total --top 0 - >"$tmp/table" || { cat "$tmp/err"; exit 1; }

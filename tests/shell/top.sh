@@ -3,16 +3,9 @@
 # of a pipe parsed exactly, then the full-screen view driven under tmux:
 # the hot function first, keys (sort, pause, filter, expand, quit) and the
 # terminal restored afterwards. Exit 0 pass, 1 fail, 2 skip.
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-B=build
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: loads BPF, needs root"
-	exit 2
-fi
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib/bpf_test.sh"
 sess=xpu-top-test-$$
-trap 'tmux kill-session -t $sess 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup='tmux kill-session -t $sess 2>/dev/null'
 
 # --- not a terminal: snapshots, like top -b ---------------------------------
 $B/xpu-perf top -d 0.5 -n 3 --rows 5 -F 499 -- $B/examples/cpu_split -n 100000 \
