@@ -39,14 +39,16 @@ Result<SvgStats> write_svg_file(const StackTree &tree, const ReportConfig &cfg)
 
 Result<ReportSummary> run_report(const ReportConfig &cfg, std::FILE *table_out)
 {
-	auto data = read_folded(cfg.inputs);
-	if (!data)
-		return std::unexpected(data.error());
 	StackTree tree;
-	for (const auto &line : data->lines)
-		tree.add(line.stack, line.weight);
+	StackSplitter splitter(tree.frames());
+	auto sources = read_folded(cfg.inputs, [&](std::string_view stack, double weight) {
+		if (weight > 0)
+			tree.add(splitter.split(stack), weight);
+	});
+	if (!sources)
+		return std::unexpected(sources.error());
 	ReportSummary s;
-	s.sources = std::move(data->sources);
+	s.sources = std::move(*sources);
 	s.total = tree.total();
 	s.stacks = tree.stacks();
 	if (!(tree.total() > 0))
@@ -82,12 +84,14 @@ std::vector<std::string> report_warnings(const ReportSummary &s)
 {
 	std::vector<std::string> out;
 	for (const auto &src : s.sources) {
-		const char *plural = src.invalid == 1 ? "" : "s";
-		if (src.invalid > 0)
-			out.push_back(fmt::format("ignored {} line{} with invalid format in '{}' "
-						  "(first: line {})",
-						  src.invalid, plural, src.name, src.first_invalid));
-		else if (src.valid == 0)
+		for (const auto &bad : src.bad)
+			out.push_back(fmt::format("{}:{}: invalid line ignored: '{}'", src.name,
+						  bad.line, bad.text));
+		if (src.invalid > src.bad.size())
+			out.push_back(fmt::format("{}: {} more invalid lines ignored ({} in all)",
+						  src.name, src.invalid - src.bad.size(),
+						  src.invalid));
+		if (src.valid == 0 && src.invalid == 0)
 			out.push_back(fmt::format("no folded stacks in '{}'", src.name));
 	}
 	return out;

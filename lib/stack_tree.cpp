@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
+#include <cstdint>
 #include <utility>
 
 #include <fmt/format.h>
@@ -46,46 +46,73 @@ const char *to_string(FrameKind k)
 StackTree::StackTree()
 {
 	nodes_.emplace_back();
-	nodes_[root_id].name = "all";
+	nodes_[root_id].name = frames_.intern("all");
 }
 
 FrameKind StackTree::kind(NodeId id) const
 {
-	return classify_frame(nodes_[id].name, nodes_[id].depth <= 1);
+	return classify_frame(name(id), nodes_[id].depth <= 1);
 }
 
-StackTree::NodeId StackTree::child(NodeId parent, std::string_view name)
+StackTree::NodeId StackTree::child(NodeId parent, FrameId name)
 {
-	auto &kids = nodes_[parent].children;
-	auto by_name = [&](NodeId id, std::string_view n) { return nodes_[id].name < n; };
-	auto it = std::lower_bound(kids.begin(), kids.end(), name, by_name);
-	if (it != kids.end() && nodes_[*it].name == name)
-		return *it;
-	auto id = static_cast<NodeId>(nodes_.size());
+	uint64_t key = static_cast<uint64_t>(parent) << 32 | name;
+	auto [it, added] = child_of_.try_emplace(key, static_cast<NodeId>(nodes_.size()));
+	if (!added)
+		return it->second;
+	NodeId id = it->second;
 	uint32_t depth = nodes_[parent].depth + 1;
-	kids.insert(it, id);  // before push_back: it points into nodes_[parent]
+	nodes_[parent].children.push_back(id);
 	Node &n = nodes_.emplace_back();
 	n.name = name;
 	n.parent = parent;
 	n.depth = depth;
 	max_depth_ = std::max(max_depth_, depth);
+	sorted_ = false;
 	return id;
+}
+
+void StackTree::sort_children() const
+{
+	if (sorted_)
+		return;
+	// Logically const: the order is part of what the tree is, only computed late.
+	auto &nodes = const_cast<std::vector<Node> &>(nodes_);
+	for (auto &n : nodes) {
+		if (n.children.size() < 2)
+			continue;
+		std::sort(n.children.begin(), n.children.end(), [&](NodeId a, NodeId b) {
+			return frames_.name(nodes[a].name) < frames_.name(nodes[b].name);
+		});
+	}
+	sorted_ = true;
 }
 
 void StackTree::add(std::string_view folded_stack, double weight)
 {
 	if (!(weight > 0))
 		return;
-	NodeId id = root_id;
-	nodes_[id].total += weight;
+	split_.clear();
 	size_t pos = 0;
 	while (!folded_stack.empty() && pos <= folded_stack.size()) {
 		size_t end = folded_stack.find(';', pos);
 		if (end == std::string_view::npos)
 			end = folded_stack.size();
-		id = child(id, folded_stack.substr(pos, end - pos));
-		nodes_[id].total += weight;
+		split_.push_back(frames_.intern(folded_stack.substr(pos, end - pos)));
 		pos = end + 1;
+	}
+	add(std::span<const FrameId>(split_), weight);
+}
+
+void StackTree::add(std::span<const FrameId> stack, double weight)
+{
+	if (!(weight > 0))
+		return;
+	NodeId id = root_id;
+	nodes_[id].total += weight;
+	for (FrameId f : stack) {
+		id = child(id, f);
+		nodes_[id].total += weight;
 	}
 	Node &leaf = nodes_[id];
 	leaf.self += weight;
@@ -98,7 +125,8 @@ void StackTree::add(std::string_view folded_stack, double weight)
 std::vector<FunctionStats> function_stats(const StackTree &tree)
 {
 	std::vector<FunctionStats> out;
-	std::unordered_map<std::string_view, size_t> index;
+	constexpr size_t no_row = SIZE_MAX;
+	std::vector<size_t> row_of(tree.frames().size(), no_row);  // by FrameId
 	std::vector<uint32_t> on_path;  // per row: occurrences on the current path
 	// Iterative depth-first walk: folded stacks can be thousands of frames deep.
 	std::vector<std::pair<StackTree::NodeId, size_t>> path;  // node, next child
@@ -117,12 +145,12 @@ std::vector<FunctionStats> function_stats(const StackTree &tree)
 		}
 		StackTree::NodeId kid = n.children[next++];
 		const auto &k = tree.node(kid);
-		auto [it, added] = index.try_emplace(k.name, out.size());
-		if (added) {
-			out.emplace_back().name = k.name;
+		size_t &row = row_of[k.name];
+		if (row == no_row) {
+			row = out.size();
+			out.emplace_back().name = tree.name(kid);
 			on_path.push_back(0);
 		}
-		size_t row = it->second;
 		out[row].self += k.self;
 		if (on_path[row]++ == 0)  // outermost occurrence: its subtree holds them all
 			out[row].total += k.total;

@@ -5,16 +5,25 @@
 // carry decimal weights (flamegraph.pl accepts them).
 //
 // Node 0 is a synthetic root ("all") above the first folded frame, which by
-// xpu-perf's convention is the process name. Children are kept in byte order
+// xpu-perf's convention is the process name. Children are seen in byte order
 // of their names, as flamegraph.pl lays them out, so every view built from
 // the same stacks is identical whatever order the stacks came in.
+//
+// Frame names are interned (frame_table.hpp): a node holds a FrameId, and
+// memory grows with distinct call paths and names, not with input lines.
+// Children are found through one hash map while stacks are added and sorted
+// once, when a view first asks for them.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <span>
+#include <unordered_map>
 #include <vector>
+
+#include "frame_table.hpp"
 
 namespace xpu {
 
@@ -39,7 +48,7 @@ public:
 	static constexpr NodeId root_id = 0;
 
 	struct Node {
-		std::string name;
+		FrameId name = 0;  // see name()
 		double self = 0;
 		double total = 0;
 		NodeId parent = 0;
@@ -49,13 +58,24 @@ public:
 	};
 
 	StackTree();
+	StackTree(StackTree &&) = default;
+	StackTree &operator=(StackTree &&) = default;
 
 	// Adds one folded stack "a;b;c" (root first). Weights <= 0 add nothing:
 	// a frame that never ran has no place in any view.
 	void add(std::string_view folded_stack, double weight);
+	// The same for frames already interned in frames().
+	void add(std::span<const FrameId> stack, double weight);
 
-	const Node &node(NodeId id) const { return nodes_[id]; }
-	const Node &root() const { return nodes_[root_id]; }
+	const Node &node(NodeId id) const
+	{
+		sort_children();
+		return nodes_[id];
+	}
+	const Node &root() const { return node(root_id); }
+	std::string_view name(NodeId id) const { return frames_.name(nodes_[id].name); }
+	FrameTable &frames() { return frames_; }
+	const FrameTable &frames() const { return frames_; }
 	size_t size() const { return nodes_.size(); }
 	double total() const { return nodes_[root_id].total; }
 	// Distinct stacks added (with weight > 0).
@@ -64,11 +84,16 @@ public:
 	FrameKind kind(NodeId id) const;
 
 private:
-	NodeId child(NodeId parent, std::string_view name);
+	NodeId child(NodeId parent, FrameId name);
+	void sort_children() const;
 
+	FrameTable frames_;
 	std::vector<Node> nodes_;
+	std::unordered_map<uint64_t, NodeId> child_of_;  // parent << 32 | name -> node
+	mutable bool sorted_ = true;
 	size_t stacks_ = 0;
 	uint32_t max_depth_ = 0;
+	std::vector<FrameId> split_;  // scratch for add(string_view)
 };
 
 // One function (frame name) summed over the whole tree: the rows of the

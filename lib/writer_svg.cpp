@@ -128,15 +128,16 @@ void write_frame(std::string &out, const StackTree &tree, const Placed &p, const
 	int depth = static_cast<int>(n.depth);
 	int row = o.inverted ? depth : l.rows - 1 - depth;
 	int y = l.top + row * o.frame_height;
-	Rgb c = frame_color(tree.kind(p.id), n.name);
+	std::string_view name = tree.name(p.id);
+	Rgb c = frame_color(tree.kind(p.id), name);
 	fmt::format_to(std::back_inserter(out),
 		       "<g class=\"f\" data-s=\"{}\" data-w=\"{}\" data-d=\"{}\"><title>{} ({} {}, "
 		       "{}%)</title><rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
 		       "fill=\"rgb({},{},{})\" rx=\"2\" ry=\"2\"/><text x=\"{:.2f}\" "
 		       "y=\"{:.1f}\">{}</text></g>\n",
-		       p.start, n.total, n.depth, xml_escape(n.name), format_weight(n.total),
+		       p.start, n.total, n.depth, xml_escape(name), format_weight(n.total),
 		       o.unit, percent(n.total, total), x, y, w, o.frame_height - 1, c.r, c.g, c.b,
-		       x + text_pad, y + o.frame_height - 4.5, xml_escape(fit_text(n.name, w)));
+		       x + text_pad, y + o.frame_height - 4.5, xml_escape(fit_text(name, w)));
 }
 
 }  // namespace

@@ -133,8 +133,7 @@ TEST_CASE("report: invalid lines are counted in a warning", "[report]")
 	auto path = write_temp("mixed.folded", "app;main;work 3\nnot folded\napp;main 1\n\n");
 	auto r = report({path});
 	CHECK(r.exit_code == 0);
-	CHECK(r.err == "xpu-perf: warning: ignored 1 line with invalid format in '" + path +
-			       "' (first: line 2)\n");
+	CHECK(r.err == "xpu-perf: warning: " + path + ":2: invalid line ignored: 'not folded'\n");
 	CHECK_THAT(r.out, Catch::StartsWith("# 4 samples in 2 stacks, 3 functions;"));
 	unlink(path.c_str());
 }
