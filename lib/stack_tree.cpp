@@ -54,6 +54,12 @@ FrameKind StackTree::kind(NodeId id) const
 	return classify_frame(name(id), nodes_[id].depth <= 1);
 }
 
+StackTree::NodeId StackTree::find_child(NodeId parent, FrameId name) const
+{
+	auto it = child_of_.find(static_cast<uint64_t>(parent) << 32 | name);
+	return it == child_of_.end() ? no_node : it->second;
+}
+
 StackTree::NodeId StackTree::child(NodeId parent, FrameId name)
 {
 	uint64_t key = static_cast<uint64_t>(parent) << 32 | name;
@@ -158,6 +164,31 @@ std::vector<FunctionStats> function_stats(const StackTree &tree)
 		path.emplace_back(kid, 0);
 	}
 	return out;
+}
+
+void for_each_stack(const StackTree &tree,
+		    const std::function<void(std::span<const StackTree::NodeId>, double)> &fn)
+{
+	std::vector<StackTree::NodeId> path;
+	std::vector<size_t> next{0};  // per level: the next child to visit
+	StackTree::NodeId id = StackTree::root_id;
+	while (true) {
+		const auto &n = tree.node(id);
+		size_t &i = next.back();
+		if (i < n.children.size()) {
+			id = n.children[i++];
+			path.push_back(id);
+			next.push_back(0);
+			if (tree.node(id).self > 0)
+				fn(path, tree.node(id).self);
+			continue;
+		}
+		next.pop_back();
+		if (path.empty())
+			break;
+		path.pop_back();
+		id = path.empty() ? StackTree::root_id : path.back();
+	}
 }
 
 std::string format_weight(double w)

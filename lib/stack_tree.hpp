@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,7 @@ class StackTree {
 public:
 	using NodeId = uint32_t;
 	static constexpr NodeId root_id = 0;
+	static constexpr NodeId no_node = UINT32_MAX;
 
 	struct Node {
 		FrameId name = 0;  // see name()
@@ -82,6 +84,8 @@ public:
 	size_t stacks() const { return stacks_; }
 	uint32_t max_depth() const { return max_depth_; }
 	FrameKind kind(NodeId id) const;
+	// The child of `parent` named `name` (an id in frames()), or no_node.
+	NodeId find_child(NodeId parent, FrameId name) const;
 
 private:
 	NodeId child(NodeId parent, FrameId name);
@@ -104,6 +108,12 @@ struct FunctionStats {
 	double self = 0;
 	double total = 0;
 };
+
+// Calls fn(path, self) for every node where stacks end (self > 0), in tree
+// order (children in byte order of names, a node before its callees); the
+// path runs from the process frame to the node, the synthetic root left out.
+void for_each_stack(const StackTree &tree,
+		    const std::function<void(std::span<const StackTree::NodeId>, double)> &fn);
 
 // Every frame name except the synthetic root, in no particular order.
 std::vector<FunctionStats> function_stats(const StackTree &tree);
