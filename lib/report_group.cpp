@@ -198,9 +198,11 @@ std::vector<FunctionStats> group_stats(const StackTree &tree, GroupBy by)
 				return parent;
 			return rows.get(l);
 		});
-		// Totals: every stack is in one layer, so a layer's total is its self.
+		// Totals: every stack is in one layer, so a layer's total is its
+		// self; "cpu" is on every path, so it may be there with nothing.
 		for (auto &r : rows.stats)
 			r.total = r.self;
+		std::erase_if(rows.stats, [](const FunctionStats &r) { return !(r.self > 0); });
 		break;
 	case GroupBy::symbol:
 		break;
