@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+
+#include "flat_hash.hpp"
 
 namespace xpu {
 
@@ -26,21 +29,55 @@ std::string_view FrameTable::store(std::string_view name)
 	return stored;
 }
 
+namespace {
+
+uint64_t hash_name(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+}  // namespace
+
+void FrameTable::grow()
+{
+	std::vector<Slot> bigger(slots_.empty() ? 1024 : slots_.size() * 2);
+	size_t mask = bigger.size() - 1;
+	for (const Slot &s : slots_) {
+		if (s.id == none())
+			continue;
+		size_t i = mix64(hash_name(names_[s.id])) & mask;
+		while (bigger[i].id != none())
+			i = (i + 1) & mask;
+		bigger[i] = s;
+	}
+	slots_.swap(bigger);
+}
+
 FrameId FrameTable::intern(std::string_view name)
 {
-	if (auto it = ids_.find(name); it != ids_.end())
-		return it->second;
-	std::string_view stored = store(name);
+	if ((names_.size() + 1) * 2 > slots_.size())
+		grow();
+	uint64_t h = mix64(hash_name(name));
+	auto tag = static_cast<uint32_t>(h >> 32);
+	size_t mask = slots_.size() - 1;
+	size_t i = h & mask;
+	for (; slots_[i].id != none(); i = (i + 1) & mask)
+		if (slots_[i].hash == tag && names_[slots_[i].id] == name)
+			return slots_[i].id;
 	auto id = static_cast<FrameId>(names_.size());
-	names_.push_back(stored);
-	ids_.emplace(stored, id);
+	names_.push_back(store(name));
+	slots_[i] = {id, tag};
 	return id;
 }
 
 FrameId FrameTable::find(std::string_view name) const
 {
-	auto it = ids_.find(name);
-	return it == ids_.end() ? none() : it->second;
+	if (slots_.empty())
+		return none();
+	uint64_t h = mix64(hash_name(name));
+	auto tag = static_cast<uint32_t>(h >> 32);
+	size_t mask = slots_.size() - 1;
+	for (size_t i = h & mask; slots_[i].id != none(); i = (i + 1) & mask)
+		if (slots_[i].hash == tag && names_[slots_[i].id] == name)
+			return slots_[i].id;
+	return none();
 }
 
 const std::vector<FrameId> &StackSplitter::split(std::string_view stack)

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace xpu {
@@ -40,7 +39,14 @@ private:
 	char *block_pos_ = nullptr;
 	size_t text_bytes_ = 0;
 	std::vector<std::string_view> names_;
-	std::unordered_map<std::string_view, FrameId> ids_;
+	// Open addressing: each slot a name's id (none() when empty) and the
+	// high half of its hash, so most mismatches skip the string compare.
+	struct Slot {
+		FrameId id = UINT32_MAX;
+		uint32_t hash = 0;
+	};
+	std::vector<Slot> slots_;
+	void grow();
 };
 
 // Splits "a;b;c" into interned ids, root first. Consecutive lines of a

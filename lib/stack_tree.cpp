@@ -56,19 +56,17 @@ FrameKind StackTree::kind(NodeId id) const
 
 StackTree::NodeId StackTree::find_child(NodeId parent, FrameId name) const
 {
-	auto it = child_of_.find(static_cast<uint64_t>(parent) << 32 | name);
-	return it == child_of_.end() ? no_node : it->second;
+	return child_of_.find(static_cast<uint64_t>(parent) << 32 | name, no_node);
 }
 
 StackTree::NodeId StackTree::child(NodeId parent, FrameId name)
 {
-	uint64_t key = static_cast<uint64_t>(parent) << 32 | name;
-	auto [it, added] = child_of_.try_emplace(key, static_cast<NodeId>(nodes_.size()));
+	bool added = false;
+	NodeId id = child_of_.find_or_insert(static_cast<uint64_t>(parent) << 32 | name,
+					     static_cast<NodeId>(nodes_.size()), added);
 	if (!added)
-		return it->second;
-	NodeId id = it->second;
+		return id;
 	uint32_t depth = nodes_[parent].depth + 1;
-	nodes_[parent].children.push_back(id);
 	Node &n = nodes_.emplace_back();
 	n.name = name;
 	n.parent = parent;
@@ -82,14 +80,26 @@ void StackTree::sort_children() const
 {
 	if (sorted_)
 		return;
-	// Logically const: the order is part of what the tree is, only computed late.
-	auto &nodes = const_cast<std::vector<Node> &>(nodes_);
-	for (auto &n : nodes) {
-		if (n.children.size() < 2)
-			continue;
-		std::sort(n.children.begin(), n.children.end(), [&](NodeId a, NodeId b) {
+	// Logically const: the child lists are part of what the tree is, only
+	// built late. Counting sort by parent, then each run by name.
+	auto &nodes = const_cast<Nodes &>(nodes_);
+	size_t n = nodes.size();
+	std::vector<uint32_t> start(n + 1, 0);
+	for (size_t id = 1; id < n; ++id)
+		++start[nodes[id].parent + 1];
+	for (size_t i = 1; i <= n; ++i)
+		start[i] += start[i - 1];
+	child_lists_.assign(n > 0 ? n - 1 : 0, 0);
+	std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+	for (size_t id = 1; id < n; ++id)
+		child_lists_[fill[nodes[id].parent]++] = static_cast<NodeId>(id);
+	for (size_t id = 0; id < n; ++id) {
+		NodeId *first = child_lists_.data() + start[id];
+		size_t count = start[id + 1] - start[id];
+		std::sort(first, first + count, [&](NodeId a, NodeId b) {
 			return frames_.name(nodes[a].name) < frames_.name(nodes[b].name);
 		});
+		nodes[id].children = std::span<const NodeId>(first, count);
 	}
 	sorted_ = true;
 }

@@ -10,9 +10,10 @@
 // the same stacks is identical whatever order the stacks came in.
 //
 // Frame names are interned (frame_table.hpp): a node holds a FrameId, and
-// memory grows with distinct call paths and names, not with input lines.
-// Children are found through one hash map while stacks are added and sorted
-// once, when a view first asks for them.
+// memory grows with distinct call paths and names, not with input lines
+// (about 48 bytes a node, 16 more for the child index, 4 for the child
+// lists). Children are found through one flat hash map while stacks are
+// added; the child lists are built and sorted once, when a view first asks.
 #pragma once
 
 #include <cstddef>
@@ -20,10 +21,11 @@
 #include <string>
 #include <string_view>
 #include <functional>
+#include <memory>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
+#include "flat_hash.hpp"
 #include "frame_table.hpp"
 
 namespace xpu {
@@ -54,9 +56,9 @@ public:
 		double self = 0;
 		double total = 0;
 		NodeId parent = 0;
-		uint32_t depth = 0;            // 0 for the root, 1 for the process frame
-		bool stack_end = false;        // some stack ended exactly here
-		std::vector<NodeId> children;  // byte order of their names
+		uint32_t depth = 0;                // 0 for the root, 1 for the process frame
+		bool stack_end = false;            // some stack ended exactly here
+		std::span<const NodeId> children;  // byte order of their names
 	};
 
 	StackTree();
@@ -91,9 +93,31 @@ private:
 	NodeId child(NodeId parent, FrameId name);
 	void sort_children() const;
 
+	// Nodes in fixed-size chunks: growing never copies them, so the peak
+	// is the tree itself, not twice it as with one vector's reallocation.
+	class Nodes {
+	public:
+		static constexpr unsigned shift = 16;
+		Node &operator[](size_t i) { return chunks_[i >> shift][i & mask]; }
+		const Node &operator[](size_t i) const { return chunks_[i >> shift][i & mask]; }
+		size_t size() const { return size_; }
+		Node &emplace_back()
+		{
+			if ((size_ & mask) == 0)
+				chunks_.push_back(std::make_unique<Node[]>(size_t{1} << shift));
+			return (*this)[size_++];
+		}
+
+	private:
+		static constexpr size_t mask = (size_t{1} << shift) - 1;
+		std::vector<std::unique_ptr<Node[]>> chunks_;
+		size_t size_ = 0;
+	};
+
 	FrameTable frames_;
-	std::vector<Node> nodes_;
-	std::unordered_map<uint64_t, NodeId> child_of_;  // parent << 32 | name -> node
+	Nodes nodes_;
+	FlatMap64 child_of_;                       // parent << 32 | name -> node
+	mutable std::vector<NodeId> child_lists_;  // every node's children, one run each
 	mutable bool sorted_ = true;
 	size_t stacks_ = 0;
 	uint32_t max_depth_ = 0;
