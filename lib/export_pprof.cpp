@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "profile.pb.h"
+#include "writer_table.hpp"
 
 namespace xpu {
 
@@ -16,7 +17,7 @@ std::string to_pprof_message(const StackTree &tree, PprofStats *stats)
 	PprofStats st;
 	p.add_string_table("");
 	auto str = [&](std::string_view s) {
-		p.add_string_table(std::string(s));
+		p.add_string_table(valid_utf8(s));  // proto3 strings must be UTF-8
 		return static_cast<int64_t>(p.string_table_size() - 1);
 	};
 	auto *type = p.add_sample_type();

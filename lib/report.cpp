@@ -156,6 +156,9 @@ Result<ReportSummary> run_diff(const ReportConfig &cfg, const std::vector<Gate> 
 	if (cfg.inputs.size() != 2)
 		return fail(ExitCode::usage, "--diff takes two files, BASE and NEW ({} given)",
 			    cfg.inputs.size());
+	if (cfg.table.group != GroupBy::symbol)
+		return fail(ExitCode::usage, "--diff compares functions: --sort self or total, not {}",
+			    to_string(cfg.table.group));
 	ReportSummary s;
 	auto base = load({cfg.inputs[0]}, cfg, s.sources);
 	if (!base)
@@ -277,9 +280,9 @@ std::vector<std::string> report_warnings(const ReportSummary &s)
 			out.push_back(fmt::format("no folded stacks in '{}'", src.name));
 	}
 	if (s.pprof.dropped > 0)
-		out.push_back(fmt::format("pprof: {} stacks with a weight under 0.5 left out "
+		out.push_back(fmt::format("pprof: {} stack{} with a weight under 0.5 left out "
 					  "(pprof values are integers)",
-					  s.pprof.dropped));
+					  s.pprof.dropped, s.pprof.dropped == 1 ? "" : "s"));
 	for (const auto &w : s.gate_warnings)
 		out.push_back(w);
 	return out;

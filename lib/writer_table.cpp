@@ -168,8 +168,60 @@ std::string csv_field(std::string_view s)
 	return out;
 }
 
-std::string json_string(std::string_view s)
+// The length of the valid UTF-8 sequence at s[i], or 0.
+static size_t utf8_len(std::string_view s, size_t i)
 {
+	auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+	unsigned char c = b(i);
+	size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+	if (n == 0 || i + n > s.size())
+		return 0;
+	for (size_t k = 1; k < n; ++k)
+		if ((b(i + k) & 0xc0) != 0x80)
+			return 0;
+	if (n == 2 && c < 0xc2)
+		return 0;  // overlong
+	if (n == 3) {
+		uint32_t cp = (c & 0x0fu) << 12 | (b(i + 1) & 0x3fu) << 6 | (b(i + 2) & 0x3fu);
+		if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	if (n == 4) {
+		uint32_t cp = (c & 0x07u) << 18 | (b(i + 1) & 0x3fu) << 12 |
+			      (b(i + 2) & 0x3fu) << 6 | (b(i + 3) & 0x3fu);
+		if (cp < 0x10000 || cp > 0x10ffff)
+			return 0;
+	}
+	return n;
+}
+
+std::string valid_utf8(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size());
+	for (size_t i = 0; i < s.size();) {
+		size_t n = utf8_len(s, i);
+		if (n == 0) {
+			out += "\xef\xbf\xbd";
+			++i;
+		} else {
+			out.append(s.substr(i, n));
+			i += n;
+		}
+	}
+	return out;
+}
+
+std::string json_string(std::string_view raw)
+{
+	std::string fixed;
+	std::string_view s = raw;
+	for (size_t i = 0; i < raw.size(); ++i)
+		if (static_cast<unsigned char>(raw[i]) >= 0x80) {
+			fixed = valid_utf8(raw);
+			s = fixed;
+			break;
+		}
 	std::string out = "\"";
 	for (unsigned char c : s) {
 		switch (c) {

@@ -49,8 +49,12 @@ std::string format_table(const StackTree &tree, const TableOptions &opts);
 void sort_rows(std::vector<FunctionStats> &rows, TableSort by);
 // A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
 std::string csv_field(std::string_view s);
-// A JSON string literal, quotes included.
+// A JSON string literal, quotes included; bytes that are not UTF-8 become
+// U+FFFD (JSON text must be UTF-8; frame names are whatever binaries held).
 std::string json_string(std::string_view s);
+// `s` with every byte that is not part of a valid UTF-8 sequence replaced by
+// U+FFFD (also for pprof, whose strings must be UTF-8).
+std::string valid_utf8(std::string_view s);
 // A number for a machine: integers as integers, else the shortest text that
 // reads back as the same double.
 std::string exact_number(double v);

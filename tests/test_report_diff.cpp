@@ -75,6 +75,10 @@ TEST_CASE("report --diff: errors", "[report]")
 	auto exp = report({"--diff", "--format", "pprof", "-o", "/dev/null", base(), neu()});
 	CHECK(exp.exit_code == 1);
 	CHECK_THAT(exp.err, Catch::Contains("not an export"));
+	auto grouped = report({"--diff", "--sort", "dso", base(), neu()});
+	CHECK(grouped.exit_code == 1);
+	CHECK(grouped.err == "xpu-perf: error: --diff compares functions: --sort self or total, "
+			     "not dso\n");
 }
 
 TEST_CASE("report --diff --svg: NEW's shape coloured by the change", "[report]")

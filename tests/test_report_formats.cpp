@@ -137,6 +137,13 @@ TEST_CASE("report csv/json quote what needs quoting", "[report]")
 	      "{\"name\":\"a\",\"self\":0,\"self_percent\":0.0000,\"total\":3,"
 	      "\"total_percent\":100.0000}]}\n");
 	CHECK(xpu::json_string("\x01\n") == "\"\\u0001\\n\"");
+	// JSON and pprof strings must be UTF-8: other bytes become U+FFFD.
+	CHECK(xpu::json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
+	CHECK(xpu::json_string("a\xff") == "\"a\xef\xbf\xbd\"");
+	CHECK(xpu::valid_utf8("\xe2\x82\xac \xf0\x9f\x94\xa5") == "\xe2\x82\xac \xf0\x9f\x94\xa5");
+	CHECK(xpu::valid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");        // overlong '/'
+	CHECK(xpu::valid_utf8("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
+	CHECK(xpu::valid_utf8("\xe2\x82") == "\xef\xbf\xbd\xef\xbf\xbd");        // cut short
 	unlink(in.c_str());
 }
 
@@ -217,7 +224,7 @@ TEST_CASE("pprof: weights round to integers, zeros left out and counted", "[repo
 	auto r = report({"--format", "pprof", "-o", "/dev/null", "--grep", "^b$",
 			 write_temp_file("small.folded", "p;a 2.5\np;b 0.4\n")});
 	CHECK(r.exit_code == 0);
-	CHECK(r.err == "xpu-perf: warning: pprof: 1 stacks with a weight under 0.5 left out "
+	CHECK(r.err == "xpu-perf: warning: pprof: 1 stack with a weight under 0.5 left out "
 		       "(pprof values are integers)\n");
 }
 
