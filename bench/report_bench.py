@@ -4,10 +4,10 @@ one session, on a large generated folded file.
 
 The generator is deterministic (fixed seed): --stacks unique stacks (default
 1,000,000, about 1 GB), each line "comm-PID;_start;__libc_start_main;main;..."
-then 12-18 frames of C++-like names (50-70 bytes, 20,000 distinct), laid out
+then 14-20 frames of C++-like names (50-70 bytes, 20,000 distinct), laid out
 as a call tree: 16 processes, 2 levels of fan-out 6, 4 of fan-out 4, then a
-tail of 6-12 frames unique to the stack, so stacks share prefixes as
-real ones do and the tree has about 9 nodes per stack; lines come in tree (sorted)
+tail of 8-14 frames unique to the stack, so stacks share prefixes as
+real ones do and the tree has about 11 nodes per stack; lines come in tree (sorted)
 order, as record and stackcollapse write them; weights 1-999. A second file
 (NEW, for the diff) reweights a fifth of the stacks and drops 1% of them.
 
@@ -78,12 +78,12 @@ def generate(path, stacks, seed=42):
             if written >= stacks:
                 return
             if level == len(fanouts):
-                # Leaves: a tail of 6-12 frames, unique per stack.
+                # Leaves: a tail of 8-14 frames, unique per stack.
                 for k in range(leaf_fanout):
                     if written >= stacks:
                         return
                     r = random.Random(node_seed * 7919 + k)
-                    tail = ";".join(names[r.randrange(len(names))] for _ in range(r.randrange(6, 13)))
+                    tail = ";".join(names[r.randrange(len(names))] for _ in range(r.randrange(8, 15)))
                     line = "{};{} {}\n".format(prefix, tail, r.randrange(1, 1000))
                     out.write(line)
                     size += len(line)

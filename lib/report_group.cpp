@@ -39,14 +39,14 @@ void walk(const StackTree &tree, Rows &rows,
 	std::vector<Entry> path{{StackTree::root_id, 0, no_row}};
 	while (!path.empty()) {
 		Entry &e = path.back();
-		const auto &n = tree.node(e.id);
-		if (e.next == n.children.size()) {
+		auto kids = tree.children(e.id);
+		if (e.next == kids.size()) {
 			if (e.row != no_row)
 				--on_path[e.row];
 			path.pop_back();
 			continue;
 		}
-		StackTree::NodeId kid = n.children[e.next++];
+		StackTree::NodeId kid = kids[e.next++];
 		size_t row = row_of(kid, e.row);
 		if (row != no_row) {
 			if (row >= on_path.size())

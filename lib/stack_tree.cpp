@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+
+#include <sys/mman.h>
 #include <utility>
 
 #include <fmt/format.h>
@@ -43,6 +47,23 @@ const char *to_string(FrameKind k)
 	return "user";
 }
 
+StackTree::Node &StackTree::Nodes::emplace_back()
+{
+	if ((size_ & mask) == 0) {
+		constexpr size_t bytes = sizeof(Node) << shift;
+		constexpr size_t huge = size_t{2} << 20;
+		void *p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+		if (!p)
+			throw std::bad_alloc();  // as std::vector would
+		madvise(p, bytes, MADV_HUGEPAGE);  // a hint: fine if refused
+		chunks_.emplace_back(static_cast<Node *>(p));
+	}
+	Node *n = &(*this)[size_++];
+	return *new (n) Node();
+}
+
+void StackTree::Nodes::Free::operator()(Node *p) const { std::free(p); }
+
 StackTree::StackTree()
 {
 	nodes_.emplace_back();
@@ -56,24 +77,50 @@ FrameKind StackTree::kind(NodeId id) const
 
 StackTree::NodeId StackTree::find_child(NodeId parent, FrameId name) const
 {
-	return child_of_.find(static_cast<uint64_t>(parent) << 32 | name, no_node);
+	const Node &p = nodes_[parent];
+	if (p.child_count > wide)
+		return child_of_.find(static_cast<uint64_t>(parent) << 32 | name, no_node);
+	for (NodeId k = p.first_child; k != 0; k = nodes_[k].next_sibling)
+		if (nodes_[k].name == name)
+			return k;
+	return no_node;
 }
 
 StackTree::NodeId StackTree::child(NodeId parent, FrameId name)
 {
-	bool added = false;
-	NodeId id = child_of_.find_or_insert(static_cast<uint64_t>(parent) << 32 | name,
-					     static_cast<NodeId>(nodes_.size()), added);
-	if (!added)
-		return id;
-	uint32_t depth = nodes_[parent].depth + 1;
+	uint64_t key = static_cast<uint64_t>(parent) << 32 | name;
+	auto next = static_cast<NodeId>(nodes_.size());
+	Node &p = nodes_[parent];
+	if (p.child_count > wide) {
+		bool added = false;
+		NodeId id = child_of_.find_or_insert(key, next, added);
+		if (!added)
+			return id;
+	} else {
+		for (NodeId k = p.first_child; k != 0; k = nodes_[k].next_sibling)
+			if (nodes_[k].name == name)
+				return k;
+		if (p.child_count == wide) {  // becoming wide: index the children so far
+			bool added = false;
+			for (NodeId k = p.first_child; k != 0; k = nodes_[k].next_sibling)
+				child_of_.find_or_insert(static_cast<uint64_t>(parent) << 32 |
+								 nodes_[k].name,
+							 k, added);
+			child_of_.find_or_insert(key, next, added);
+		}
+	}
+	uint32_t depth = p.depth + 1;
+	// `p` stays valid across emplace_back: node chunks never move.
 	Node &n = nodes_.emplace_back();
 	n.name = name;
 	n.parent = parent;
 	n.depth = depth;
+	n.next_sibling = p.first_child;
+	p.first_child = next;
+	++p.child_count;
 	max_depth_ = std::max(max_depth_, depth);
 	sorted_ = false;
-	return id;
+	return next;
 }
 
 void StackTree::sort_children() const
@@ -81,25 +128,24 @@ void StackTree::sort_children() const
 	if (sorted_)
 		return;
 	// Logically const: the child lists are part of what the tree is, only
-	// built late. Counting sort by parent, then each run by name.
+	// built late: each node's run in one array, from its sibling list, then
+	// sorted by name.
 	auto &nodes = const_cast<Nodes &>(nodes_);
 	size_t n = nodes.size();
-	std::vector<uint32_t> start(n + 1, 0);
-	for (size_t id = 1; id < n; ++id)
-		++start[nodes[id].parent + 1];
-	for (size_t i = 1; i <= n; ++i)
-		start[i] += start[i - 1];
-	child_lists_.assign(n > 0 ? n - 1 : 0, 0);
-	std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-	for (size_t id = 1; id < n; ++id)
-		child_lists_[fill[nodes[id].parent]++] = static_cast<NodeId>(id);
+	child_lists_.resize(n > 0 ? n - 1 : 0);
+	uint32_t pos = 0;
 	for (size_t id = 0; id < n; ++id) {
-		NodeId *first = child_lists_.data() + start[id];
-		size_t count = start[id + 1] - start[id];
-		std::sort(first, first + count, [&](NodeId a, NodeId b) {
-			return frames_.name(nodes[a].name) < frames_.name(nodes[b].name);
-		});
-		nodes[id].children = std::span<const NodeId>(first, count);
+		Node &node = nodes[id];
+		node.child_begin = pos;
+		pos += node.child_count;
+		NodeId *first = child_lists_.data() + node.child_begin;
+		size_t i = node.child_count;
+		for (NodeId k = node.first_child; k != 0; k = nodes[k].next_sibling)
+			first[--i] = k;  // the list is newest first
+		if (node.child_count > 1)
+			std::sort(first, first + node.child_count, [&](NodeId a, NodeId b) {
+				return frames_.name(nodes[a].name) < frames_.name(nodes[b].name);
+			});
 	}
 	sorted_ = true;
 }
@@ -150,8 +196,8 @@ std::vector<FunctionStats> function_stats(const StackTree &tree)
 	std::vector<size_t> rows;  // row of each path entry except the root
 	while (!path.empty()) {
 		auto &[id, next] = path.back();
-		const auto &n = tree.node(id);
-		if (next == n.children.size()) {
+		auto kids = tree.children(id);
+		if (next == kids.size()) {
 			if (id != StackTree::root_id) {
 				--on_path[rows.back()];
 				rows.pop_back();
@@ -159,7 +205,7 @@ std::vector<FunctionStats> function_stats(const StackTree &tree)
 			path.pop_back();
 			continue;
 		}
-		StackTree::NodeId kid = n.children[next++];
+		StackTree::NodeId kid = kids[next++];
 		const auto &k = tree.node(kid);
 		size_t &row = row_of[k.name];
 		if (row == no_row) {
@@ -183,10 +229,10 @@ void for_each_stack(const StackTree &tree,
 	std::vector<size_t> next{0};  // per level: the next child to visit
 	StackTree::NodeId id = StackTree::root_id;
 	while (true) {
-		const auto &n = tree.node(id);
+		auto kids = tree.children(id);
 		size_t &i = next.back();
-		if (i < n.children.size()) {
-			id = n.children[i++];
+		if (i < kids.size()) {
+			id = kids[i++];
 			path.push_back(id);
 			next.push_back(0);
 			if (tree.node(id).self > 0)

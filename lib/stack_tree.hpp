@@ -11,9 +11,12 @@
 //
 // Frame names are interned (frame_table.hpp): a node holds a FrameId, and
 // memory grows with distinct call paths and names, not with input lines
-// (about 48 bytes a node, 16 more for the child index, 4 for the child
-// lists). Children are found through one flat hash map while stacks are
-// added; the child lists are built and sorted once, when a view first asks.
+// (48 bytes a node, 4 more for the sorted child lists). While stacks
+// are added, a node's children are found by walking its sibling list when it
+// has a few, and through one flat hash map, which holds only the children of
+// wide nodes, when it has more: most nodes of a large profile have one or two
+// children, and a map over all of them would be the largest and slowest
+// structure of all. The sorted child lists are built once, when a view asks.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +25,7 @@
 #include <string_view>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -52,13 +56,18 @@ public:
 	static constexpr NodeId no_node = UINT32_MAX;
 
 	struct Node {
-		FrameId name = 0;  // see name()
 		double self = 0;
 		double total = 0;
+		FrameId name = 0;  // see name()
 		NodeId parent = 0;
-		uint32_t depth = 0;                // 0 for the root, 1 for the process frame
-		bool stack_end = false;            // some stack ended exactly here
-		std::span<const NodeId> children;  // byte order of their names
+		uint32_t depth = 0;  // 0 for the root, 1 for the process frame
+		uint32_t child_count = 0;
+		// While stacks are added: the newest child and the next older
+		// sibling; views use StackTree::children() instead.
+		NodeId first_child = 0;
+		NodeId next_sibling = 0;
+		uint32_t child_begin = 0;  // where children() starts in the child lists
+		bool stack_end = false;    // some stack ended exactly here
 	};
 
 	StackTree();
@@ -77,6 +86,13 @@ public:
 		return nodes_[id];
 	}
 	const Node &root() const { return node(root_id); }
+	// The children of `id`, in byte order of their names.
+	std::span<const NodeId> children(NodeId id) const
+	{
+		sort_children();
+		const Node &n = nodes_[id];
+		return {child_lists_.data() + n.child_begin, n.child_count};
+	}
 	std::string_view name(NodeId id) const { return frames_.name(nodes_[id].name); }
 	FrameTable &frames() { return frames_; }
 	const FrameTable &frames() const { return frames_; }
@@ -95,28 +111,34 @@ private:
 
 	// Nodes in fixed-size chunks: growing never copies them, so the peak
 	// is the tree itself, not twice it as with one vector's reallocation.
+	// Chunks are 2 MiB-aligned and offered to the kernel for huge pages,
+	// which saves most of the page faults of a tree of millions of nodes.
 	class Nodes {
 	public:
-		static constexpr unsigned shift = 16;
+		static constexpr unsigned shift = 15;  // 32768 nodes, 2 MiB a chunk
+		Nodes() = default;
+		Nodes(Nodes &&) = default;
+		Nodes &operator=(Nodes &&) = default;
 		Node &operator[](size_t i) { return chunks_[i >> shift][i & mask]; }
 		const Node &operator[](size_t i) const { return chunks_[i >> shift][i & mask]; }
 		size_t size() const { return size_; }
-		Node &emplace_back()
-		{
-			if ((size_ & mask) == 0)
-				chunks_.push_back(std::make_unique<Node[]>(size_t{1} << shift));
-			return (*this)[size_++];
-		}
+		Node &emplace_back();
 
 	private:
+		struct Free {
+			void operator()(Node *p) const;
+		};
 		static constexpr size_t mask = (size_t{1} << shift) - 1;
-		std::vector<std::unique_ptr<Node[]>> chunks_;
+		std::vector<std::unique_ptr<Node[], Free>> chunks_;
 		size_t size_ = 0;
 	};
+	static_assert(std::is_trivially_destructible_v<Node>);
+	static_assert(sizeof(Node) == 48);
 
 	FrameTable frames_;
 	Nodes nodes_;
-	FlatMap64 child_of_;                       // parent << 32 | name -> node
+	FlatMap64 child_of_;                       // parent << 32 | name -> node, wide parents
+	static constexpr uint32_t wide = 8;        // children before a node uses child_of_
 	mutable std::vector<NodeId> child_lists_;  // every node's children, one run each
 	mutable bool sorted_ = true;
 	size_t stacks_ = 0;

@@ -50,7 +50,7 @@ std::vector<Placed> place_frames(const StackTree &tree, double px_per_weight, do
 			out.push_back(p);
 		kids.clear();
 		double start = p.start;
-		for (auto kid : n.children) {
+		for (auto kid : tree.children(p.id)) {
 			kids.push_back({kid, start});
 			start += tree.node(kid).total;
 		}

@@ -26,7 +26,7 @@ StackTree example()
 // The child of `parent` named `name`; fails the test when there is none.
 StackTree::NodeId kid(const StackTree &t, StackTree::NodeId parent, const std::string &name)
 {
-	for (auto id : t.node(parent).children)
+	for (auto id : t.children(parent))
 		if (t.name(id) == name)
 			return id;
 	FAIL("no child '" << name << "' under '" << t.name(parent) << "'");
@@ -36,7 +36,7 @@ StackTree::NodeId kid(const StackTree &t, StackTree::NodeId parent, const std::s
 std::vector<std::string> child_names(const StackTree &t, StackTree::NodeId id)
 {
 	std::vector<std::string> out;
-	for (auto k : t.node(id).children)
+	for (auto k : t.children(id))
 		out.emplace_back(t.name(k));
 	return out;
 }
