@@ -13,6 +13,7 @@ order, as record and stackcollapse write them; weights 1-999. A second file
 
 Timed, alternating the tools run by run, medians of --runs:
   xpu table    xpu-perf report FILE                (top-20 table)
+  ... twice    xpu-perf report FILE FILE           (memory must not grow)
   xpu svg      xpu-perf report --svg OUT FILE
   flamegraph   flamegraph.pl FILE > OUT
   xpu diff     xpu-perf report --diff --svg OUT BASE NEW
@@ -158,6 +159,9 @@ def main():
     svg = os.path.join(a.dir, "out.svg")
     tools = [
         ("xpu table", [XPU, "report", base], False),
+        # The same stacks read twice: twice the lines, the same tree, so
+        # the same memory (it follows distinct frames, not lines).
+        ("xpu table, input twice", [XPU, "report", base, base], False),
         ("xpu svg", [XPU, "report", "--svg", svg, base], False),
     ]
     if have_peers:
@@ -185,6 +189,7 @@ def main():
     print("| tool | wall s | cpu s | peak RSS MB | speed-up |")
     print("|---|---:|---:|---:|---:|")
     peer_of = {"xpu table": "flamegraph.pl", "xpu svg": "flamegraph.pl",
+               "xpu table, input twice": None,
                "xpu diff svg": "difffolded.pl+flamegraph.pl",
                "xpu diff table": "difffolded.pl+flamegraph.pl"}
     for name, _, _ in tools:
