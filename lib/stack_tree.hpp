@@ -21,12 +21,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <functional>
 #include <memory>
-#include <type_traits>
 #include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "flat_hash.hpp"
