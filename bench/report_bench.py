@@ -24,7 +24,7 @@ pipeline the largest of its processes), speed-up against the Perl peer.
 Peers come from FLAMEGRAPH_DIR (default /work/peers/FlameGraph) and are
 skipped when absent. Run on an idle machine; the load average is printed.
 
-  bench/report_bench.py [--stacks N] [--runs N] [--dir DIR] [--keep]
+  bench/report_bench.py [--stacks N] [--runs N] [--dir DIR] [--keep] [--only diff]
 """
 import argparse
 import os
@@ -132,6 +132,7 @@ def main():
     ap.add_argument("--dir", default="/tmp/xpu-report-bench")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     ap.add_argument("--no-diff", action="store_true")
+    ap.add_argument("--only", help="run only the tools whose name contains this")
     a = ap.parse_args()
     fg_dir = os.environ.get("FLAMEGRAPH_DIR", "/work/peers/FlameGraph")
     flamegraph = os.path.join(fg_dir, "flamegraph.pl")
@@ -172,6 +173,8 @@ def main():
         if have_peers:
             tools.append(("difffolded.pl+flamegraph.pl", "perl {} {} {} | perl {} > {}".format(
                 difffolded, base, new, flamegraph, svg), True))
+    if a.only:
+        tools = [t for t in tools if a.only in t[0]]
     results = {name: [] for name, _, _ in tools}
     for run in range(a.runs):
         order = tools if run % 2 == 0 else list(reversed(tools))

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -160,12 +161,18 @@ Result<ReportSummary> run_diff(const ReportConfig &cfg, const std::vector<Gate> 
 		return fail(ExitCode::usage, "--diff compares functions: --sort self or total, not {}",
 			    to_string(cfg.table.group));
 	ReportSummary s;
-	auto base = load({cfg.inputs[0]}, cfg, s.sources);
+	// The two profiles are independent until compared: read them at once.
+	std::vector<FoldedSource> base_sources, new_sources;
+	Result<Loaded> base;
+	std::thread reader([&] { base = load({cfg.inputs[0]}, cfg, base_sources); });
+	Result<Loaded> neu = load({cfg.inputs[1]}, cfg, new_sources);
+	reader.join();
 	if (!base)
 		return std::unexpected(base.error());
-	auto neu = load({cfg.inputs[1]}, cfg, s.sources);
 	if (!neu)
 		return std::unexpected(neu.error());
+	s.sources = std::move(base_sources);
+	s.sources.insert(s.sources.end(), new_sources.begin(), new_sources.end());
 	s.total = neu->tree.total();
 	s.stacks = neu->tree.stacks();
 	s.read_total = neu->read_total;

@@ -160,10 +160,15 @@ std::vector<double> node_deltas(const StackTree &base, const StackTree &neu)
 	match[StackTree::root_id] = StackTree::root_id;
 	// Nodes are created after their parents, so one pass in id order sees
 	// every parent's match first.
+	// Names are looked up in base once per distinct name, not per node.
+	constexpr FrameId unknown = FrameTable::none() - 1;
+	std::vector<FrameId> in_base(neu.frames().size(), unknown);
 	for (StackTree::NodeId id = 0; id < neu.size(); ++id) {
 		const auto &n = neu.node(id);
 		if (id != StackTree::root_id && match[n.parent] != StackTree::no_node) {
-			FrameId name = base.frames().find(neu.name(id));
+			FrameId &name = in_base[n.name];
+			if (name == unknown)
+				name = base.frames().find(neu.name(id));
 			if (name != FrameTable::none())
 				match[id] = base.find_child(match[n.parent], name);
 		}
