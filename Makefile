@@ -70,6 +70,25 @@ FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
              $(OUT)/fixtures/blocking_sites $(OUT)/fixtures/jit_split \
              $(OUT)/fixtures/deep_stack
 
+# --- report: pprof export ---------------------------------------------------
+# lib/profile.proto -> build/proto/profile.pb.{cc,h} with Debian's protoc;
+# the generated code is compiled without -Werror (it is not ours) and its
+# header is a system include. python3-jsonschema checks speedscope exports.
+DEB_PKGS += libprotobuf-dev protobuf-compiler python3-jsonschema
+PROTO_OBJ := $(OUT)/proto/profile.pb.o
+LIB_OBJS  += $(PROTO_OBJ)
+CXXFLAGS  += -isystem $(OUT)/proto
+LDLIBS    += -lprotobuf
+$(OUT)/proto/profile.pb.cc: lib/profile.proto
+	$(call msg,PROTOC,$@)
+	$(Q)mkdir -p $(OUT)/proto && protoc --proto_path=lib --cpp_out=$(OUT)/proto $<
+$(OUT)/proto/profile.pb.h: $(OUT)/proto/profile.pb.cc
+$(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
+$(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
+# ----------------------------------------------------------------------------
+
 BIN := $(OUT)/xpu-perf
 TEST_BIN := $(OUT)/xpu-perf-tests
 

@@ -6,29 +6,12 @@
 #include "cuda_probe.hpp"
 #include "fp_census.hpp"
 #include "preflight.hpp"
+#include "writer_table.hpp"  // json_string
 
 namespace xpu {
 
 namespace {
 
-std::string json_string(const std::string &s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20)
-				out += fmt::format("\\u{:04x}", c);
-			else
-				out += static_cast<char>(c);
-		}
-	}
-	return out + "\"";
-}
 
 const char *color_of(CheckStatus s)
 {

@@ -11,6 +11,7 @@ enum class ExitCode : int {
 	no_such_process = 3,   // a -p pid does not exist
 	output = 4,            // the output file cannot be written
 	internal = 5,          // a bug or an unexpected system failure
+	gate = 6,              // report --fail-if/--fail-if-growth: a threshold was crossed
 	not_executable = 126,  // the command exists but cannot be run (as the shell)
 	not_found = 127,       // the command was not found (as the shell)
 };

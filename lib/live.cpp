@@ -14,6 +14,7 @@
 #include "profile_session.hpp"
 #include "stack_tree.hpp"
 #include "writer_folded.hpp"
+#include "writer_table.hpp"
 
 namespace xpu {
 
@@ -31,7 +32,8 @@ constexpr double kTreeMinShare = 0.01;
 void tree_lines(const StackTree &t, StackTree::NodeId id, int depth, double total,
 		std::vector<std::string> &out, size_t max_lines, int cols)
 {
-	std::vector<StackTree::NodeId> kids = t.node(id).children;
+	auto span = t.children(id);
+	std::vector<StackTree::NodeId> kids(span.begin(), span.end());
 	std::sort(kids.begin(), kids.end(), [&](auto a, auto b) {
 		return t.node(a).total > t.node(b).total;
 	});
@@ -40,7 +42,7 @@ void tree_lines(const StackTree &t, StackTree::NodeId id, int depth, double tota
 		if (out.size() >= max_lines || n.total < kTreeMinShare * total)
 			return;
 		std::string line = fmt::format("{:6.1f}%  {:{}}{}", 100 * n.total / total, "",
-					       std::min(depth, cols / 3) * 2, n.name);
+					       std::min(depth, cols / 3) * 2, t.name(kid));
 		if (static_cast<int>(line.size()) > cols)
 			line.resize(static_cast<size_t>(std::max(cols, 0)));
 		out.push_back(std::move(line));

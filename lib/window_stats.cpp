@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
 
 namespace xpu {
 
@@ -48,26 +47,6 @@ std::vector<FunctionStats> top_functions(const Profile &p, size_t n)
 		std::sort(rows.begin(), rows.end(), by_self);
 	}
 	return rows;
-}
-
-std::string json_string(std::string_view s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\t': out += "\\t"; break;
-		case '\r': out += "\\r"; break;
-		default:
-			if (c < 0x20)
-				out += fmt::format("\\u{:04x}", c);
-			else
-				out += static_cast<char>(c);
-		}
-	}
-	return out + "\"";
 }
 
 }  // namespace xpu

@@ -28,7 +28,4 @@ LayerTotals layer_totals(const Profile &p);
 // total (inclusive) weight; n = 0 for all.
 std::vector<FunctionStats> top_functions(const Profile &p, size_t n);
 
-// A string as a JSON string literal, quotes included.
-std::string json_string(std::string_view s);
-
 }  // namespace xpu

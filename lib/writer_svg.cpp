@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <iterator>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct Layout {
 	int rows = 0;    // depth of the deepest drawn frame + 1
 	int height = 0;  // of the whole image
 	double plot_w = 0;
+	double max_delta = 0;  // largest |delta| (diff graphs)
 };
 
 struct Placed {
@@ -48,7 +50,7 @@ std::vector<Placed> place_frames(const StackTree &tree, double px_per_weight, do
 			out.push_back(p);
 		kids.clear();
 		double start = p.start;
-		for (auto kid : n.children) {
+		for (auto kid : tree.children(p.id)) {
 			kids.push_back({kid, start});
 			start += tree.node(kid).total;
 		}
@@ -121,6 +123,16 @@ void write_header(std::string &out, const SvgOptions &o, const Layout &l, double
 void write_frame(std::string &out, const StackTree &tree, const Placed &p, const SvgOptions &o,
 		 const Layout &l)
 {
+	std::string diff;
+	Rgb c;
+	std::string_view name = tree.name(p.id);
+	if (o.delta) {
+		double d = (*o.delta)[p.id];
+		c = diff_color(d, l.max_delta);
+		diff = fmt::format("; {:+.2f} pp", d);
+	} else {
+		c = frame_color(tree.kind(p.id), name);
+	}
 	const auto &n = tree.node(p.id);
 	double total = tree.total();
 	double x = svg_side_margin + p.start / total * l.plot_w;
@@ -128,18 +140,30 @@ void write_frame(std::string &out, const StackTree &tree, const Placed &p, const
 	int depth = static_cast<int>(n.depth);
 	int row = o.inverted ? depth : l.rows - 1 - depth;
 	int y = l.top + row * o.frame_height;
-	Rgb c = frame_color(tree.kind(p.id), n.name);
 	fmt::format_to(std::back_inserter(out),
 		       "<g class=\"f\" data-s=\"{}\" data-w=\"{}\" data-d=\"{}\"><title>{} ({} {}, "
-		       "{}%)</title><rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
+		       "{}%{})</title><rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
 		       "fill=\"rgb({},{},{})\" rx=\"2\" ry=\"2\"/><text x=\"{:.2f}\" "
 		       "y=\"{:.1f}\">{}</text></g>\n",
-		       p.start, n.total, n.depth, xml_escape(n.name), format_weight(n.total),
-		       o.unit, percent(n.total, total), x, y, w, o.frame_height - 1, c.r, c.g, c.b,
-		       x + text_pad, y + o.frame_height - 4.5, xml_escape(fit_text(n.name, w)));
+		       p.start, n.total, n.depth, xml_escape(name), format_weight(n.total),
+		       o.unit, percent(n.total, total), diff, x, y, w, o.frame_height - 1, c.r, c.g, c.b,
+		       x + text_pad, y + o.frame_height - 4.5, xml_escape(fit_text(name, w)));
 }
 
 }  // namespace
+
+Rgb diff_color(double delta, double max_abs)
+{
+	// As flamegraph.pl's differential palette: white for no change, full
+	// red or blue for the largest one.
+	double v = max_abs > 0 ? std::min(1.0, std::fabs(delta) / max_abs) : 0;
+	auto pale = static_cast<uint8_t>(std::lround(245 - 210 * v));
+	if (delta > 0)
+		return {255, pale, pale};
+	if (delta < 0)
+		return {pale, pale, 255};
+	return {245, 245, 245};
+}
 
 std::string to_svg(const StackTree &tree, const SvgOptions &opts, SvgStats *stats)
 {
@@ -156,6 +180,9 @@ std::string to_svg(const StackTree &tree, const SvgOptions &opts, SvgStats *stat
 	l.rows = frames.empty() ? 0 : static_cast<int>(depth) + 1;
 	l.top = opts.subtitle.empty() ? 36 : 54;
 	l.height = l.top + l.rows * opts.frame_height + 30;
+	if (opts.delta)
+		for (const auto &p : frames)
+			l.max_delta = std::max(l.max_delta, std::fabs((*opts.delta)[p.id]));
 
 	std::string out;
 	out.reserve(512 * frames.size() + 8192);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "error.hpp"
 #include "frame_color.hpp"
@@ -30,7 +31,16 @@ struct SvgOptions {
 	double min_width = 0.1;  // frames narrower than this (pixels) are elided
 	bool inverted = false;   // root at the top
 	std::string unit = "samples";
+	// A differential flame graph (report --diff): per node, the change of
+	// its share in percentage points. Frames are then coloured by it, red
+	// for growth and blue for shrinkage, deeper for larger changes (white
+	// for none), and the tooltip shows it.
+	const std::vector<double> *delta = nullptr;
 };
+
+// The fill of a frame whose share changed by `delta` pp, where the largest
+// change anywhere is `max_abs` pp.
+Rgb diff_color(double delta, double max_abs);
 
 struct SvgStats {
 	size_t drawn = 0;   // frames written, the "all" root included

@@ -197,6 +197,30 @@ const char svg_script[] = R"js("use strict";
 	});
 	// For scripted checks and for viewers embedding the graph.
 	svg.xpuFlameGraph = { zoom: zoom, unzoom: unzoom, search: search, frames: frames };
+
+	// A link can open the graph zoomed and searched, as flamegraph.pl's ?s=
+	// does: graph.svg#z=FRAME&s=REGEX (URL-encoded; z zooms into the
+	// outermost frame of that name).
+	var params = {};
+	var hash = (window.location && window.location.hash) || "";
+	hash.replace(/^#/, "").split("&").forEach(function (kv) {
+		var eq = kv.indexOf("=");
+		if (eq > 0)
+			params[kv.substring(0, eq)] = decodeURIComponent(kv.substring(eq + 1));
+	});
+	if (params.z) {
+		var best = null;
+		for (var i = 0; i < frames.length; i++) {
+			if (frames[i].name === params.z && (!best || frames[i].d < best.d))
+				best = frames[i];
+		}
+		if (best)
+			zoom(best);
+	}
+	if (params.s)
+		search(params.s);
+	// The script ran: headless checks look for this.
+	svg.setAttribute("data-ready", frames.length);
 })();
 )js";
 

@@ -133,8 +133,7 @@ TEST_CASE("report: invalid lines are counted in a warning", "[report]")
 	auto path = write_temp("mixed.folded", "app;main;work 3\nnot folded\napp;main 1\n\n");
 	auto r = report({path});
 	CHECK(r.exit_code == 0);
-	CHECK(r.err == "xpu-perf: warning: ignored 1 line with invalid format in '" + path +
-			       "' (first: line 2)\n");
+	CHECK(r.err == "xpu-perf: warning: " + path + ":2: invalid line ignored: 'not folded'\n");
 	CHECK_THAT(r.out, Catch::StartsWith("# 4 samples in 2 stacks, 3 functions;"));
 	unlink(path.c_str());
 }
@@ -200,4 +199,44 @@ TEST_CASE("report: --minwidth in pixels or as a share", "[report]")
 		REQUIRE_FALSE(r);
 		CHECK(r.error().exit == xpu::ExitCode::usage);
 	}
+}
+
+TEST_CASE("report: malformed lines named file:line, the first five, then a count", "[report]")
+{
+	std::string text = "app;main 1\n";
+	for (int i = 0; i < 7; ++i)
+		text += std::string("bad line ") + static_cast<char>('a' + i) + "\n";
+	text += "app;main;work 2.5\napp;x;y\n";
+	auto path = write_temp("malformed.folded", text);
+	auto r = report({"--format", "csv", path});
+	CHECK(r.exit_code == 0);
+	CHECK(r.out == "name,self,self_percent,total,total_percent\n"
+		       "work,2.5,71.4286,2.5,71.4286\n"
+		       "main,1,28.5714,3.5,100.0000\n"
+		       "app,0,0.0000,3.5,100.0000\n");
+	std::string w = "xpu-perf: warning: " + path;
+	CHECK(r.err == w + ":2: invalid line ignored: 'bad line a'\n" + w +
+			       ":3: invalid line ignored: 'bad line b'\n" + w +
+			       ":4: invalid line ignored: 'bad line c'\n" + w +
+			       ":5: invalid line ignored: 'bad line d'\n" + w +
+			       ":6: invalid line ignored: 'bad line e'\n" + w +
+			       ": 3 more invalid lines ignored (8 in all)\n");
+
+	auto strict = report({"--strict", path});
+	CHECK(strict.exit_code == 1);
+	CHECK(strict.out.empty());
+	CHECK(strict.err == "xpu-perf: error: " + path +
+				    ":2: invalid line 'bad line a' (want 'frame;frame;... WEIGHT'; "
+				    "--strict)\n");
+	auto ok = report({"--strict", "--top", "1", fixture()});
+	CHECK(ok.exit_code == 0);
+
+	// Binary junk and a NUL byte: skipped, never a crash.
+	std::string junk("app;main 1\n\x00\xff\xfe;;; \x01\n;;;; 3\n", 30);
+	auto jp = write_temp("junk2.folded", junk);
+	auto j = report({"--format", "folded", jp});
+	CHECK(j.exit_code == 0);
+	CHECK(j.out == ";;;; 3\napp;main 1\n");
+	unlink(path.c_str());
+	unlink(jp.c_str());
 }

@@ -26,18 +26,18 @@ StackTree example()
 // The child of `parent` named `name`; fails the test when there is none.
 StackTree::NodeId kid(const StackTree &t, StackTree::NodeId parent, const std::string &name)
 {
-	for (auto id : t.node(parent).children)
-		if (t.node(id).name == name)
+	for (auto id : t.children(parent))
+		if (t.name(id) == name)
 			return id;
-	FAIL("no child '" << name << "' under '" << t.node(parent).name << "'");
+	FAIL("no child '" << name << "' under '" << t.name(parent) << "'");
 	return 0;
 }
 
 std::vector<std::string> child_names(const StackTree &t, StackTree::NodeId id)
 {
 	std::vector<std::string> out;
-	for (auto k : t.node(id).children)
-		out.push_back(t.node(k).name);
+	for (auto k : t.children(id))
+		out.emplace_back(t.name(k));
 	return out;
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("stack tree: self and total per node", "[report]")
 	CHECK(t.stacks() == 5);
 	CHECK(t.size() == 8);  // all, p, main, a, a/a, a/b, a/a/b, c
 	CHECK(t.max_depth() == 5);
-	CHECK(t.root().name == "all");
+	CHECK(t.name(StackTree::root_id) == "all");
 	CHECK(t.root().self == 0);
 
 	auto p = kid(t, StackTree::root_id, "p");
@@ -181,4 +181,55 @@ TEST_CASE("weights print as integers, or with up to 2 decimals", "[report]")
 	CHECK(format_weight(1.0 / 3) == "0.33");
 	CHECK(format_weight(10.5) == "10.5");
 	CHECK(format_weight(1.999) == "2");
+}
+
+TEST_CASE("frame table: one id per distinct name, stable views", "[report]")
+{
+	FrameTable t;
+	auto a = t.intern("main");
+	auto b = t.intern(std::string(3 << 20, 'x'));  // larger than a storage block
+	auto c = t.intern("");
+	CHECK(t.intern("main") == a);
+	CHECK(a != b);
+	CHECK(t.name(a) == "main");
+	CHECK(t.name(b).size() == 3u << 20);
+	CHECK(t.name(c).empty());
+	CHECK(t.find("main") == a);
+	CHECK(t.find("nope") == FrameTable::none());
+	CHECK(t.size() == 3);
+}
+
+TEST_CASE("stack splitter: shared prefixes reuse frames, boundaries respected", "[report]")
+{
+	FrameTable t;
+	StackSplitter s(t);
+	auto names = [&](std::string_view stack) {
+		std::vector<std::string> out;
+		for (auto id : s.split(stack))
+			out.emplace_back(t.name(id));
+		return out;
+	};
+	using V = std::vector<std::string>;
+	CHECK(names("a;b;c") == V{"a", "b", "c"});
+	CHECK(names("a;b;cd") == V{"a", "b", "cd"});   // "c" is a prefix of "cd", not the frame
+	CHECK(names("a;b;c;d") == V{"a", "b", "c", "d"});
+	CHECK(names("a;b;c") == V{"a", "b", "c"});     // shorter: ends at a shared frame
+	CHECK(names("a;b") == V{"a", "b"});
+	CHECK(names("a;bc;x") == V{"a", "bc", "x"});
+	CHECK(names("a;") == V{"a", ""});
+	CHECK(names("a;;b") == V{"a", "", "b"});
+	CHECK(names("x") == V{"x"});
+	CHECK(t.size() == 8);  // a b c cd d bc x ""
+}
+
+TEST_CASE("stack tree: children in byte order whatever the input order", "[report]")
+{
+	StackTree t;
+	t.add("p;z", 1);
+	t.add("p;a", 1);
+	t.add("p;m", 1);
+	auto p = kid(t, StackTree::root_id, "p");
+	CHECK(child_names(t, p) == std::vector<std::string>{"a", "m", "z"});
+	t.add("p;b", 1);  // added after a view: sorted again
+	CHECK(child_names(t, p) == std::vector<std::string>{"a", "b", "m", "z"});
 }
