@@ -167,7 +167,7 @@ FORCE:
 # lzma and bz2 (zstd not in Debian 12's elfutils). A library added to the
 # dynamic link (e.g. -lprotobuf) goes into STATIC_LIBS too: one edit.
 STATIC_BIN  := $(OUT)/xpu-perf-static
-STATIC_LIBS := -l:libbpf.a -ldw -lelf -lz -llzma -lbz2 -lpthread
+STATIC_LIBS := -lprotobuf -l:libbpf.a -ldw -lelf -lz -llzma -lbz2 -lpthread
 STATIC_OBJS := $(OUT)/static/build_info.o $(OUT)/static/fmt.o
 .PHONY: static
 static: $(STATIC_BIN)
