@@ -253,12 +253,15 @@ $(OUT)/fixtures/symbols_nosym: $(OUT)/fixtures/symbols_pie
 		--strip-symbol=_ZN7fixture13inline_callerEi $< $@
 
 # --- test, demo, install ----------------------------------------------------
+# The build runs on every CPU unless JOBS says otherwise (CI calls plain
+# `make test`).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) examples fixtures completion static
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) examples fixtures completion static
 	$(Q)tests/run.sh
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) examples
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(BIN) examples
 	$(Q)examples/demo.sh
 
 install: $(BIN) completion
