@@ -113,6 +113,37 @@ int reap(pid_t pid)
 	return shell_code(status);
 }
 
+uint64_t weight_if(const std::map<std::string, uint64_t> &folded,
+		   const std::function<bool(const std::string &)> &pred)
+{
+	uint64_t w = 0;
+	for (const auto &[stack, weight] : folded)
+		if (pred(stack))
+			w += weight;
+	return w;
+}
+
+std::map<std::string, uint64_t> record_folded(const std::vector<std::string> &flags,
+					      const std::vector<std::string> &cmd,
+					      RunResult *result)
+{
+	std::string out = temp_path("record.folded");
+	std::vector<std::string> argv = {xpu_perf(), "record", "-o", out};
+	argv.insert(argv.end(), flags.begin(), flags.end());
+	if (!cmd.empty()) {
+		argv.push_back("--");
+		argv.insert(argv.end(), cmd.begin(), cmd.end());
+	}
+	auto r = run(argv);
+	INFO("stderr: " << r.err);
+	REQUIRE(r.exit_code == 0);
+	auto folded = parse_folded(read_file(out));
+	unlink(out.c_str());
+	if (result)
+		*result = r;
+	return folded;
+}
+
 std::map<std::string, uint64_t> parse_folded(const std::string &text)
 {
 	// flamegraph.pl reads each line as /^(.*)\s+?(\d+(?:\.\d*)?)$/ and the

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,14 @@ std::map<std::string, uint64_t> parse_folded(const std::string &text);
 // Sum of weights of stacks that contain `frame` as a whole frame.
 uint64_t weight_with(const std::map<std::string, uint64_t> &folded, const std::string &frame);
 uint64_t total_weight(const std::map<std::string, uint64_t> &folded);
+// Sum of weights of stacks for which `pred` holds.
+uint64_t weight_if(const std::map<std::string, uint64_t> &folded,
+		   const std::function<bool(const std::string &)> &pred);
+// Runs `xpu-perf record -o TEMP FLAGS [-- CMD...]`, requires exit 0, and
+// returns the profile it wrote; `result` gets the run (the command's output).
+std::map<std::string, uint64_t> record_folded(const std::vector<std::string> &flags,
+					      const std::vector<std::string> &cmd,
+					      RunResult *result = nullptr);
 std::vector<std::string> split_frames(const std::string &stack);
 
 }  // namespace xpu::test

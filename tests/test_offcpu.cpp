@@ -47,15 +47,6 @@ Folded rooted_at(const Folded &f, const std::string &root)
 	return out;
 }
 
-uint64_t weight_if(const Folded &f, const std::function<bool(const std::string &)> &pred)
-{
-	uint64_t w = 0;
-	for (const auto &[stack, weight] : f)
-		if (pred(stack))
-			w += weight;
-	return w;
-}
-
 bool has(const std::string &stack, const std::string &part)
 {
 	return stack.find(part) != std::string::npos;
@@ -89,24 +80,6 @@ Shares main_thread_shares(const Folded &main)
 	};
 }
 
-Folded record(const std::vector<std::string> &flags, const std::vector<std::string> &cmd,
-	      RunResult *result = nullptr)
-{
-	std::string out = temp_path("offcpu.folded");
-	std::vector<std::string> argv = {xpu_perf(), "record", "-o", out};
-	argv.insert(argv.end(), flags.begin(), flags.end());
-	argv.push_back("--");
-	argv.insert(argv.end(), cmd.begin(), cmd.end());
-	auto r = run(argv);
-	INFO("stderr: " << r.err);
-	REQUIRE(r.exit_code == 0);
-	auto folded = parse_folded(read_file(out));
-	unlink(out.c_str());
-	if (result)
-		*result = r;
-	return folded;
-}
-
 }  // namespace
 
 TEST_CASE("record: the main thread's wall time splits as measured (40/30/30)",
@@ -115,7 +88,7 @@ TEST_CASE("record: the main thread's wall time splits as measured (40/30/30)",
 	// 499 Hz: at 99 Hz a 3 s run has ~300 samples, and a 40% share's
 	// sampling error alone (2.8 points) makes a 5-point check flaky.
 	RunResult r;
-	auto folded = record({"--pid-prefix", "-F", "499"}, {wall_split(), "-t", "3"}, &r);
+	auto folded = record_folded({"--pid-prefix", "-F", "499"}, {wall_split(), "-t", "3"}, &r);
 	auto truth = parse_wall_truth(r.out);
 	auto main = rooted_at(folded, "wall_split-" + std::to_string(truth.pid));
 	auto s = main_thread_shares(main);
@@ -135,7 +108,7 @@ TEST_CASE("record: the main thread's wall time splits as measured (40/30/30)",
 TEST_CASE("record: waiting for a vfork child is uninterruptible (D) time", "[bpf][offcpu]")
 {
 	RunResult r;
-	auto folded = record({"--pid-prefix", "-F", "499"}, {wall_split(), "-t", "3", "-D"}, &r);
+	auto folded = record_folded({"--pid-prefix", "-F", "499"}, {wall_split(), "-t", "3", "-D"}, &r);
 	auto truth = parse_wall_truth(r.out);
 	REQUIRE(truth.vfork > 10);
 	auto s = main_thread_shares(rooted_at(folded, "wall_split-" + std::to_string(truth.pid)));
@@ -146,11 +119,11 @@ TEST_CASE("record: waiting for a vfork child is uninterruptible (D) time", "[bpf
 
 TEST_CASE("record --cpu-only and --off-cpu-only keep one layer each", "[bpf][offcpu]")
 {
-	auto cpu = record({"--cpu-only"}, {wall_split(), "-t", "1"});
+	auto cpu = record_folded({"--cpu-only"}, {wall_split(), "-t", "1"});
 	CHECK(weight_if(cpu, offcpu) == 0);
 	CHECK(weight_with(cpu, "compute") > 20);
 
-	auto off = record({"--off-cpu-only"}, {wall_split(), "-t", "1"});
+	auto off = record_folded({"--off-cpu-only"}, {wall_split(), "-t", "1"});
 	CHECK(weight_if(off, [](const std::string &s) { return !offcpu(s); }) == 0);
 	// compute only shows when it was preempted (waiting for a CPU, state R).
 	CHECK(weight_if(off, [](const std::string &s) {
@@ -164,7 +137,7 @@ TEST_CASE("record --min-block drops short waits", "[bpf][offcpu]")
 	// The main thread's waits last 3 ms; the writer's wait for its next
 	// request lasts the other ~7 ms of each round.
 	RunResult r;
-	auto folded = record({"--pid-prefix", "--min-block", "5000"}, {wall_split(), "-t", "1"}, &r);
+	auto folded = record_folded({"--pid-prefix", "--min-block", "5000"}, {wall_split(), "-t", "1"}, &r);
 	auto truth = parse_wall_truth(r.out);
 	auto main = rooted_at(folded, "wall_split-" + std::to_string(truth.pid));
 	// Without the bound the main thread's waits weigh ~60 samples here; a
@@ -178,7 +151,7 @@ TEST_CASE("record --min-block drops short waits", "[bpf][offcpu]")
 TEST_CASE("record --wakers names who woke a blocked thread", "[bpf][offcpu]")
 {
 	RunResult r;
-	auto folded = record({"--pid-prefix", "--wakers"}, {wall_split(), "-t", "1"}, &r);
+	auto folded = record_folded({"--pid-prefix", "--wakers"}, {wall_split(), "-t", "1"}, &r);
 	auto truth = parse_wall_truth(r.out);
 	auto main = rooted_at(folded, "wall_split-" + std::to_string(truth.pid));
 	// The main thread's pipe reads are woken by the writer thread writing.
@@ -198,15 +171,8 @@ TEST_CASE("record -a counts off-CPU time only with --off-cpu", "[bpf][offcpu]")
 		std::vector<std::string> flags = {"-a", "--duration", "1"};
 		if (with)
 			flags.push_back("--off-cpu");
-		std::string out = temp_path("all.folded");
-		std::vector<std::string> argv = {xpu_perf(), "record", "-o", out};
-		argv.insert(argv.end(), flags.begin(), flags.end());
-		auto r = run(argv);
+		auto folded = record_folded(flags, {});
 		reap(pid);
-		INFO("stderr: " << r.err);
-		REQUIRE(r.exit_code == 0);
-		auto folded = parse_folded(read_file(out));
-		unlink(out.c_str());
 		uint64_t sleep = weight_if(folded, [](const std::string &s) {
 			return has(s, "wall_split") && has(s, "do_nanosleep_[k]") && offcpu(s);
 		});
@@ -222,7 +188,7 @@ TEST_CASE("record: a thread still blocked when recording stops is counted", "[bp
 	// sleep 5 blocks once, and is still blocked when --duration ends the
 	// recording after 1 s: that open interval counts up to the stop.
 	RunResult r;
-	auto folded = record({"--duration", "1"}, {"/bin/sleep", "5"}, &r);
+	auto folded = record_folded({"--duration", "1"}, {"/bin/sleep", "5"}, &r);
 	uint64_t asleep = weight_if(folded, [](const std::string &s) {
 		return has(s, "do_nanosleep_[k]") && has(s, "[off-cpu:S]");
 	});
@@ -233,7 +199,7 @@ TEST_CASE("record: a thread still blocked when recording stops is counted", "[bp
 TEST_CASE("record: stack reuse keeps two call sites of one blocking read apart",
 	  "[bpf][offcpu]")
 {
-	auto folded = record({"--off-cpu-only"}, {build_dir() + "/fixtures/blocking_sites", "300"});
+	auto folded = record_folded({"--off-cpu-only"}, {build_dir() + "/fixtures/blocking_sites", "300"});
 	uint64_t a = weight_if(folded, [](const std::string &s) {
 		return has(s, ";site_a;") && has(s, "pipe_read_[k]");
 	});

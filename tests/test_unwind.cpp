@@ -16,33 +16,6 @@ namespace {
 
 using Folded = std::map<std::string, uint64_t>;
 
-Folded record(const std::vector<std::string> &flags, const std::vector<std::string> &cmd,
-	      RunResult *result = nullptr)
-{
-	std::string out = temp_path("unwind.folded");
-	std::vector<std::string> argv = {xpu_perf(), "record", "-o", out};
-	argv.insert(argv.end(), flags.begin(), flags.end());
-	argv.push_back("--");
-	argv.insert(argv.end(), cmd.begin(), cmd.end());
-	auto r = run(argv);
-	INFO("stderr: " << r.err);
-	REQUIRE(r.exit_code == 0);
-	auto folded = parse_folded(read_file(out));
-	unlink(out.c_str());
-	if (result)
-		*result = r;
-	return folded;
-}
-
-uint64_t weight_if(const Folded &f, const std::function<bool(const std::string &)> &pred)
-{
-	uint64_t w = 0;
-	for (const auto &[stack, weight] : f)
-		if (pred(stack))
-			w += weight;
-	return w;
-}
-
 bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
 std::vector<double> numbers(const std::string &text, const std::string &re_text)
@@ -65,7 +38,7 @@ TEST_CASE("unwind: a no-frame-pointer build gives the frame-pointer build's shar
 	  "[bpf][unwind]")
 {
 	RunResult r;
-	auto folded = record({"-F", "999"}, {example("cpu_split_nofp"), "-t", "3"}, &r);
+	auto folded = record_folded({"-F", "999"}, {example("cpu_split_nofp"), "-t", "3"}, &r);
 	auto truth = numbers(r.out, R"(burn_60=([\d.]+) burn_30=([\d.]+) burn_10=([\d.]+))");
 	const char *burns[] = {";burn_60;", ";burn_30;", ";burn_10;"};
 	double w[3], sum = 0;
@@ -92,7 +65,7 @@ TEST_CASE("unwind: frame pointers alone lose a no-frame-pointer build", "[bpf][u
 {
 	// What the tables fix: with --call-graph fp, main is almost never seen.
 	RunResult r;
-	auto folded = record({"-F", "999", "--call-graph", "fp"}, {example("cpu_split_nofp"), "-t",
+	auto folded = record_folded({"-F", "999", "--call-graph", "fp"}, {example("cpu_split_nofp"), "-t",
 								     "1"}, &r);
 	CHECK(weight_with(folded, "main") < total_weight(folded) / 10);
 	auto rooted = numbers(r.err, R"(stacks ([\d.]+)% rooted)");
@@ -105,7 +78,7 @@ TEST_CASE("unwind: a thread blocked in libc keeps the function that called it",
 	for (const std::string build : {"wall_split", "wall_split_nofp"}) {
 		INFO(build);
 		RunResult r;
-		auto folded = record({"--pid-prefix", "-F", "499"}, {example(build), "-t", "2"}, &r);
+		auto folded = record_folded({"--pid-prefix", "-F", "499"}, {example(build), "-t", "2"}, &r);
 		auto pid = static_cast<int>(numbers(r.out, R"(truth pid=(\d+))")[0]);
 		auto truth = numbers(r.out, R"(compute=([\d.]+) sleep=([\d.]+) pipe=([\d.]+))");
 		std::string root = build + "-" + std::to_string(pid) + ";";
@@ -137,7 +110,7 @@ TEST_CASE("unwind: a thread blocked in libc keeps the function that called it",
 TEST_CASE("unwind: futex waits on a contended mutex show who took the lock",
 	  "[bpf][unwind][offcpu]")
 {
-	auto folded = record({"--off-cpu-only"}, {example("lock_contention"), "-j", "3", "-n",
+	auto folded = record_folded({"--off-cpu-only"}, {example("lock_contention"), "-j", "3", "-n",
 						  "400"});
 	auto waits_in = [&](const std::string &fn) {
 		return weight_if(folded, [&](const std::string &s) {
@@ -165,7 +138,7 @@ TEST_CASE("unwind: stack-quality figures match a fixture's known split", "[bpf][
 	// an anonymous mapping: with tables only, those stacks are truncated,
 	// the rest rooted.
 	RunResult r;
-	record({"-F", "999", "--call-graph", "dwarf"},
+	record_folded({"-F", "999", "--call-graph", "dwarf"},
 	       {build_dir() + "/fixtures/jit_split", "3"}, &r);
 	auto truth = numbers(r.out, R"(truth jit=([\d.]+) native=([\d.]+))");
 	auto quality = numbers(r.err, R"(stacks ([\d.]+)% rooted \(([\d.]+)% truncated)");
@@ -177,7 +150,7 @@ TEST_CASE("unwind: stack-quality figures match a fixture's known split", "[bpf][
 
 TEST_CASE("unwind: a stack deeper than 127 frames is marked as cut", "[bpf][unwind]")
 {
-	auto folded = record({"-F", "999"}, {build_dir() + "/fixtures/deep_stack", "1"});
+	auto folded = record_folded({"-F", "999"}, {build_dir() + "/fixtures/deep_stack", "1"});
 	uint64_t cut = weight_if(folded, [](const std::string &s) {
 		return has(s, ";[truncated:depth];recurse;") && has(s, ";spin_at_bottom");
 	});
