@@ -4,6 +4,8 @@
 #include <cctype>
 #include <unordered_set>
 
+#include "report_group.hpp"
+
 namespace xpu {
 
 namespace {
@@ -75,13 +77,9 @@ bool parse_top_sort(std::string_view name, TopSort &out)
 
 std::pair<std::string, std::string> split_process_frame(std::string_view frame)
 {
-	size_t dash = frame.rfind('-');
-	if (dash == std::string_view::npos || dash + 1 == frame.size())
-		return {std::string(frame), ""};
-	std::string_view pid = frame.substr(dash + 1);
-	if (!std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; }))
-		return {std::string(frame), ""};
-	return {std::string(frame.substr(0, dash)), std::string(pid)};
+	std::string_view comm = comm_of(frame);  // report's rule for "-PID"
+	std::string_view pid = comm.size() < frame.size() ? frame.substr(comm.size() + 1) : "";
+	return {std::string(comm), std::string(pid)};
 }
 
 void TopModel::age(Table &t)

@@ -2,18 +2,10 @@
 
 #include <algorithm>
 
+#include "report_group.hpp"
+
 
 namespace xpu {
-
-namespace {
-
-std::string_view leaf_of(std::string_view stack)
-{
-	size_t semi = stack.rfind(';');
-	return semi == std::string_view::npos ? stack : stack.substr(semi + 1);
-}
-
-}  // namespace
 
 LayerTotals layer_totals(const Profile &p)
 {
@@ -21,9 +13,17 @@ LayerTotals layer_totals(const Profile &p)
 	for (const auto &[stack, w] : p.stacks()) {
 		auto weight = static_cast<double>(w);
 		t.total += weight;
-		if (leaf_of(stack).starts_with("[off-cpu:"))
+		// report's rule: the first layer frame decides (a waker's stack
+		// after an off-CPU frame does not move it).
+		std::string layer;
+		for (size_t start = 0; layer.empty() && start <= stack.size();) {
+			size_t semi = std::min(stack.find(';', start), stack.size());
+			layer = layer_of_frame(std::string_view(stack).substr(start, semi - start));
+			start = semi + 1;
+		}
+		if (layer.starts_with("offcpu"))
 			t.offcpu += weight;
-		else if (stack.find(";[GPU_") != std::string::npos)
+		else if (layer.starts_with("gpu"))
 			t.gpu += weight;
 		else
 			t.oncpu += weight;

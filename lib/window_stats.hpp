@@ -1,8 +1,8 @@
 // What one window of a live view (or a whole profile) holds, as numbers a
 // header line or a JSON object can show: its weight split by layer and its
-// top functions. Layers are told apart by the leaf frame's naming
-// convention (profile_builder.hpp): "[off-cpu:S]" leaves are off-CPU time,
-// "[GPU_..." frames GPU time, the rest on-CPU samples.
+// top functions. A stack's layer is that of its first "[off-cpu:S]" or
+// "[GPU_..." frame, as report's --sort layer has it (report_group.hpp);
+// stacks with neither are on-CPU samples.
 #pragma once
 
 #include <cstddef>

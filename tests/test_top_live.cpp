@@ -238,9 +238,11 @@ TEST_CASE("window stats: layers", "[live]")
 	p.add_folded("app;main;[GPU_Kernel]gemm", 5);
 	p.add_folded("app;main;[off-cpu:D]", 3);
 	p.add_folded("app;main", 2);
+	// --wakers: the waker's stack follows the off-CPU frame; still off-CPU.
+	p.add_folded("app;main;[off-cpu:S];--;try_to_wake_up_[k];writer;app", 4);
 	LayerTotals t = layer_totals(p);
-	CHECK(t.total == 10);
+	CHECK(t.total == 14);
 	CHECK(t.gpu == 5);
-	CHECK(t.offcpu == 3);
+	CHECK(t.offcpu == 7);
 	CHECK(t.oncpu == 2);
 }
