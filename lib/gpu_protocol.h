@@ -17,7 +17,7 @@
 // record type (one letter), field 2 the writing process's pid (as the app
 // sees it: getpid()). Numbers are unsigned decimal; times are nanoseconds in
 // the clock named by the H record (MONO: CLOCK_MONOTONIC, the clock of
-// bpf_ktime_get_ns). Strings (S names, W text, H comm) escape '\\' as "\\\\",
+// bpf_ktime_get_ns). Strings (S and N names, W text, H comm) escape '\\' as "\\\\",
 // tab as "\\t" and newline as "\\n".
 //
 // Versions. H carries "MAJOR.MINOR". A reader rejects a stream whose major
@@ -47,6 +47,11 @@
 //   G  graph       corr start end device graph_id stream
 //                  one graph launch as a whole (per-kernel K records of its
 //                  nodes carry the same corr)
+//   N  api name    domain cbid name
+//                  the name CUPTI gives a callback id (cuptiGetCallbackName),
+//                  sent once per launch-class id before the first hook call
+//                  that carries it: the profiler names the launching API
+//                  frame with it ("cudaLaunchKernel_v7000" -> cudaLaunchKernel)
 //   A  api         tid corr R|D cbid start end ret
 //                  a runtime (R) or driver (D) API call of the launch,
 //                  memory or sync class
