@@ -118,7 +118,8 @@ INJ_LDFLAGS  := -shared -Wl,--version-script=$(INJ_MAP) -Wl,-Bsymbolic-functions
                 -Wl,--no-undefined -Wl,-z,now -static-libstdc++ -static-libgcc
 # Sources that include CUPTI headers; the rest (queue, pipe writer, line
 # format) build everywhere and link into the tests too.
-INJ_CUPTI_SRCS := $(addprefix cupti-injector/,injector.cpp)
+INJ_CUPTI_SRCS := $(addprefix cupti-injector/,injector.cpp cupti_api.cpp serializer.cpp \
+                    activity_buffer.cpp)
 INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS), \
                     $(wildcard cupti-injector/*.cpp))
 INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
