@@ -104,6 +104,7 @@ $(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
 # The injector's own flags: C++20, PIC, hidden by default with a version
 # script exporting two symbols, libstdc++ linked in (the app may bring an
 # older one), and calls kept as calls (see cupti-injector/launch_hook.cpp).
+# The embedded copy is stripped of DWARF (symbols stay).
 CUDA_HOME  ?= /usr/local/cuda
 NVCC       ?= $(CUDA_HOME)/bin/nvcc
 HAVE_CUPTI := $(if $(wildcard $(CUDA_HOME)/include/cupti.h),1)
@@ -113,9 +114,10 @@ HOOK_FIXTURE := $(OUT)/fixtures/libxpu_launch_hook.so
 INJ_MAP      := cupti-injector/exports.map
 INJ_CXXFLAGS := -std=c++20 -O2 -g -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
                 -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+                -ffunction-sections -fdata-sections \
                 -Wall -Wextra -Werror -I. -Ilib
 INJ_LDFLAGS  := -shared -Wl,--version-script=$(INJ_MAP) -Wl,-Bsymbolic-functions \
-                -Wl,--no-undefined -Wl,-z,now -static-libstdc++ -static-libgcc
+                -Wl,--no-undefined -Wl,-z,now -Wl,--gc-sections -static-libstdc++ -static-libgcc
 # Sources that include CUPTI headers; the rest (queue, pipe writer, line
 # format) build everywhere and link into the tests too.
 INJ_CUPTI_SRCS := $(addprefix cupti-injector/,injector.cpp cupti_api.cpp serializer.cpp \
@@ -125,7 +127,7 @@ INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS),
 INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
 INJ_CUPTI_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CUPTI_SRCS))
 INJ_HOOK_OBJ   := $(OUT)/cupti-injector/launch_hook.o
-FIXTURES  += $(HOOK_FIXTURE)
+FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host
 TEST_OBJS += $(INJ_CORE_OBJS)
 ifeq ($(HAVE_CUPTI),1)
 INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
@@ -149,10 +151,16 @@ $(OUT)/cupti-injector/%.o: cupti-injector/%.cpp $(OUT)/cupti.stamp
 $(INJECTOR): $(INJ_CUPTI_OBJS) $(INJ_CORE_OBJS) $(INJ_HOOK_OBJ) $(INJ_MAP)
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(INJ_LDFLAGS) $(filter %.o,$^) -ldl -lpthread -o $@
+	$(Q)objcopy --strip-debug $@
 
 $(HOOK_FIXTURE): $(INJ_HOOK_OBJ) $(INJ_MAP) | $(OUT)/fixtures
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(INJ_LDFLAGS) $(INJ_HOOK_OBJ) -o $@
+
+# Calls InitializeInjection as cuInit would (the degradation test).
+$(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -ldl
 
 .PHONY: cupti
 ifeq ($(HAVE_CUPTI),1)

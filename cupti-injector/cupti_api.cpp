@@ -146,6 +146,7 @@ bool load_cupti(CuptiApi &api, std::string &error)
 	XPU_CUPTI_OPTIONAL(cuptiActivityFlushPeriod);
 	XPU_CUPTI_OPTIONAL(cuptiActivityEnableRuntimeApi);
 	XPU_CUPTI_OPTIONAL(cuptiActivityEnableDriverApi);
+	XPU_CUPTI_OPTIONAL(cuptiGetTimestamp);
 #undef XPU_CUPTI_REQUIRED
 #undef XPU_CUPTI_OPTIONAL
 	return ok;

@@ -45,6 +45,7 @@ struct CuptiApi {
 	XPU_CUPTI_FN(cuptiActivityFlushPeriod);
 	XPU_CUPTI_FN(cuptiActivityEnableRuntimeApi);
 	XPU_CUPTI_FN(cuptiActivityEnableDriverApi);
+	XPU_CUPTI_FN(cuptiGetTimestamp);
 #undef XPU_CUPTI_FN
 
 	// "cuptiSubscribe: CUPTI_ERROR_... (N)"

@@ -108,6 +108,13 @@ std::string warning_line(uint32_t pid, uint32_t code, std::string_view text)
 	return s;
 }
 
+std::string clock_line(uint32_t pid, uint64_t mono, uint64_t cupti, uint64_t uncertainty)
+{
+	std::string s;
+	LineBuilder(s, 'C', pid).num(mono).num(cupti).num(uncertainty).end();
+	return s;
+}
+
 std::string end_line(uint32_t pid, std::string_view reason, const StreamStats &st)
 {
 	std::string s;

@@ -74,6 +74,8 @@ std::string stats_line(uint32_t pid, const StreamStats &s);
 // `code`: the CUptiResult that caused it, or 0 when the cause is not a CUPTI
 // call (the library could not be loaded, for instance). Text is cut to fit.
 std::string warning_line(uint32_t pid, uint32_t code, std::string_view text);
+// C: a calibration point, only in streams with clock=CUPTI.
+std::string clock_line(uint32_t pid, uint64_t mono_ns, uint64_t cupti_ns, uint64_t uncertainty_ns);
 std::string end_line(uint32_t pid, std::string_view reason, const StreamStats &s);
 
 // CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns and of our records.
