@@ -10,6 +10,8 @@
 #   V=1             show full commands
 
 OUT      := build
+# `make` alone builds `all` (rules above `all:` would otherwise be the default).
+.DEFAULT_GOAL := all
 ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CXX      ?= g++
 CC       ?= gcc
@@ -89,11 +91,91 @@ $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 $(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
+# --- GPU: the CUPTI injector (cupti-injector/) ------------------------------
+# libxpu_cupti.so runs inside the profiled CUDA app (CUDA_INJECTION64_PATH).
+# It is built only where CUDA's CUPTI headers are ($(CUDA_HOME)/include/
+# cupti.h); it uses them at compile time only and dlopens libcupti at run
+# time, so it links nothing of CUDA. Without them the build goes on: the
+# binary embeds no injector and the injector tests say SKIP.
+#   build/libxpu_cupti.so                 the injector (embedded in xpu-perf)
+#   build/fixtures/libxpu_launch_hook.so  the hook alone, always built: the
+#                                         eBPF tests call it without CUDA
+#   build/examples/cuda/*                 nvcc test apps (make cuda-examples)
+# The injector's own flags: C++20, PIC, hidden by default with a version
+# script exporting two symbols, libstdc++ linked in (the app may bring an
+# older one), and calls kept as calls (see cupti-injector/launch_hook.cpp).
+# The embedded copy is stripped of DWARF (symbols stay).
+CUDA_HOME  ?= /usr/local/cuda
+NVCC       ?= $(CUDA_HOME)/bin/nvcc
+HAVE_CUPTI := $(if $(wildcard $(CUDA_HOME)/include/cupti.h),1)
+HAVE_NVCC  := $(if $(HAVE_CUPTI),$(if $(wildcard $(NVCC)),1))
+INJECTOR     := $(OUT)/libxpu_cupti.so
+HOOK_FIXTURE := $(OUT)/fixtures/libxpu_launch_hook.so
+INJ_MAP      := cupti-injector/exports.map
+INJ_CXXFLAGS := -std=c++20 -O2 -g -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
+                -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+                -ffunction-sections -fdata-sections \
+                -Wall -Wextra -Werror -I. -Ilib
+INJ_LDFLAGS  := -shared -Wl,--version-script=$(INJ_MAP) -Wl,-Bsymbolic-functions \
+                -Wl,--no-undefined -Wl,-z,now -Wl,--gc-sections -static-libstdc++ -static-libgcc
+# Sources that include CUPTI headers; the rest (queue, pipe writer, line
+# format) build everywhere and link into the tests too.
+INJ_CUPTI_SRCS := $(addprefix cupti-injector/,injector.cpp cupti_api.cpp serializer.cpp \
+                    activity_buffer.cpp)
+INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS), \
+                    $(wildcard cupti-injector/*.cpp))
+INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
+INJ_CUPTI_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CUPTI_SRCS))
+INJ_HOOK_OBJ   := $(OUT)/cupti-injector/launch_hook.o
+FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host
+TEST_OBJS += $(INJ_CORE_OBJS)
+ifeq ($(HAVE_CUPTI),1)
+INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
+# The tests of the CUPTI-dependent parts compile against the same headers.
+$(OUT)/tests/test_injector_%.o: CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
+TEST_OBJS += $(filter-out $(OUT)/cupti-injector/injector.o,$(INJ_CUPTI_OBJS))
+$(OUT)/lib/injector_blob.o: $(INJECTOR)
+$(OUT)/lib/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
+endif
+# Rebuild the blob (and the tests' objects) when CUPTI appears or goes.
+$(OUT)/cupti.stamp: FORCE | $(OUT)
+	$(Q)echo '$(HAVE_CUPTI) $(CUDA_HOME)' | cmp -s - $@ || echo '$(HAVE_CUPTI) $(CUDA_HOME)' > $@
+$(OUT)/lib/injector_blob.o $(patsubst %.cpp,$(OUT)/%.o,$(wildcard tests/test_injector_*.cpp)): \
+	$(OUT)/cupti.stamp
+
+$(OUT)/cupti-injector/%.o: cupti-injector/%.cpp $(OUT)/cupti.stamp
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(INJ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(INJECTOR): $(INJ_CUPTI_OBJS) $(INJ_CORE_OBJS) $(INJ_HOOK_OBJ) $(INJ_MAP)
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(INJ_LDFLAGS) $(filter %.o,$^) -ldl -lpthread -o $@
+	$(Q)objcopy --strip-debug $@
+
+$(HOOK_FIXTURE): $(INJ_HOOK_OBJ) $(INJ_MAP) | $(OUT)/fixtures
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(INJ_LDFLAGS) $(INJ_HOOK_OBJ) -o $@
+
+# Calls InitializeInjection as cuInit would (the degradation test).
+$(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -ldl
+
+.PHONY: cupti
+ifeq ($(HAVE_CUPTI),1)
+cupti: $(INJECTOR)
+else
+cupti:
+	@echo "cupti: no $(CUDA_HOME)/include/cupti.h; set CUDA_HOME=/path/to/cuda to build the injector"
+endif
+# ----------------------------------------------------------------------------
+
 BIN := $(OUT)/xpu-perf
 TEST_BIN := $(OUT)/xpu-perf-tests
 
 .PHONY: all deps test demo install clean bpf examples fixtures completion
-all: $(BIN) examples completion
+all: $(BIN) examples completion $(HOOK_FIXTURE) $(if $(HAVE_CUPTI),$(INJECTOR))
 
 $(OUT) $(OUT)/bpf $(OUT)/vmlinux $(OUT)/lib $(OUT)/cmd $(OUT)/tests $(OUT)/examples $(OUT)/fixtures:
 	$(Q)mkdir -p $@
@@ -278,4 +360,5 @@ clean:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) \
+         $(INJ_CUPTI_OBJS:.o=.d) $(INJ_HOOK_OBJ:.o=.d)

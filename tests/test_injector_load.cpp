@@ -1,0 +1,160 @@
+// The built injector as CUDA loads it, on a machine without a driver (or
+// without CUDA): InitializeInjection must return at once, print nothing,
+// leave the exit code alone, and at most tell the pipe why it gave up. Also
+// the callback classification and the call to the hook in the binary.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "cupti-injector/api_class.hpp"
+#include "helpers.hpp"
+
+using namespace xpu::injector;
+
+TEST_CASE("API classes from callback names", "[injector]")
+{
+	CHECK(api_base_name("cudaLaunchKernel_ptsz_v7000") == "cudaLaunchKernel");
+	CHECK(api_base_name("cuMemcpyHtoDAsync_v2_ptsz") == "cuMemcpyHtoDAsync");
+	CHECK(api_base_name("cuCtxSynchronize_v2") == "cuCtxSynchronize");
+	CHECK(api_base_name("cuLaunchKernel") == "cuLaunchKernel");
+	CHECK(api_base_name("cuda_v") == "cuda_v");
+	for (const char *n : {"cudaLaunchKernel_v7000", "__cudaLaunchKernel_v13000", "cudaLaunch_v3020",
+			      "cudaLaunchKernelExC_ptsz_v11060", "cudaLaunchCooperativeKernelMultiDevice_v9000",
+			      "cudaLaunchHostFunc_v10000", "cudaGraphLaunch_ptsz_v10000", "cuLaunchKernel",
+			      "cuLaunchKernelEx_ptsz", "cuLaunchGridAsync", "cuGraphLaunch", "cuLaunchHostFunc"})
+		CHECK(classify_api(n) == kApiLaunch);
+	for (const char *n : {"cudaMemcpy_v3020", "cudaMemcpyAsync_ptsz_v7000", "cudaMemset_v3020",
+			      "cuMemcpyHtoD_v2", "cuMemsetD8Async_ptsz", "cudaMemcpyBatchAsync_v12080"})
+		CHECK(classify_api(n) == kApiMemory);
+	for (const char *n : {"cudaDeviceSynchronize_v3020", "cudaStreamSynchronize_ptsz_v7000",
+			      "cudaStreamWaitEvent_v3020", "cuCtxSynchronize_v2", "cuEventSynchronize"})
+		CHECK(classify_api(n) == kApiSync);
+	for (const char *n : {"cudaGetLastError_v3020", "cudaGraphInstantiate_v10000", "cuModuleLoadData",
+			      "cudaMalloc_v3020", "cuMemAlloc_v2", "cudaGraphLaunchX", ""})
+		CHECK(classify_api(n) == kApiOther);
+}
+
+#ifdef XPU_HAVE_CUPTI
+
+#include "cupti-injector/cupti_api.hpp"
+
+namespace {
+
+std::string injector() { return xpu::test::build_dir() + "/libxpu_cupti.so"; }
+
+std::vector<std::string> lines_of(const std::string &text)
+{
+	std::vector<std::string> out;
+	std::istringstream in(text);
+	for (std::string l; std::getline(in, l);)
+		out.push_back(l);
+	return out;
+}
+
+}  // namespace
+
+TEST_CASE("CUPTI 13 callback names: 15 runtime and 14 driver launch entry points", "[injector]")
+{
+	CuptiApi api;
+	std::string error;
+	if (!load_cupti(api, error)) {
+		WARN("SKIP: " << error);
+		return;
+	}
+	uint32_t version = 0;
+	api.cuptiGetVersion(&version);
+	if (version < 130000 || version >= 140000) {
+		WARN("SKIP: counts are for CUPTI 13.x, this is " << version);
+		return;
+	}
+	int runtime = 0, driver = 0;
+	for (uint32_t cbid = 1; cbid < 2000; cbid++) {
+		const char *name = nullptr;
+		if (api.cuptiGetCallbackName(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, &name) == CUPTI_SUCCESS && name)
+			runtime += classify_api(name) == kApiLaunch;
+		name = nullptr;
+		if (api.cuptiGetCallbackName(CUPTI_CB_DOMAIN_DRIVER_API, cbid, &name) == CUPTI_SUCCESS && name)
+			driver += classify_api(name) == kApiLaunch;
+	}
+	CHECK(runtime == 15);
+	CHECK(driver == 14);
+}
+
+TEST_CASE("injector: calls the hook (a call, not a tail jump)", "[injector]")
+{
+	// A tail jump would take the caller's frame out of the stack the uprobe
+	// records; the Makefile's -fno-optimize-sibling-calls prevents it.
+	auto r = xpu::test::run({"/usr/bin/objdump", "-d", "--no-show-raw-insn", injector()});
+	REQUIRE(r.exit_code == 0);
+	int calls = 0, jumps = 0;
+	for (const auto &l : lines_of(r.out)) {
+		if (l.find("<xpu_perf_launch_hook") == std::string::npos || l.ends_with(">:"))
+			continue;
+		calls += l.find("call") != std::string::npos;
+		jumps += l.find("jmp") != std::string::npos;
+	}
+	CHECK(calls >= 1);
+	CHECK(jumps == 0);
+}
+
+TEST_CASE("injector: without XPU_PERF_PIPE it stays off", "[injector]")
+{
+	auto r = xpu::test::run({"/usr/bin/env", "-u", "XPU_PERF_PIPE", xpu::test::build_dir() + "/fixtures/inject_host",
+				 injector(), "3"});
+	CHECK(r.exit_code == 3);
+	CHECK(r.out.empty());
+	CHECK(r.err.starts_with("init_ms="));
+	CHECK(r.seconds < 0.5);
+}
+
+TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[injector]")
+{
+	std::string fifo = xpu::test::temp_path("inj.fifo");
+	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	REQUIRE(rfd >= 0);
+	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_INJECTOR_DEBUG=0",
+				 xpu::test::build_dir() + "/fixtures/inject_host", injector(), "7"});
+	CHECK(r.exit_code == 7);  // the app's own
+	CHECK(r.out.empty());     // not a byte on stdout
+	REQUIRE(r.err.starts_with("init_ms="));
+	double init_ms = std::stod(r.err.substr(8));
+	CHECK(init_ms < 100);
+	CHECK(r.err.find('\n') == r.err.size() - 1);  // and nothing else on stderr
+	CHECK(r.seconds < 1.5);
+	std::string got;
+	char buf[4096];
+	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
+		got.append(buf, static_cast<size_t>(n));
+	close(rfd);
+	unlink(fifo.c_str());
+	// The stream is empty or complete: H first, a W saying why, E last.
+	if (got.empty()) {
+		WARN("the injector sent nothing");
+		return;
+	}
+	auto lines = lines_of(got);
+	REQUIRE(lines.size() >= 3);
+	CHECK(lines.front().starts_with("H\t"));
+	CHECK(lines.front().find("\t1.0\t") != std::string::npos);
+	CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("W\t"); }));
+	CHECK(lines.back().starts_with("E\t"));
+	CHECK(lines.back().find("\terror\t") != std::string::npos);
+}
+
+#else
+
+TEST_CASE("injector: loading", "[injector]")
+{
+	WARN("SKIP: built without CUDA's CUPTI headers (CUDA_HOME); injector load tests skipped");
+	CHECK(classify_api("cuLaunchKernel") == kApiLaunch);
+}
+
+#endif
