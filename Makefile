@@ -127,7 +127,7 @@ INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS),
 INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
 INJ_CUPTI_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CUPTI_SRCS))
 INJ_HOOK_OBJ   := $(OUT)/cupti-injector/launch_hook.o
-FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host
+FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host $(OUT)/fixtures/fake_cuda_app
 TEST_OBJS += $(INJ_CORE_OBJS)
 ifeq ($(HAVE_CUPTI),1)
 INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
@@ -156,6 +156,13 @@ $(INJECTOR): $(INJ_CUPTI_OBJS) $(INJ_CORE_OBJS) $(INJ_HOOK_OBJ) $(INJ_MAP)
 $(HOOK_FIXTURE): $(INJ_HOOK_OBJ) $(INJ_MAP) | $(OUT)/fixtures
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(INJ_LDFLAGS) $(INJ_HOOK_OBJ) -o $@
+
+# Calls the real hook and writes a fixture stream: the GPU path end to end
+# through real eBPF, without CUDA (tests/test_gpu_record.cpp).
+$(OUT)/fixtures/fake_cuda_app: tests/fixtures/gpu/fake_cuda_app.c $(HOOK_FIXTURE) | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -L$(OUT)/fixtures -l:libxpu_launch_hook.so \
+		-Wl,-rpath,'$$ORIGIN'
 
 # Calls InitializeInjection as cuInit would (the degradation test).
 $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures

@@ -24,6 +24,25 @@ static __always_inline __u64 wakeup_flags(void)
 		       BPF_RB_NO_WAKEUP;
 }
 
+/* At a function's first instruction the return address is at [sp],
+ * whatever the unwind tables say. Taking that first step here keeps the
+ * launching function even when the hook's library has no table loaded yet
+ * (a frame-pointer walk from an entry skips the caller: rbp is still the
+ * caller's). */
+static __always_inline void walk_begin_at_entry(struct xpu_scratch *s, struct pt_regs *ctx)
+{
+	__u64 sp = PT_REGS_SP(ctx), ra = 0;
+
+	walk_begin(s, PT_REGS_IP(ctx), sp, PT_REGS_FP(ctx));
+	if (s->ended || bpf_probe_read_user(&ra, sizeof(ra), (void *)sp) || !ra)
+		return;
+	s->ev.stack.ip[1] = ra;
+	s->ev.stack.nr = 2;
+	s->pc = ra;
+	s->sp = sp + 8;
+	s->exact = 0;
+}
+
 static __always_inline int take_launch(struct pt_regs *ctx, __u32 origin, __u32 corr, __u32 cbid,
 				       __u32 domain)
 {
@@ -54,12 +73,12 @@ static __always_inline int take_launch(struct pt_regs *ctx, __u32 origin, __u32 
 	e->origin = origin;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* A uprobe fires in user mode: the registers are the user's, at the
-	 * hook's first instruction (where .eh_frame's CFA is rsp + 8). */
+	 * hook's first instruction. */
 	if (want_user) {
 		if (walk_user_stacks) {
 			s = get_scratch();
 			if (s) {
-				walk_begin(s, PT_REGS_IP(ctx), PT_REGS_SP(ctx), PT_REGS_FP(ctx));
+				walk_begin_at_entry(s, ctx);
 				e->ustack = finish_user_stack(s, tgid);
 			}
 		} else {
