@@ -3,6 +3,8 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "injector_blob.hpp"
+
 // The Makefile passes these; a build outside it still compiles.
 #ifndef XPU_VERSION
 #define XPU_VERSION "0.1.0"
@@ -21,7 +23,8 @@ namespace xpu {
 
 const BuildInfo &build_info()
 {
-	static const BuildInfo info = {XPU_VERSION, XPU_GIT_DESCRIBE, XPU_STATIC_LINK, false};
+	static const BuildInfo info = {XPU_VERSION, XPU_GIT_DESCRIBE, XPU_STATIC_LINK,
+				       injector_built_in()};
 	return info;
 }
 
@@ -41,7 +44,8 @@ std::string version_text()
 			   b.version, b.git_describe, libbpf_version(),
 			   b.static_link ? "static (no shared libraries)"
 					 : "dynamic (libelf, libdw, libz, libfmt shared)",
-			   b.cuda_support ? "yes" : "no (the CUPTI injector is not built yet)");
+			   b.cuda_support ? "yes (CUPTI injector built in)"
+					  : "no (built without the CUDA toolkit: no GPU layer)");
 }
 
 }  // namespace xpu
