@@ -122,7 +122,7 @@ std::string process_line(const ProcessTime &p, int freq)
 
 std::string percent(double part, double whole) { return fmt::format("{:.1f}%", 100 * part / whole); }
 
-// "  GPU: 1200 kernels, 40 copies/memsets, 100.0% under their launch stack,
+// "  GPU: 1240 launches, 1200 kernels, 40 copies/memsets, 100.0% under their launch stack,
 // 35.20 ms of GPU time, 0 dropped"; nothing for a program that used no CUDA.
 std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
 {
@@ -133,9 +133,9 @@ std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
 					"driver, or its injector could not start)");
 		return lines;
 	}
-	std::string line = fmt::format("  GPU: {} kernels, {} copies/memsets, {} under their launch "
-				       "stack, {:.2f} ms of GPU time, {} dropped",
-				       g.kernels, g.activities - g.kernels,
+	std::string line = fmt::format("  GPU: {} launches, {} kernels, {} copies/memsets, {} under "
+				       "their launch stack, {:.2f} ms of GPU time, {} dropped",
+				       g.launches, g.kernels, g.activities - g.kernels,
 				       g.activities ? percent(static_cast<double>(g.matched),
 							      static_cast<double>(g.activities))
 						    : "-",

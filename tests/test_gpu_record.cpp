@@ -61,8 +61,8 @@ TEST_CASE("record: GPU work under the CPU stack that launched it", "[bpf][gpu]")
 	CHECK(weight_with(folded, "[off-cpu:S]") > 200);
 	// The app's own output and exit code are untouched.
 	CHECK(r.out == "launched 5\n");
-	CHECK(r.err.find("GPU: 8 kernels, 1 copies/memsets, 88.9% under their launch stack, "
-			 "59.00 ms of GPU time, 0 dropped") != std::string::npos);
+	CHECK(r.err.find("GPU: 5 launches, 8 kernels, 1 copies/memsets, 88.9% under their launch "
+			 "stack, 59.00 ms of GPU time, 0 dropped") != std::string::npos);
 }
 
 TEST_CASE("record --gpu-only: only GPU work", "[bpf][gpu]")
