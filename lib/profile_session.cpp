@@ -503,7 +503,9 @@ BpfStats ProfileSession::stats() const { return impl_->bpf->stats(); }
 
 std::string ProfileSession::event_name() const
 {
-	return impl_->sampler ? impl_->sampler->event_name() : "sched_switch";
+	if (impl_->sampler)
+		return impl_->sampler->event_name();
+	return impl_->offcpu ? "sched_switch" : "cupti";
 }
 
 int ProfileSession::freq() const { return impl_->cfg.freq; }
