@@ -162,7 +162,27 @@ $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -ldl
 
-.PHONY: cupti
+# CUDA test apps (examples/cuda/): host builds need no GPU. -cudart shared
+# so that libcudart's launch entry points are exported symbols; frame
+# pointers and real calls so that stacks show the launcher functions.
+CUDA_EXAMPLES := $(patsubst examples/cuda/%.cu,$(OUT)/examples/cuda/%,$(wildcard examples/cuda/*.cu))
+NVCC_FLAGS    ?= -O2 -g -lineinfo -cudart shared \
+                 -Xcompiler -fno-omit-frame-pointer,-fno-optimize-sibling-calls
+$(OUT)/examples/cuda/driver_launch: NVCC_LIBS := -L$(CUDA_HOME)/lib64/stubs -L$(CUDA_HOME)/lib/stubs -lcuda
+$(OUT)/examples/cuda/%: examples/cuda/%.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) $< -o $@ $(NVCC_LIBS)
+
+.PHONY: cupti cuda-examples
+ifeq ($(HAVE_NVCC),1)
+cuda-examples: $(CUDA_EXAMPLES)
+all: cuda-examples
+examples: cuda-examples
+else
+cuda-examples:
+	@echo "cuda-examples: no $(NVCC); set CUDA_HOME=/path/to/cuda to build them"
+endif
 ifeq ($(HAVE_CUPTI),1)
 cupti: $(INJECTOR)
 else

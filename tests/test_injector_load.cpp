@@ -149,6 +149,31 @@ TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[inj
 	CHECK(lines.back().find("\terror\t") != std::string::npos);
 }
 
+TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[injector]")
+{
+	// What the GPU tests rely on: -cudart shared makes <<<>>> an import of
+	// 13.0's __cudaLaunchKernel (versioned), and the launchers are symbols.
+	std::string dir = xpu::test::build_dir() + "/examples/cuda/";
+	if (xpu::test::read_file(dir + "vector_add").empty()) {
+		WARN("SKIP: examples/cuda not built (no nvcc in CUDA_HOME)");
+		return;
+	}
+	auto dyn = xpu::test::run({"/usr/bin/nm", "-D", dir + "vector_add"});
+	REQUIRE(dyn.exit_code == 0);
+	CHECK(dyn.out.find(" U __cudaLaunchKernel@libcudart.so.") != std::string::npos);
+	for (auto [app, fn] : {std::pair{"vector_add", "launch_vector_add"},
+			       std::pair{"many_kernels", "launch_tiny_kernels"},
+			       std::pair{"graph_launch", "launch_graph"},
+			       std::pair{"driver_launch", "launch_scale_kernel"},
+			       std::pair{"memcpy_memset", "launch_copies"}}) {
+		auto syms = xpu::test::run({"/usr/bin/nm", "-C", dir + app});
+		REQUIRE(syms.exit_code == 0);
+		CHECK(syms.out.find(std::string(" T ") + fn + "(") != std::string::npos);
+	}
+	auto drv = xpu::test::run({"/usr/bin/nm", "-D", dir + "driver_launch"});
+	CHECK(drv.out.find(" U cuLaunchKernel") != std::string::npos);
+}
+
 #else
 
 TEST_CASE("injector: loading", "[injector]")
