@@ -236,6 +236,38 @@ TEST_CASE("pipe writer: a slow reader costs dropped frames, counted in D and E",
 	CHECK(std::is_sorted(p.seqs[77].begin(), p.seqs[77].end()));
 }
 
+TEST_CASE("pipe writer: a D record about every stats period, also while busy", "[injector]")
+{
+	Fifo fifo;
+	int rfd = fifo.open_reader();
+	WriterOptions o;
+	o.path = fifo.path;
+	o.pid = 5;
+	o.stats_ms = 100;
+	PipeWriter w(o);
+	w.start();
+	std::string got;
+	std::thread reader([&] { got = read_until_eof(rfd, 5000); });
+	uint64_t seq = 0;
+	auto t0 = Clock::now();
+	while (ms_since(t0) < 550) {
+		w.push(make_frame(5, seq, 5));
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+	w.finish("atexit", 1000);
+	reader.join();
+	close(rfd);
+	size_t d_lines = 0;
+	std::istringstream in(got);
+	for (std::string l; std::getline(in, l);)
+		d_lines += l.starts_with("D\t5\t");
+	CHECK(d_lines >= 4);  // ~5 periodic + the final one
+	CHECK(d_lines <= 8);
+	Parsed p = parse(got);
+	CHECK(p.bad == 0);
+	CHECK(p.seqs[5].size() == seq);
+}
+
 TEST_CASE("pipe writer: the reader dies, the app survives (EPIPE, not SIGPIPE)", "[injector]")
 {
 	Fifo fifo;
