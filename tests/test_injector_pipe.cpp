@@ -150,18 +150,18 @@ TEST_CASE("pipe writer: no reader gives up after the connect deadline, never blo
 	uint64_t seq = 0;
 	for (int i = 0; i < 50; i++)
 		w.push(make_frame(1, seq, 10));
-	CHECK(ms_since(t0) < 50);  // pushing is queuing
+	CHECK(ms_since(t0) < 500);  // pushing is queuing (a blocked push would never return)
 	while (!w.detached() && ms_since(t0) < 3000)
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	double waited = ms_since(t0);
 	CHECK(w.detached());
 	CHECK(!w.connected());
 	CHECK(waited >= 250);
-	CHECK(waited < 1500);
+	CHECK(waited < 2500);
 	CHECK(!w.push(make_frame(1, seq, 1)));
 	auto t1 = Clock::now();
 	w.finish("atexit", 1000);
-	CHECK(ms_since(t1) < 100);
+	CHECK(ms_since(t1) < 300);
 	auto s = w.stats();
 	CHECK(s.frames_dropped == 51);
 	CHECK(s.records_lost == 501);
@@ -211,7 +211,7 @@ TEST_CASE("pipe writer: a slow reader costs dropped frames, counted in D and E",
 		pushed_records += f.records;
 		refused += w.push(std::move(f)) ? 0 : 1;
 	}
-	CHECK(ms_since(t0) < 200);  // never waits for the reader
+	CHECK(ms_since(t0) < 1000);  // never waits for the reader
 	CHECK(refused > 400);
 	std::string got;
 	std::thread reader([&] { got = read_until_eof(rfd, 5000); });
@@ -261,7 +261,7 @@ TEST_CASE("pipe writer: a D record about every stats period, also while busy", "
 	std::istringstream in(got);
 	for (std::string l; std::getline(in, l);)
 		d_lines += l.starts_with("D\t5\t");
-	CHECK(d_lines >= 4);  // ~5 periodic + the final one
+	CHECK(d_lines >= 3);  // ~5 periodic + the final one (fewer on a loaded machine)
 	CHECK(d_lines <= 8);
 	Parsed p = parse(got);
 	CHECK(p.bad == 0);
