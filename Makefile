@@ -182,6 +182,18 @@ $(OUT)/examples/cuda/%: examples/cuda/%.cu examples/cuda/cuda_check.h
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,NVCC,$@)
 	$(Q)$(NVCC) $(NVCC_FLAGS) $< -o $@ $(NVCC_LIBS)
+# The other two ways apps are built: cudart linked in (nvcc's default; its
+# entry points are then local symbols), and per-thread default streams
+# (the _ptsz/_ptds API variants).
+CUDA_EXAMPLES += $(OUT)/examples/cuda/vector_add_static $(OUT)/examples/cuda/many_kernels_ptds
+$(OUT)/examples/cuda/vector_add_static: examples/cuda/vector_add.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(filter-out -cudart shared,$(NVCC_FLAGS)) -cudart static $< -o $@
+$(OUT)/examples/cuda/many_kernels_ptds: examples/cuda/many_kernels.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) --default-stream per-thread $< -o $@
 
 .PHONY: cupti cuda-examples
 ifeq ($(HAVE_NVCC),1)

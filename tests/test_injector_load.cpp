@@ -248,6 +248,12 @@ TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[
 	}
 	auto drv = xpu::test::run({"/usr/bin/nm", "-D", dir + "driver_launch"});
 	CHECK(drv.out.find(" U cuLaunchKernel") != std::string::npos);
+	// Static cudart: the entry points are local symbols (gone when stripped);
+	// per-thread default streams: the _ptsz variants.
+	auto st = xpu::test::run({"/usr/bin/nm", dir + "vector_add_static"});
+	CHECK(st.out.find(" t cudaLaunchKernel\n") != std::string::npos);
+	auto ptds = xpu::test::run({"/usr/bin/nm", "-D", dir + "many_kernels_ptds"});
+	CHECK(ptds.out.find(" U __cudaLaunchKernel_ptsz@libcudart.so.") != std::string::npos);
 }
 
 #else
