@@ -136,7 +136,16 @@ $(OUT)/tests/test_injector_%.o: CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_
 TEST_OBJS += $(filter-out $(OUT)/cupti-injector/injector.o,$(INJ_CUPTI_OBJS))
 $(OUT)/lib/injector_blob.o: $(INJECTOR)
 $(OUT)/lib/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
+# A fake libcupti and an app that drives it: the injector end to end
+# without a GPU (tests/test_injector_load.cpp).
+FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
 endif
+$(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@
+$(OUT)/fixtures/mock_app: tests/fixtures/gpu/mock_app.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror $< -o $@ -ldl
 # Rebuild the blob (and the tests' objects) when CUPTI appears or goes.
 $(OUT)/cupti.stamp: FORCE | $(OUT)
 	$(Q)echo '$(HAVE_CUPTI) $(CUDA_HOME)' | cmp -s - $@ || echo '$(HAVE_CUPTI) $(CUDA_HOME)' > $@
@@ -169,7 +178,39 @@ $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -ldl
 
-.PHONY: cupti
+# CUDA test apps (examples/cuda/): host builds need no GPU. -cudart shared
+# so that libcudart's launch entry points are exported symbols; frame
+# pointers and real calls so that stacks show the launcher functions.
+CUDA_EXAMPLES := $(patsubst examples/cuda/%.cu,$(OUT)/examples/cuda/%,$(wildcard examples/cuda/*.cu))
+NVCC_FLAGS    ?= -O2 -g -lineinfo -cudart shared \
+                 -Xcompiler -fno-omit-frame-pointer,-fno-optimize-sibling-calls
+$(OUT)/examples/cuda/driver_launch: NVCC_LIBS := -L$(CUDA_HOME)/lib64/stubs -L$(CUDA_HOME)/lib/stubs -lcuda
+$(OUT)/examples/cuda/%: examples/cuda/%.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) $< -o $@ $(NVCC_LIBS)
+# The other two ways apps are built: cudart linked in (nvcc's default; its
+# entry points are then local symbols), and per-thread default streams
+# (the _ptsz/_ptds API variants).
+CUDA_EXAMPLES += $(OUT)/examples/cuda/vector_add_static $(OUT)/examples/cuda/many_kernels_ptds
+$(OUT)/examples/cuda/vector_add_static: examples/cuda/vector_add.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(filter-out -cudart shared,$(NVCC_FLAGS)) -cudart static $< -o $@
+$(OUT)/examples/cuda/many_kernels_ptds: examples/cuda/many_kernels.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) --default-stream per-thread $< -o $@
+
+.PHONY: cupti cuda-examples
+ifeq ($(HAVE_NVCC),1)
+cuda-examples: $(CUDA_EXAMPLES)
+all: cuda-examples
+examples: cuda-examples
+else
+cuda-examples:
+	@echo "cuda-examples: no $(NVCC); set CUDA_HOME=/path/to/cuda to build them"
+endif
 ifeq ($(HAVE_CUPTI),1)
 cupti: $(INJECTOR)
 else

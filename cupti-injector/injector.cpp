@@ -35,6 +35,7 @@
 #include "api_class.hpp"
 #include "cupti_api.hpp"
 #include "launch_hook.hpp"
+#include "launch_nesting.hpp"
 #include "pipe_writer.hpp"
 #include "serializer.hpp"
 
@@ -88,8 +89,7 @@ struct Injector {
 
 Injector *g = nullptr;
 
-thread_local uint32_t t_depth = 0;       // nesting of launch/memory calls
-thread_local uint32_t t_inner_corr = 0;  // corr of the first nested one
+thread_local LaunchNesting t_nesting;  // launch/memory calls in flight on this thread
 
 // --- options -----------------------------------------------------------------
 
@@ -156,21 +156,12 @@ void CUPTIAPI on_api_callback(void *, CUpti_CallbackDomain domain, CUpti_Callbac
 	if (!(class_of(domain, cbid) & (kApiLaunch | kApiMemory)))
 		return;
 	if (cb->callbackSite == CUPTI_API_ENTER) {
-		t_depth++;
+		t_nesting.enter();
 		return;
 	}
-	if (t_depth == 0)
-		return;  // enabled while this call was running: its ENTER was missed
-	if (--t_depth > 0) {
-		// A nested call (cudaLaunchKernel -> cuLaunchKernel). Its id is the
-		// one CUPTI puts in the GPU records when runtime and driver ids
-		// differ (memcpy records say so); they are equal otherwise.
-		if (!t_inner_corr)
-			t_inner_corr = cb->correlationId;
+	uint32_t corr = 0;
+	if (!t_nesting.exit(cb->correlationId, &corr))
 		return;
-	}
-	uint32_t corr = t_inner_corr ? t_inner_corr : cb->correlationId;
-	t_inner_corr = 0;
 	// At EXIT of the outermost call: the user's API and stack, and the
 	// probe's cost off the launch latency.
 	xpu_perf_launch_hook(corr, cbid, domain);
@@ -484,7 +475,6 @@ void initialize()
 	g->flush_ms = env_int(proto::kEnvFlushMs, 500, 10, 60000, warnings);
 	g->writer = new PipeWriter(opts);
 	g->writer->start();  // connects in the background
-	atexit(at_exit);
 	pthread_atfork(nullptr, nullptr, in_forked_child);
 
 	std::string error;
@@ -498,6 +488,9 @@ void initialize()
 		g->serializer = new Serializer(g->pid, g->cupti_version);
 		ok = start_cupti(warnings);
 	}
+	// Registered after libcupti was loaded and set up: exit handlers run in
+	// reverse order, so ours runs while libcupti's static objects live.
+	atexit(at_exit);
 	if (!ok) {
 		if (g->api.handle)
 			cupti_off();

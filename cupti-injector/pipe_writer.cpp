@@ -147,12 +147,13 @@ void PipeWriter::run()
 		Frame f;
 		bool gone = false;
 		for (;;) {
-			if (queue_.pop(f, std::chrono::milliseconds(kPollMs * 2))) {
-				if (past_deadline()) {
-					lost_frames_++;
-					lost_records_ += f.records;
-					continue;
-				}
+			bool got = queue_.pop(f, std::chrono::milliseconds(kPollMs * 2));
+			if (got && past_deadline()) {
+				lost_frames_++;
+				lost_records_ += f.records;
+				continue;
+			}
+			if (got) {
 				Write w = write_frame(f.bytes, false);
 				if (w == Write::ok) {
 					records_ += f.records;
@@ -164,12 +165,12 @@ void PipeWriter::run()
 						break;
 					}
 				}
-				continue;
+			} else if (finishing()) {
+				break;  // drained
 			}
-			// The queue is empty.
-			if (finishing())
-				break;
-			if (mono_ns() >= next_stats) {
+			// D about every second, busy or idle (not while finishing: the
+			// final D comes with E).
+			if (!finishing() && mono_ns() >= next_stats) {
 				next_stats = mono_ns() + static_cast<uint64_t>(opts_.stats_ms) * 1000000ull;
 				if (write_frame(stats_line(opts_.pid, stats()), false) == Write::gone) {
 					gone = true;
@@ -186,6 +187,10 @@ void PipeWriter::run()
 				reason = reason_;
 			}
 			done_ = true;  // later pushes count as lost, before the final totals
+			for (Frame late; queue_.pop(late, std::chrono::milliseconds(0));) {
+				lost_frames_++;
+				lost_records_ += late.records;
+			}
 			StreamStats s = stats();
 			write_frame(stats_line(opts_.pid, s) + end_line(opts_.pid, reason, s), true);
 		}

@@ -104,7 +104,7 @@ inline constexpr uint32_t kFlagNoTimestamps = 1u << 1;    // start/end unknown
 inline constexpr uint32_t kFlagIncomplete = 1u << 2;      // still running at the flush
 
 // M copy_kind: CUPTI's CUpti_ActivityMemcpyKind values (asserted against the
-// CUDA headers in tests/test_gpu_abi.cpp where they are installed).
+// CUDA headers in tests/test_injector_abi.cpp where they are installed).
 enum CopyKind : uint32_t {
 	kCopyUnknown = 0,
 	kCopyHtoD = 1,

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "cupti-injector/api_class.hpp"
+#include "cupti-injector/launch_nesting.hpp"
 #include "helpers.hpp"
 
 using namespace xpu::injector;
@@ -39,6 +40,42 @@ TEST_CASE("API classes from callback names", "[injector]")
 	for (const char *n : {"cudaGetLastError_v3020", "cudaGraphInstantiate_v10000", "cuModuleLoadData",
 			      "cudaMalloc_v3020", "cuMemAlloc_v2", "cudaGraphLaunchX", ""})
 		CHECK(classify_api(n) == kApiOther);
+}
+
+TEST_CASE("launch hook: once per outermost call, with the nested call's id", "[injector]")
+{
+	LaunchNesting n;
+	uint32_t corr = 0;
+	// cudaLaunchKernel -> cuLaunchKernel, one id
+	n.enter();
+	n.enter();
+	CHECK(!n.exit(100, &corr));
+	CHECK(n.exit(100, &corr));
+	CHECK(corr == 100);
+	// a driver call alone
+	n.enter();
+	CHECK(n.exit(101, &corr));
+	CHECK(corr == 101);
+	// runtime 102 around driver 103 (ids differ): the driver's, the GPU record's
+	n.enter();
+	n.enter();
+	CHECK(!n.exit(103, &corr));
+	CHECK(n.exit(102, &corr));
+	CHECK(corr == 103);
+	// the next call does not inherit it
+	n.enter();
+	CHECK(n.exit(104, &corr));
+	CHECK(corr == 104);
+	// an EXIT whose ENTER came before tracing began: nothing
+	CHECK(!n.exit(105, &corr));
+	// three deep (a graph launch inside a capture helper): still once
+	n.enter();
+	n.enter();
+	n.enter();
+	CHECK(!n.exit(108, &corr));
+	CHECK(!n.exit(107, &corr));
+	CHECK(n.exit(106, &corr));
+	CHECK(corr == 108);
 }
 
 #ifdef XPU_HAVE_CUPTI
@@ -147,6 +184,76 @@ TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[inj
 	CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("W\t"); }));
 	CHECK(lines.back().starts_with("E\t"));
 	CHECK(lines.back().find("\terror\t") != std::string::npos);
+}
+
+TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injector]")
+{
+	// fixtures/mock_app plays CUDA against fixtures/libmock_cupti.so: two
+	// kernel launches (one nested runtime->driver), a nested memcpy, a
+	// synchronize; two kernels and two API records staged.
+	std::string fifo = xpu::test::temp_path("mock.fifo");
+	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	REQUIRE(rfd >= 0);
+	std::string dir = xpu::test::build_dir() + "/fixtures/";
+	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + "libmock_cupti.so",
+				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
+	CHECK(r.exit_code == 0);
+	CHECK(r.err.empty());
+	// Five activity kinds on; one hook per outermost launch or memory call.
+	if (r.out == "hooks=unknown kinds=5\n")
+		WARN("hardware breakpoints unavailable: hook count not checked");
+	else
+		CHECK(r.out == "hooks=3 kinds=5\n");
+	std::string got;
+	char buf[4096];
+	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
+		got.append(buf, static_cast<size_t>(n));
+	close(rfd);
+	unlink(fifo.c_str());
+	auto lines = lines_of(got);
+	REQUIRE(lines.size() >= 7);
+	std::string pid = lines[0].substr(2, lines[0].find('\t', 2) - 2);
+	CHECK(lines[0].starts_with("H\t" + pid + "\t1.0\t"));
+	CHECK(lines[0].find("\tMONO\t130001\t") != std::string::npos);
+	auto has = [&](const std::string &l) { return std::find(lines.begin(), lines.end(), l) != lines.end(); };
+	CHECK(has("S\t" + pid + "\t1\t10\t_Z6kernelv"));
+	CHECK(has("K\t" + pid + "\t100\t1000\t2000\t0\t0\t0\t1\t0\t0\t1\t1\t1\t32\t1\t1\t0"));
+	CHECK(has("K\t" + pid + "\t101\t3000\t4000\t0\t0\t0\t1\t0\t0\t1\t1\t1\t32\t1\t1\t0"));
+	CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("S\t"); }) == 1);
+	CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("A\t"); }) == 2);
+	CHECK(lines.back() == "E\t" + pid + "\tatexit\t4\t0");
+}
+
+TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[injector]")
+{
+	// What the GPU tests rely on: -cudart shared makes <<<>>> an import of
+	// 13.0's __cudaLaunchKernel (versioned), and the launchers are symbols.
+	std::string dir = xpu::test::build_dir() + "/examples/cuda/";
+	if (xpu::test::read_file(dir + "vector_add").empty()) {
+		WARN("SKIP: examples/cuda not built (no nvcc in CUDA_HOME)");
+		return;
+	}
+	auto dyn = xpu::test::run({"/usr/bin/nm", "-D", dir + "vector_add"});
+	REQUIRE(dyn.exit_code == 0);
+	CHECK(dyn.out.find(" U __cudaLaunchKernel@libcudart.so.") != std::string::npos);
+	for (auto [app, fn] : {std::pair{"vector_add", "launch_vector_add"},
+			       std::pair{"many_kernels", "launch_tiny_kernels"},
+			       std::pair{"graph_launch", "launch_graph"},
+			       std::pair{"driver_launch", "launch_scale_kernel"},
+			       std::pair{"memcpy_memset", "launch_copies"}}) {
+		auto syms = xpu::test::run({"/usr/bin/nm", "-C", dir + app});
+		REQUIRE(syms.exit_code == 0);
+		CHECK(syms.out.find(std::string(" T ") + fn + "(") != std::string::npos);
+	}
+	auto drv = xpu::test::run({"/usr/bin/nm", "-D", dir + "driver_launch"});
+	CHECK(drv.out.find(" U cuLaunchKernel") != std::string::npos);
+	// Static cudart: the entry points are local symbols (gone when stripped);
+	// per-thread default streams: the _ptsz variants.
+	auto st = xpu::test::run({"/usr/bin/nm", dir + "vector_add_static"});
+	CHECK(st.out.find(" t cudaLaunchKernel\n") != std::string::npos);
+	auto ptds = xpu::test::run({"/usr/bin/nm", "-D", dir + "many_kernels_ptds"});
+	CHECK(ptds.out.find(" U __cudaLaunchKernel_ptsz@libcudart.so.") != std::string::npos);
 }
 
 #else

@@ -150,18 +150,18 @@ TEST_CASE("pipe writer: no reader gives up after the connect deadline, never blo
 	uint64_t seq = 0;
 	for (int i = 0; i < 50; i++)
 		w.push(make_frame(1, seq, 10));
-	CHECK(ms_since(t0) < 50);  // pushing is queuing
+	CHECK(ms_since(t0) < 500);  // pushing is queuing (a blocked push would never return)
 	while (!w.detached() && ms_since(t0) < 3000)
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	double waited = ms_since(t0);
 	CHECK(w.detached());
 	CHECK(!w.connected());
 	CHECK(waited >= 250);
-	CHECK(waited < 1500);
+	CHECK(waited < 2500);
 	CHECK(!w.push(make_frame(1, seq, 1)));
 	auto t1 = Clock::now();
 	w.finish("atexit", 1000);
-	CHECK(ms_since(t1) < 100);
+	CHECK(ms_since(t1) < 300);
 	auto s = w.stats();
 	CHECK(s.frames_dropped == 51);
 	CHECK(s.records_lost == 501);
@@ -211,7 +211,7 @@ TEST_CASE("pipe writer: a slow reader costs dropped frames, counted in D and E",
 		pushed_records += f.records;
 		refused += w.push(std::move(f)) ? 0 : 1;
 	}
-	CHECK(ms_since(t0) < 200);  // never waits for the reader
+	CHECK(ms_since(t0) < 1000);  // never waits for the reader
 	CHECK(refused > 400);
 	std::string got;
 	std::thread reader([&] { got = read_until_eof(rfd, 5000); });
@@ -234,6 +234,38 @@ TEST_CASE("pipe writer: a slow reader costs dropped frames, counted in D and E",
 	CHECK(std::stoull(d[4]) == refused);                     // frames_dropped
 	// What arrived is in order, whole.
 	CHECK(std::is_sorted(p.seqs[77].begin(), p.seqs[77].end()));
+}
+
+TEST_CASE("pipe writer: a D record about every stats period, also while busy", "[injector]")
+{
+	Fifo fifo;
+	int rfd = fifo.open_reader();
+	WriterOptions o;
+	o.path = fifo.path;
+	o.pid = 5;
+	o.stats_ms = 100;
+	PipeWriter w(o);
+	w.start();
+	std::string got;
+	std::thread reader([&] { got = read_until_eof(rfd, 5000); });
+	uint64_t seq = 0;
+	auto t0 = Clock::now();
+	while (ms_since(t0) < 550) {
+		w.push(make_frame(5, seq, 5));
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+	w.finish("atexit", 1000);
+	reader.join();
+	close(rfd);
+	size_t d_lines = 0;
+	std::istringstream in(got);
+	for (std::string l; std::getline(in, l);)
+		d_lines += l.starts_with("D\t5\t");
+	CHECK(d_lines >= 3);  // ~5 periodic + the final one (fewer on a loaded machine)
+	CHECK(d_lines <= 8);
+	Parsed p = parse(got);
+	CHECK(p.bad == 0);
+	CHECK(p.seqs[5].size() == seq);
 }
 
 TEST_CASE("pipe writer: the reader dies, the app survives (EPIPE, not SIGPIPE)", "[injector]")

@@ -73,6 +73,7 @@ TEST_CASE("frames: whole lines, at most 4096 bytes, in order", "[injector]")
 		records += f.records;
 	}
 	CHECK(records == 3000);
+	CHECK(lines_of(concat(frames)).size() == 3000);
 	CHECK(concat(frames) == all);
 	CHECK(fb.take().empty());
 }
