@@ -270,6 +270,7 @@ bool enable_api_tracing()
 {
 	auto &api = g->api;
 	int hooks = 0;
+	FrameBuilder names;
 	for (auto [domain, table] : {std::pair{CUPTI_CB_DOMAIN_RUNTIME_API, &g->runtime_class},
 				     std::pair{CUPTI_CB_DOMAIN_DRIVER_API, &g->driver_class}}) {
 		for (uint32_t cbid = 0; cbid < table->size(); cbid++) {
@@ -281,10 +282,17 @@ bool enable_api_tracing()
 			if (record)
 				record(cbid, 1);
 			if ((cls & (kApiLaunch | kApiMemory)) &&
-			    api.cuptiEnableCallback(1, g->subscriber, domain, cbid) == CUPTI_SUCCESS)
+			    api.cuptiEnableCallback(1, g->subscriber, domain, cbid) == CUPTI_SUCCESS) {
 				hooks += cls & kApiLaunch ? 1 : 0;
+				// The profiler names the launching API frame from these.
+				const char *name = nullptr;
+				if (api.cuptiGetCallbackName(domain, cbid, &name) == CUPTI_SUCCESS && name)
+					names.add(api_name_line(g->pid, domain, cbid, name), false);
+			}
 		}
 	}
+	for (auto &f : names.take())
+		g->writer->push(std::move(f));
 	if (g->cbid_device_reset)
 		api.cuptiEnableCallback(1, g->subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, g->cbid_device_reset);
 	api.cuptiEnableCallback(1, g->subscriber, CUPTI_CB_DOMAIN_RESOURCE,

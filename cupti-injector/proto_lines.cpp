@@ -126,6 +126,13 @@ std::string end_line(uint32_t pid, std::string_view reason, const StreamStats &s
 	return s;
 }
 
+std::string api_name_line(uint32_t pid, uint32_t domain, uint32_t cbid, std::string_view name)
+{
+	std::string s;
+	LineBuilder(s, 'N', pid).num(domain).num(cbid).text(name).end();
+	return s;
+}
+
 uint64_t mono_ns()
 {
 	timespec ts;

@@ -77,6 +77,8 @@ std::string warning_line(uint32_t pid, uint32_t code, std::string_view text);
 // C: a calibration point, only in streams with clock=CUPTI.
 std::string clock_line(uint32_t pid, uint64_t mono_ns, uint64_t cupti_ns, uint64_t uncertainty_ns);
 std::string end_line(uint32_t pid, std::string_view reason, const StreamStats &s);
+// N: the name of a callback id the hook may carry ("cudaLaunchKernel_v7000").
+std::string api_name_line(uint32_t pid, uint32_t domain, uint32_t cbid, std::string_view name);
 
 // CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns and of our records.
 uint64_t mono_ns();

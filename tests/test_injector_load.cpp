@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "lib/gpu_stream.hpp"
+
 #include "cupti-injector/api_class.hpp"
 #include "cupti-injector/launch_nesting.hpp"
 #include "helpers.hpp"
@@ -223,6 +225,21 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 	CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("S\t"); }) == 1);
 	CHECK(std::count_if(lines.begin(), lines.end(), [](const std::string &l) { return l.starts_with("A\t"); }) == 2);
 	CHECK(lines.back() == "E\t" + pid + "\tatexit\t4\t0");
+	// The profiler's reader takes the whole stream, names the launch APIs
+	// the hook carries, and sees it complete.
+	std::vector<std::string> api_names;
+	xpu::GpuStreamParser parser({.activity = {},
+				     .api_name = [&](pid_t, uint32_t, uint32_t, const std::string &n) {
+					     api_names.push_back(n);
+				     }});
+	parser.feed(got);
+	parser.finish();
+	CHECK(parser.malformed() == 0);
+	CHECK(parser.truncated_lines() == 0);
+	REQUIRE(parser.processes().size() == 1);
+	CHECK(parser.processes().begin()->second.ended);
+	CHECK(std::any_of(api_names.begin(), api_names.end(),
+			  [](const std::string &n) { return n.starts_with("cudaLaunchKernel"); }));
 }
 
 TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[injector]")
