@@ -127,7 +127,8 @@ INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS),
 INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
 INJ_CUPTI_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CUPTI_SRCS))
 INJ_HOOK_OBJ   := $(OUT)/cupti-injector/launch_hook.o
-FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host $(OUT)/fixtures/fake_cuda_app
+FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host $(OUT)/fixtures/fake_cuda_app \
+             $(OUT)/fixtures/cuda_rt_app
 TEST_OBJS += $(INJ_CORE_OBJS)
 ifeq ($(HAVE_CUPTI),1)
 INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
@@ -172,6 +173,18 @@ $(OUT)/fixtures/fake_cuda_app: tests/fixtures/gpu/fake_cuda_app.c $(HOOK_FIXTURE
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -L$(OUT)/fixtures -l:libxpu_launch_hook.so \
 		-Wl,-rpath,'$$ORIGIN'
+
+# A running program with a libcudart.so.13 of its own (entry points that do
+# nothing): what `record --gpu-only -p` probes without an injector.
+$(OUT)/fixtures/fake_cudart/libcudart.so.13: tests/fixtures/gpu/fake_cudart.c
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared -Wl,-soname,libcudart.so.13 $< -o $@
+$(OUT)/fixtures/cuda_rt_app: tests/fixtures/gpu/cuda_rt_app.c \
+		$(OUT)/fixtures/fake_cudart/libcudart.so.13 | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ $(OUT)/fixtures/fake_cudart/libcudart.so.13 \
+		-Wl,-rpath,'$$ORIGIN/fake_cudart'
 
 # Calls InitializeInjection as cuInit would (the degradation test).
 $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures

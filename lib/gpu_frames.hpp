@@ -4,6 +4,7 @@
 //   comm;main;copy_in;cudaMemcpy;[GPU_Memcpy]HtoD(pageable)               copy
 //   comm;main;clear;cudaMemset;[GPU_Memset]                               memset
 //   comm;[no_cpu_stack];[GPU_Kernel]add(float*, int)    no launch stack matched
+//   comm;main;step;cudaLaunchKernel;[GPU_Launch]      -p: launches, counted
 //
 // The launching API frame sits between the application's frames and the GPU
 // leaf; with --gpu-streams a "[GPU_Stream]DEVICE:STREAM" frame comes before
@@ -23,6 +24,9 @@ inline constexpr const char *kGpuMemcpyPrefix = "[GPU_Memcpy]";
 inline constexpr const char *kGpuMemset = "[GPU_Memset]";
 inline constexpr const char *kGpuStreamPrefix = "[GPU_Stream]";
 inline constexpr const char *kNoCpuStack = "[no_cpu_stack]";
+// The leaf of a launch counted at a CUDA API entry point (a process xpu-perf
+// did not start, so no injector): its weight is a count of launches.
+inline constexpr const char *kGpuLaunchLeaf = "[GPU_Launch]";
 
 // The leaf frame of one activity: the kernel's demangled name, the copy's
 // direction ("(pageable)" when the host side is pageable memory), "[GPU_Memset]".

@@ -30,6 +30,23 @@ Result<void> LaunchProbe::attach_hook(const std::string &library)
 	return {};
 }
 
+size_t LaunchProbe::attach_entries(const std::string &file, const std::vector<std::string> &names)
+{
+	if (!ring_)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < names.size(); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = i, .func_name = names[i].c_str());
+		Link link(bpf_program__attach_uprobe_opts(bpf_.skel().progs.on_launch_entry, -1,
+							  file.c_str(), 0, &opts));
+		if (!link)
+			continue;  // this file does not define it
+		links_.push_back(std::move(link));
+		n++;
+	}
+	return n;
+}
+
 int LaunchProbe::fd() const { return ring_ ? ring_buffer__epoll_fd(ring_.get()) : -1; }
 
 int LaunchProbe::on_record(void *ctx, void *data, size_t size) noexcept

@@ -34,6 +34,10 @@ public:
 	// A uprobe on gpu_protocol.h's hook in `library` (the injector the
 	// targets load), for every process; the BPF side keeps the targets'.
 	Result<void> attach_hook(const std::string &library);
+	// Uprobes on those of `names` that `file` defines (the fallback without
+	// an injector, lib/gpu_entry_points.hpp); a launch's cbid is the index
+	// of its entry point. Returns how many were attached.
+	size_t attach_entries(const std::string &file, const std::vector<std::string> &names);
 	// A descriptor that polls readable when launches are pending.
 	int fd() const;
 	// Passes every pending launch to `fn`, without blocking.

@@ -8,9 +8,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "fd.hpp"
+#include "gpu_entry_points.hpp"
+#include "gpu_frames.hpp"
 #include "gpu_launch_probe.hpp"
 #include "gpu_protocol.h"
 #include "injector_blob.hpp"
@@ -71,7 +75,13 @@ struct GpuSource::Impl {
 	GpuCorrelator correlator;
 	GpuStreamParser parser;
 	std::set<pid_t> named;  // processes whose comm the correlator has
-	uint64_t launches_lost_seen = 0;
+	// Entry-point mode: launches counted per (thread stacks, entry point).
+	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
+	uint64_t entry_launches = 0;
+	size_t entry_probes = 0;
+
+	bool entry_mode() const { return !opts.entry_pids.empty(); }
+	void count_entry(const LaunchEvent &l);
 
 	explicit Impl(const GpuSourceOptions &o)
 		: opts(o), correlator(GpuCorrelatorOptions{.streams = o.streams}),
@@ -104,9 +114,26 @@ struct GpuSource::Impl {
 GpuSource::GpuSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 GpuSource::~GpuSource() = default;
 
+void GpuSource::Impl::count_entry(const LaunchEvent &l)
+{
+	entry_launches++;
+	const ThreadStacks &w = l.where;
+	auto [it, fresh] = counted.try_emplace({w.pid, w.tid, w.gen, w.ustack, w.flags, l.cbid});
+	GpuCount &c = it->second;
+	if (fresh) {
+		c.where = w;
+		const auto &names = cuda_entry_points();
+		c.api = l.cbid < names.size() ? names[l.cbid] : "[cuda_api]";
+		c.leaf = kGpuLaunchLeaf;
+	}
+	c.count++;
+}
+
 Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &opts)
 {
 	auto impl = std::make_unique<Impl>(opts);
+	if (impl->entry_mode())  // nothing to inject: nothing to make
+		return std::unique_ptr<GpuSource>(new GpuSource(std::move(impl)));
 	auto dir = make_run_dir();
 	if (!dir)
 		return std::unexpected(dir.error());
@@ -141,6 +168,8 @@ Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &op
 
 std::vector<std::string> GpuSource::environment() const
 {
+	if (impl_->entry_mode())
+		return {};
 	return {std::string("CUDA_INJECTION64_PATH=") + impl_->injector,
 		std::string(gpu_proto::kEnvPipe) + "=" + impl_->pipe_path};
 }
@@ -148,12 +177,20 @@ std::vector<std::string> GpuSource::environment() const
 Result<void> GpuSource::attach(BpfSession &bpf)
 {
 	impl_->probe = std::make_unique<LaunchProbe>(bpf);
-	return impl_->probe->attach_hook(impl_->injector);
+	if (!impl_->entry_mode())
+		return impl_->probe->attach_hook(impl_->injector);
+	for (const std::string &file : cuda_entry_files(impl_->opts.entry_pids))
+		impl_->entry_probes += impl_->probe->attach_entries(file, cuda_entry_points());
+	if (impl_->entry_probes == 0)
+		log::warn("GPU: no CUDA runtime or driver in the processes: no launches to count");
+	return {};
 }
 
 std::vector<int> GpuSource::poll_fds() const
 {
-	std::vector<int> fds = {impl_->pipe_read.get()};
+	std::vector<int> fds;
+	if (impl_->pipe_read)
+		fds.push_back(impl_->pipe_read.get());
 	if (impl_->probe && impl_->probe->fd() >= 0)
 		fds.push_back(impl_->probe->fd());
 	return fds;
@@ -161,6 +198,8 @@ std::vector<int> GpuSource::poll_fds() const
 
 Result<void> GpuSource::Impl::read_pipe()
 {
+	if (!pipe_read)
+		return {};
 	char buf[64 * 1024];
 	while (true) {
 		ssize_t n = read(pipe_read.get(), buf, sizeof(buf));
@@ -187,8 +226,12 @@ Result<void> GpuSource::pump()
 	// Launches first: the records of a launch usually come after it.
 	if (s.probe) {
 		uint64_t now = monotonic_ns();
-		auto r = s.probe->consume(
-			[&](const LaunchEvent &l) { s.correlator.add_launch(l, now); });
+		auto r = s.probe->consume([&](const LaunchEvent &l) {
+			if (l.from_hook)
+				s.correlator.add_launch(l, now);
+			else
+				s.count_entry(l);
+		});
 		if (!r)
 			return r;
 	}
@@ -212,7 +255,7 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 		if (impl_->all_ended() || std::chrono::steady_clock::now() >= deadline)
 			break;
 		pollfd pfd = {impl_->pipe_read.get(), POLLIN, 0};
-		::poll(&pfd, 1, 20);
+		::poll(&pfd, impl_->pipe_read ? 1 : 0, 20);
 	}
 	impl_->parser.finish();
 	return {};
@@ -220,7 +263,11 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 
 std::vector<GpuCount> GpuSource::take(bool final)
 {
-	return impl_->correlator.take(monotonic_ns(), final);
+	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
+	for (auto &[key, c] : impl_->counted)
+		out.push_back(std::move(c));
+	impl_->counted.clear();
+	return out;
 }
 
 void GpuSource::detach()
@@ -229,13 +276,17 @@ void GpuSource::detach()
 		impl_->probe->detach();
 }
 
+bool GpuSource::counts_launches() const { return impl_->entry_mode(); }
+
 GpuSummary GpuSource::summary() const
 {
 	const Impl &s = *impl_;
 	const GpuCorrelatorStats &c = s.correlator.stats();
 	GpuSummary g;
 	g.enabled = true;
-	g.launches = c.launches;
+	g.entry_points = s.entry_mode();
+	g.entry_probes = s.entry_probes;
+	g.launches = c.launches + s.entry_launches;
 	g.kernels = c.kernels;
 	g.activities = c.activities;
 	g.matched = c.matched;

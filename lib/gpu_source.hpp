@@ -24,11 +24,16 @@ namespace xpu {
 struct GpuSourceOptions {
 	std::string injector;  // --gpu-injector: use this library, not the built-in one
 	bool streams = false;  // --gpu-streams
+	// Running processes (-p): no injector, launch counts at the CUDA API's
+	// entry points instead (lib/gpu_entry_points.hpp).
+	std::vector<pid_t> entry_pids;
 };
 
 // What the GPU layer saw, for the summary line.
 struct GpuSummary {
 	bool enabled = false;
+	bool entry_points = false;    // counted at API entry points: no GPU time
+	uint64_t entry_probes = 0;    // entry-point uprobes attached
 	uint64_t processes = 0;       // processes whose injector said hello
 	uint64_t launches = 0;        // launch stacks taken
 	uint64_t kernels = 0;
@@ -66,6 +71,8 @@ public:
 	Result<void> drain(std::chrono::milliseconds timeout);
 	void detach();
 	GpuSummary summary() const;
+	// Launches counted at API entry points (-p), not GPU work from an injector.
+	bool counts_launches() const;
 
 	struct Impl;
 

@@ -252,8 +252,12 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
 	add_ns_stacks(p, offcpu_ns, layout.freq);
 	std::map<std::string, uint64_t> gpu_ns;
-	for (const auto &c : set.gpu)
-		gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+	for (const auto &c : set.gpu) {
+		if (c.leaf == kGpuLaunchLeaf)  // counted, not timed: the weight is the count
+			p.add_folded(gpu_stack(c, set.stacks, sym, layout, nullptr), c.count);
+		else
+			gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+	}
 	add_ns_stacks(p, gpu_ns, layout.freq);
 	return p;
 }

@@ -155,12 +155,20 @@ Result<void> ProfileSession::Impl::prepare_gpu()
 {
 	if (!layers.gpu)
 		return {};
+	if (cfg.command.empty()) {  // --gpu-only -p: nothing to inject into
+		auto g = GpuSource::prepare({.injector = {}, .streams = false, .entry_pids = pids});
+		if (!g)
+			return std::unexpected(g.error());
+		gpu = std::move(*g);
+		return {};
+	}
 	if (!cfg.gpu_only && !gpu_injector_available(cfg.gpu_injector)) {
 		log::debug("no GPU layer: this build has no CUPTI injector");
 		layers.gpu = false;
 		return {};
 	}
-	auto g = GpuSource::prepare({.injector = cfg.gpu_injector, .streams = cfg.gpu_streams});
+	auto g = GpuSource::prepare(
+		{.injector = cfg.gpu_injector, .streams = cfg.gpu_streams, .entry_pids = {}});
 	if (!g) {
 		if (cfg.gpu_only || g.error().exit == ExitCode::usage)
 			return std::unexpected(g.error());
@@ -505,7 +513,9 @@ std::string ProfileSession::event_name() const
 {
 	if (impl_->sampler)
 		return impl_->sampler->event_name();
-	return impl_->offcpu ? "sched_switch" : "cupti";
+	if (impl_->offcpu)
+		return "sched_switch";
+	return impl_->gpu && impl_->gpu->counts_launches() ? "uprobes" : "cupti";
 }
 
 int ProfileSession::freq() const { return impl_->cfg.freq; }

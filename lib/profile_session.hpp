@@ -67,7 +67,7 @@ public:
 	std::map<std::string, double> leaf_modules(const SampleSet &set);
 
 	BpfStats stats() const;
-	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch" or "cupti"
+	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
 	int freq() const;
 	bool offcpu() const;
 	// What the GPU layer saw; nothing when it is off.

@@ -127,6 +127,16 @@ std::string percent(double part, double whole) { return fmt::format("{:.1f}%", 1
 std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
 {
 	std::vector<std::string> lines;
+	if (g.entry_points) {
+		lines.push_back(fmt::format(
+			"  GPU: {} launches counted at the CUDA API ({} entry points probed); no GPU "
+			"time: xpu-perf did not start these processes, so no injector (weights of "
+			"[GPU_Launch] stacks are launch counts)",
+			g.launches, g.entry_probes));
+		if (g.dropped)
+			lines.back() += fmt::format(", {} dropped", g.dropped);
+		return lines;
+	}
 	if (g.processes == 0 && g.launches == 0) {
 		if (gpu_only)
 			lines.push_back("  GPU: no CUDA activity (the command did not load the CUDA "

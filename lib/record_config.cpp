@@ -25,10 +25,11 @@ Result<void> validate_layers(const RecordConfig &cfg)
 		return fail(ExitCode::usage, "--gpu-only contradicts --no-gpu");
 	if (cfg.gpu_only && (cfg.off_cpu || cfg.wakers))
 		return fail(ExitCode::usage, "--gpu-only has no off-CPU time: drop --off-cpu/--wakers");
-	if (cfg.gpu_only && cfg.command.empty())
+	if (cfg.gpu_only && cfg.command.empty() && cfg.pids.empty())
 		return fail(ExitCode::usage,
-			    "--gpu-only needs a command: GPU work is seen in the CUDA programs "
-			    "xpu-perf starts (it loads its injector into them), not with -p or -a");
+			    "--gpu-only needs a command or -p: GPU work is seen in the CUDA programs "
+			    "xpu-perf starts (it loads its injector into them), launches in -p "
+			    "processes; not system-wide (-a)");
 	if (cfg.off_cpu && (cfg.cpu_only || cfg.no_off_cpu))
 		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
 	if (cfg.wakers && !resolve_layers(cfg).offcpu)

@@ -4,6 +4,9 @@
 // launches to the real pipe; xpu-perf's real uprobe, ring buffer, reader,
 // correlator and symbolizer must hang each record under its launch stack.
 // The expected weights are in tests/fixtures/gpu/fake_cuda_app.stream.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
@@ -94,9 +97,9 @@ TEST_CASE("record --no-gpu and --cpu-only leave GPU work out", "[bpf][gpu]")
 
 TEST_CASE("record: GPU flags that cannot work are usage errors", "[gpu]")
 {
-	auto r = run({xpu_perf(), "record", "--gpu-only", "-p", "1"});
+	auto r = run({xpu_perf(), "record", "--gpu-only", "-a", "--duration", "1"});
 	CHECK(r.exit_code == 1);
-	CHECK(r.err.find("--gpu-only needs a command") != std::string::npos);
+	CHECK(r.err.find("--gpu-only needs a command or -p") != std::string::npos);
 	r = run({xpu_perf(), "record", "--gpu-only", "--no-gpu", "--", "true"});
 	CHECK(r.exit_code == 1);
 	r = run({xpu_perf(), "record", "--gpu-only", "--cpu-only", "--", "true"});
@@ -129,4 +132,34 @@ TEST_CASE("top --gpu without a command is a usage error", "[gpu]")
 	auto r = run({xpu_perf(), "top", "--gpu", "-b", "-n", "1"});
 	CHECK(r.exit_code == 1);
 	CHECK(r.err.find("top --gpu needs a command") != std::string::npos);
+}
+
+TEST_CASE("record --gpu-only -p: launches counted at the CUDA API's entry points", "[bpf][gpu]")
+{
+	// A running program (no injector possible) with a libcudart of its
+	// own: launch_step() calls cudaLaunchKernel every ms, copy_back()
+	// cudaMemcpy every 10th time.
+	pid_t pid = spawn({build_dir() + "/fixtures/cuda_rt_app", "4"});
+	usleep(200 * 1000);
+	RunResult r;
+	Folded folded = record_folded({"--gpu-only", "-p", std::to_string(pid), "--duration", "1"},
+				      {}, &r);
+	kill(pid, SIGTERM);
+	reap(pid);
+	uint64_t launches = weight_if(folded, [](const std::string &s) {
+		return s.ends_with(";main;launch_step;cudaLaunchKernel;[GPU_Launch]");
+	});
+	uint64_t copies = weight_if(folded, [](const std::string &s) {
+		return s.ends_with(";main;copy_back;cudaMemcpy;[GPU_Launch]");
+	});
+	INFO(r.err);
+	// About 1000 a second (less on a loaded machine: the sleeps stretch).
+	CHECK(launches > 200);
+	CHECK(launches < 1100);
+	CHECK(copies * 10 <= launches + 10);
+	CHECK(copies * 10 + 60 >= launches);
+	CHECK(total_weight(folded) <= launches + copies + 2);  // a first unrooted one, at most
+	CHECK(r.err.find("launches counted at the CUDA API (2 entry points probed)") !=
+	      std::string::npos);
+	CHECK(r.err.find("(uprobes, stopped: duration)") != std::string::npos);
 }
