@@ -25,13 +25,13 @@ void add_tune(CLI::App &app, Globals &g)
 	auto f = std::make_shared<TuneFlags>();
 	CLI::App *sub = app.add_subcommand(
 		"tune", "Profile, name the problems the rules find with their evidence, and propose "
-			"changes; --apply makes them (journaled), --verify keeps only what measurably "
-			"helped, --revert undoes them.");
-	sub->footer("\nDry run unless --apply or --verify. Without a target: the whole system "
-		    "for --duration (10s).\nExamples:\n  xpu-perf tune -- ./app\n"
+			"changes: applied only when asked (journaled), kept only when they measurably "
+			"helped, undone on request.");
+	sub->footer("\nDry run unless --apply or --verify. -p and -a (the default without a "
+		    "target) are profiled for --duration, 10s unless given.\nExamples:\n  xpu-perf tune -- ./app\n"
 		    "  xpu-perf tune -p 1234 --duration 10s\n"
 		    "  xpu-perf tune --input app.folded --format json\n"
-		    "  xpu-perf tune --verify --bench './app --iters 100' -- ./app\n"
+		    "  xpu-perf tune --verify --bench './app -n 100' -- ./app\n"
 		    "  xpu-perf tune --revert\nSee xpu-perf-tune(1).");
 	add_target_flags(sub, f->target);
 	sub->add_option("--input", f->cfg.input, "evaluate the rules on this folded profile instead "

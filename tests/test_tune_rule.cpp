@@ -306,3 +306,26 @@ TEST_CASE("tune evaluation: the built-in rules on the fixtures", "[tune]")
 	CHECK(fired(fixture("malloc.folded"), many) ==
 	      V{"governor", "allocator", "numa-affinity", "numa-memory", "thp-page-faults"});
 }
+
+TEST_CASE("tune rules: the man page lists every built-in rule as compiled in", "[tune]")
+{
+	std::string page = xpu::test::read_file(xpu::test::build_dir() + "/../man/xpu-perf-tune.1");
+	REQUIRE(!page.empty());
+	// roff escapes back to text: "\-" is "-", "\e" is "\".
+	std::string text;
+	for (size_t i = 0; i < page.size(); i++) {
+		if (page[i] == '\\' && i + 1 < page.size() && (page[i + 1] == '-' || page[i + 1] == 'e')) {
+			text += page[i + 1] == '-' ? '-' : '\\';
+			i++;
+		} else {
+			text += page[i];
+		}
+	}
+	auto rules = parse_rules(kBuiltinRules, "built-in");
+	REQUIRE(rules);
+	for (const auto &r : *rules) {
+		INFO(r.name);
+		CHECK(text.find(".B " + r.name + "\n") != std::string::npos);
+		CHECK(text.find(r.text.substr(r.name.size() + 2)) != std::string::npos);
+	}
+}
