@@ -338,11 +338,9 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 				ev2.wall_s = again->wall_s;
 				for (const auto &[k, v] : again->counters)
 					ev2.facts[k] = Value::number(static_cast<double>(v), Value::Unit::count);
-				const Rule &r = *fr.finding->rule;
-				auto one = evaluate({r}, ev2, 0);
 				row.seconds = false;
 				row.before = fr.finding->impact;
-				row.after = one.findings.empty() ? 0 : one.findings[0].impact;
+				row.after = impact_of(*fr.finding->rule, ev2);
 				helped = row.after < row.before * (1 - cfg.margin);
 			}
 			if (helped) {

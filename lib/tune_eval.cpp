@@ -421,6 +421,17 @@ Value evaluate_expr(const Expr &e, const Evidence &ev)
 	return x.eval(e);
 }
 
+double impact_of(const Rule &rule, const Evidence &ev)
+{
+	const Expr *impact = rule.impact ? rule.impact.get() : first_comparison_lhs(rule.cond);
+	if (!impact)
+		return 0;
+	Value v = evaluate_expr(*impact, ev);
+	if (v.kind == Value::Kind::number && (rule.impact || v.unit == Value::Unit::share))
+		return std::clamp(v.num, 0.0, 1.0);
+	return 0;
+}
+
 Evaluation evaluate(const std::vector<Rule> &rules, const Evidence &ev, size_t top_stacks)
 {
 	Stacks s = views_of(ev.profile);
@@ -437,13 +448,7 @@ Evaluation evaluate(const std::vector<Rule> &rules, const Evidence &ev, size_t t
 		Finding f;
 		f.rule = &rule;
 		f.readings = std::move(x.readings_);
-		const Expr *impact = rule.impact ? rule.impact.get() : first_comparison_lhs(rule.cond);
-		if (impact) {
-			Evaluator ix(ev, s.views, s.total);
-			Value v = ix.eval(*impact);
-			if (v.kind == Value::Kind::number && (rule.impact || v.unit == Value::Unit::share))
-				f.impact = std::clamp(v.num, 0.0, 1.0);
-		}
+		f.impact = impact_of(rule, ev);
 		if (const Expr *m = x.first_stack_metric_; m && top_stacks) {
 			// The stacks behind it: those its predicate keeps, heaviest first.
 			Profile one;

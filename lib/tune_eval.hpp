@@ -81,6 +81,11 @@ Evaluation evaluate(const std::vector<Rule> &rules, const Evidence &ev, size_t t
 // One expression's value (for tests and --verify's objective).
 Value evaluate_expr(const Expr &e, const Evidence &ev);
 
+// A rule's impact on this evidence, whether or not it fires: its impact
+// expression, else the left side of its first comparison when that is a
+// share (0 otherwise), clamped to 0..1.
+double impact_of(const Rule &rule, const Evidence &ev);
+
 // Parses a --fact value: a number ("12", "15%") or else a string.
 Value fact_value(const std::string &text);
 

@@ -329,3 +329,13 @@ TEST_CASE("tune rules: the man page lists every built-in rule as compiled in", "
 		CHECK(text.find(r.text.substr(r.name.size() + 2)) != std::string::npos);
 	}
 }
+
+TEST_CASE("tune evaluation: a rule's impact also when it does not fire", "[tune]")
+{
+	Profile p = fixture("offcpu.folded");
+	Evidence ev;
+	ev.profile = &p;
+	CHECK(impact_of(rule(R"(offcpu(state = "R") > 20% => set nice -5)"), ev) == Approx(0.05));
+	CHECK(impact_of(rule(R"(offcpu > 2 => set nice -5 impact offcpu / 2)"), ev) == Approx(0.425));
+	CHECK(impact_of(rule(R"(sysctl("x") > 2 => set nice -5)"), ev) == 0);  // not a share
+}
