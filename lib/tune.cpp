@@ -216,9 +216,11 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 	bool root = geteuid() == 0;
 	if (cfg.apply && !root)
 		return fail(ExitCode::environment, "--apply and --verify change system settings: run as root");
-	if (cfg.input.empty() && !has_target(cfg.record)) {
+	if (cfg.input.empty() && !has_target(cfg.record))
 		cfg.record.all_cpus = true;  // plain `tune`: the whole system
-	}
+	// The off-CPU rules need off-CPU time: on with -a too, unless refused.
+	if (cfg.record.all_cpus && !cfg.record.cpu_only && !cfg.record.no_off_cpu)
+		cfg.record.off_cpu = true;
 	if (cfg.input.empty() && cfg.record.command.empty() && !cfg.record.duration)
 		cfg.record.duration = std::chrono::seconds(10);
 
@@ -234,6 +236,7 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 	ev.profile = &ob->profile;
 	ev.freq = ob->freq;
 	ev.wall_s = cfg.input.empty() ? ob->wall_s : cfg.wall_s;
+	ev.offcpu_profiled = ob->offcpu;
 	ev.facts = system_facts();
 	for (const auto &[k, v] : ob->counters)
 		ev.facts[k] = Value::number(static_cast<double>(v), Value::Unit::count);

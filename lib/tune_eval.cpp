@@ -272,6 +272,8 @@ private:
 		if (n == "oncpu")
 			return share_where(e, [](const StackView &s) { return s.layer == "cpu"; });
 		if (n == "offcpu") {
+			if (!ev_.offcpu_profiled)
+				return Value::absent("off-CPU time was not profiled");
 			const Arg *state = arg(e, "state");
 			std::string want = state ? "offcpu:" + state->value : "offcpu";
 			return share_where(e, [&](const StackView &s) {

@@ -45,6 +45,7 @@ struct Evidence {
 	std::optional<double> wall_s;     // how long the profile ran
 	std::map<std::string, Value> facts;
 	bool read_sysctls = true;         // sysctl("x") reads /proc/sys when not a fact
+	bool offcpu_profiled = true;      // false: off-CPU metrics are absent, not 0
 };
 
 // One metric call of a condition, with the value it had.

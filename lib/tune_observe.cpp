@@ -35,6 +35,7 @@ Result<Observation> observe(RecordConfig cfg)
 
 	Observation ob;
 	ob.freq = session.freq();
+	ob.offcpu = session.offcpu();
 	const auto t0 = Clock::now();
 	auto reason = session.run_until(Clock::time_point::max());
 	if (!reason)

@@ -25,6 +25,7 @@ struct Observation {
 	std::optional<int> target_exit;  // the command's exit code, when there was one
 	std::string stop_reason;
 	int stop_signal = 0;           // SIGINT etc. that ended the session
+	bool offcpu = true;            // off-CPU time was profiled (always "true" for a file)
 };
 
 // Profiles as `record` would with `cfg` (the command's stdout goes to stderr).

@@ -339,3 +339,13 @@ TEST_CASE("tune evaluation: a rule's impact also when it does not fire", "[tune]
 	CHECK(impact_of(rule(R"(offcpu > 2 => set nice -5 impact offcpu / 2)"), ev) == Approx(0.425));
 	CHECK(impact_of(rule(R"(sysctl("x") > 2 => set nice -5)"), ev) == 0);  // not a share
 }
+
+TEST_CASE("tune metrics: off-CPU metrics are absent when off-CPU time was not profiled", "[tune]")
+{
+	Profile p = fixture("malloc.folded");
+	Evidence ev;
+	ev.offcpu_profiled = false;
+	CHECK(to_string(value_of(R"(offcpu(state = "R") > 20%)", p, ev)) == "absent (off-CPU time was not profiled)");
+	ev.offcpu_profiled = true;
+	CHECK(num("offcpu", p, ev) == 0);
+}
