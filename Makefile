@@ -92,6 +92,9 @@ $(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
 # --- tune: built-in rules ---------------------------------------------------
 # lib/tune_builtin.rules is compiled into the binary as one string
 # (tune_builtin.hpp): the generated .cpp wraps the file in a raw literal.
+# libjemalloc2: the allocator tune's allocator advice is verified with
+# (tests/shell/tune_e2e.sh runs the workload with it preloaded).
+DEB_PKGS += libjemalloc2
 TUNE_RULES_OBJ := $(OUT)/gen/tune_builtin_rules.o
 LIB_OBJS += $(TUNE_RULES_OBJ)
 $(OUT)/gen/tune_builtin_rules.cpp: lib/tune_builtin.rules

@@ -349,6 +349,8 @@ Plan plan_action(const Action &a, const ActionTarget &target, bool privileged)
 	Plan p;
 	if (a.kind == Action::Kind::suggest) {
 		p.advice = advice_for(a);
+		if (a.key == "preload")
+			p.preload = find_library(a.value);
 		return p;
 	}
 	auto system_file = [&](const std::string &path, std::string current) {

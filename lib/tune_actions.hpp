@@ -40,6 +40,7 @@ struct Plan {
 	std::string refused;          // why it cannot be done here, if so
 	std::string unchanged;        // why nothing needs to change, if so
 	std::string advice;           // a suggest action's text
+	std::string preload;          // suggest preload(LIB): the library's path, when installed
 	bool actionable() const { return !changes.empty() && refused.empty(); }
 };
 

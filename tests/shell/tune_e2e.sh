@@ -62,6 +62,28 @@ cat "$tmp/out"
 check "malloc_heavy triggers the allocator advice" grep -q '^   action: suggest preload(jemalloc)$' "$tmp/out"
 check "with LD_PRELOAD" grep -q 'advice: .*LD_PRELOAD=' "$tmp/out"
 
+# 3b. --verify measures the allocator advice with the library preloaded,
+#     and changes nothing for it.
+jemalloc=$(ls /usr/lib/*-linux-gnu/libjemalloc.so* 2>/dev/null | tail -n 1)
+if [ -n "$jemalloc" ]; then
+	$B/xpu-perf tune --verify --runs 3 --format json -- $B/examples/malloc_heavy -t 1 \
+		>"$tmp/mh.json" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+	python3 - "$tmp/mh.json" "$jemalloc" <<'PY' || fails=$((fails + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = {x["rule"]: x for x in d["findings"]}["allocator"]
+assert f["status"] == "advice" and f["changes"] == [], f
+assert sys.argv[2] in f["advice"], f["advice"]
+v = f["verify"]
+assert v["unit"] == "s" and v["before"] > 0 and v["after"] > 0, v
+assert v["verdict"].startswith(("advice helps", "advice did not help")), v
+print("ok: allocator advice measured: %.3f s -> %.3f s, %s" % (v["before"], v["after"], v["verdict"]))
+PY
+	check "advice changed nothing: no journal" [ ! -e "$XPU_PERF_TUNE_JOURNAL" ]
+else
+	echo "no libjemalloc (make deps installs libjemalloc2): advice measurement not run"
+fi
+
 # 4. --verify reverts what did not help: a sysctl that cannot change the
 #    objective's time (a bench that sleeps; a 20% margin is far above its
 #    noise).
