@@ -120,7 +120,6 @@ Result<void> apply_plan(const Plan &plan, const std::string &rule, Journal &jour
 	std::vector<JournalEntry> done;
 	for (const auto &c : plan.changes) {
 		JournalEntry e{c, rule, static_cast<long long>(std::time(nullptr))};
-		log::info("changing {} (journal {})", describe(c), journal.path());
 		std::fprintf(stderr, "xpu-perf: tune: changing %s\n", describe(c).c_str());
 		if (auto r = journal.append(e); !r)
 			return r;
