@@ -230,6 +230,23 @@ else
 cupti:
 	@echo "cupti: no $(CUDA_HOME)/include/cupti.h; set CUDA_HOME=/path/to/cuda to build the injector"
 endif
+# --- tune: built-in rules ---------------------------------------------------
+# lib/tune_builtin.rules is compiled into the binary as one string
+# (tune_builtin.hpp): the generated .cpp wraps the file in a raw literal.
+# libjemalloc2: the allocator tune's allocator advice is verified with
+# (tests/shell/tune_e2e.sh runs the workload with it preloaded).
+DEB_PKGS += libjemalloc2
+TUNE_RULES_OBJ := $(OUT)/gen/tune_builtin_rules.o
+LIB_OBJS += $(TUNE_RULES_OBJ)
+$(OUT)/gen/tune_builtin_rules.cpp: lib/tune_builtin.rules
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,GEN,$@)
+	$(Q)if grep -q ')XPU_RULES' $<; then echo "$<: contains the delimiter )XPU_RULES" >&2; exit 1; fi
+	$(Q){ printf '#include "tune_builtin.hpp"\nconst char *const xpu::tune::kBuiltinRules = R"XPU_RULES('; \
+	  cat $<; printf ')XPU_RULES";\n'; } > $@
+$(TUNE_RULES_OBJ): $(OUT)/gen/tune_builtin_rules.cpp lib/tune_builtin.hpp
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
 # ----------------------------------------------------------------------------
 
 BIN := $(OUT)/xpu-perf
