@@ -23,9 +23,8 @@ std::string GpuCorrelator::api_of(const LaunchEvent &l) const
 	return it != api_names_.end() ? it->second : unnamed_api_frame(l.domain, l.cbid);
 }
 
-void GpuCorrelator::retire(const Key &k, const Launch &l)
+void GpuCorrelator::retire(const Launch &l)
 {
-	(void)k;
 	if (!l.had_work)
 		stats_.launches_without_work++;
 }
@@ -37,7 +36,7 @@ void GpuCorrelator::add_launch(const LaunchEvent &l, uint64_t now_ns)
 	Key k{l.where.pid, l.corr};
 	auto [it, fresh] = launches_.try_emplace(k);
 	if (!fresh)  // the id wrapped: the old launch is done
-		retire(k, it->second);
+		retire(it->second);
 	it->second = Launch{l, now_ns, ++serial_, false};
 	age_.emplace_back(now_ns, k, serial_);
 	// Records that came before their launch.
@@ -51,7 +50,7 @@ void GpuCorrelator::add_launch(const LaunchEvent &l, uint64_t now_ns)
 		age_.pop_front();
 		auto old = launches_.find(key);
 		if (old != launches_.end() && old->second.serial == serial) {
-			retire(key, old->second);
+			retire(old->second);
 			launches_.erase(old);
 			stats_.evicted_early++;
 		}
@@ -117,7 +116,7 @@ std::vector<GpuCount> GpuCorrelator::take(uint64_t now_ns, bool final)
 		age_.pop_front();
 		auto it = launches_.find(key);
 		if (it != launches_.end() && it->second.serial == serial) {
-			retire(key, it->second);
+			retire(it->second);
 			launches_.erase(it);
 		}
 	}

@@ -88,7 +88,7 @@ private:
 	};
 
 	void attribute(const GpuActivity &a, Launch *l);  // l null: no launch
-	void retire(const Key &k, const Launch &l);
+	void retire(const Launch &l);  // counts a launch that saw no GPU work
 	std::string api_of(const LaunchEvent &l) const;
 
 	GpuCorrelatorOptions opts_;
