@@ -3,6 +3,8 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "http_server.hpp"
+
 // The Makefile passes these; a build outside it still compiles.
 #ifndef XPU_VERSION
 #define XPU_VERSION "0.1.0"
@@ -37,11 +39,13 @@ std::string version_text()
 			   "git: {}\n"
 			   "libbpf: {} (linked in)\n"
 			   "build: {}\n"
-			   "CUDA support: {}",
+			   "CUDA support: {}\n"
+			   "web page (live --http): {}",
 			   b.version, b.git_describe, libbpf_version(),
 			   b.static_link ? "static (no shared libraries)"
 					 : "dynamic (libelf, libdw, libz, libfmt shared)",
-			   b.cuda_support ? "yes" : "no (the CUPTI injector is not built yet)");
+			   b.cuda_support ? "yes" : "no (the CUPTI injector is not built yet)",
+			   http_support_text());
 }
 
 }  // namespace xpu
