@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <thread>
 
@@ -29,6 +30,13 @@ public:
 		// waits for it. Browsers reconnect at no visible cost.
 		svr_.set_keep_alive_timeout(2);
 		svr_.set_tcp_nodelay(true);
+		// cpp-httplib's default also sets SO_REUSEPORT, with which a second
+		// server on the same port would bind and take half the clients:
+		// a port in use must be an error.
+		svr_.set_socket_options([](socket_t sock) {
+			int yes = 1;
+			setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+		});
 		add_live_routes(svr_, state, opts_);
 	}
 	~LiveHttpServer() override { stop(); }

@@ -169,7 +169,7 @@ std::string LiveState::state_json() const
 	if (shown_) {
 		const LiveHealth &h = shown_->health;
 		json += fmt::format("\"health\":{{\"freq\":{},\"lost\":{},\"lost_total\":{},"
-				    "\"with_user\":{},\"rooted\":{},\"truncated\":{}}},",
+				    "\"with_user\":{:.1f},\"rooted\":{:.1f},\"truncated\":{:.1f}}},",
 				    h.freq, h.lost, h.lost_total, h.with_user, h.rooted, h.truncated);
 	}
 	json += "\"history\":[";

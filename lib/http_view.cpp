@@ -174,7 +174,7 @@ std::string window_event_json(const LiveSnapshot &s, const LiveControls &c, cons
 	std::string json = fmt::format(
 		"{{\"window\":{},\"start\":{:.3f},\"end\":{:.3f},\"published\":{:.3f},"
 		"\"controls\":{},\"freq\":{},\"lost\":{},\"lost_total\":{},"
-		"\"quality\":{{\"with_user\":{},\"rooted\":{},\"truncated\":{}}},"
+		"\"quality\":{{\"with_user\":{:.1f},\"rooted\":{:.1f},\"truncated\":{:.1f}}},"
 		"\"split\":{{\"total\":{},\"oncpu\":{},\"offcpu\":{},\"gpu\":{}}},",
 		s.index, s.start, s.end, published, controls_json(c), h.freq, h.lost, h.lost_total,
 		h.with_user, h.rooted, h.truncated, s.split.total, s.split.oncpu, s.split.offcpu,
