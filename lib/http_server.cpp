@@ -2,7 +2,11 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <thread>
 
@@ -14,6 +18,30 @@
 namespace xpu {
 
 namespace {
+
+// Whether a socket without SO_REUSEPORT may bind host:port (SO_REUSEADDR:
+// connections left in TIME_WAIT by a server just stopped do not count).
+bool port_free(const std::string &host, int port)
+{
+	addrinfo hints{}, *res = nullptr;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0)
+		return true;  // let the server's own bind report it
+	bool free = true;
+	for (addrinfo *a = res; a && free; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0)
+			continue;
+		int yes = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+		if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE)
+			free = false;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return free;
+}
 
 class LiveHttpServer final : public HttpServer {
 public:
@@ -30,19 +58,18 @@ public:
 		// waits for it. Browsers reconnect at no visible cost.
 		svr_.set_keep_alive_timeout(2);
 		svr_.set_tcp_nodelay(true);
-		// cpp-httplib's default also sets SO_REUSEPORT, with which a second
-		// server on the same port would bind and take half the clients:
-		// a port in use must be an error.
-		svr_.set_socket_options([](socket_t sock) {
-			int yes = 1;
-			setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-		});
 		add_live_routes(svr_, state, opts_);
 	}
 	~LiveHttpServer() override { stop(); }
 
 	Result<void> start()
 	{
+		// cpp-httplib 0.11 (Debian's build) binds with SO_REUSEPORT, so a
+		// second server on a port in use would bind too and take half the
+		// clients; a plain socket bound first tells.
+		if (opts_.port != 0 && !port_free(opts_.host, opts_.port))
+			return fail(ExitCode::environment, "--http: {}:{} is in use", opts_.host,
+				    opts_.port);
 		int port = opts_.port;
 		if (port == 0)
 			port = svr_.bind_to_any_port(opts_.host);
