@@ -3,8 +3,9 @@
 # (burn_60/burn_30/burn_10 by construction): headless Chromium, driven over
 # the DevTools protocol through --remote-debugging-pipe (plain pipes, no
 # extra package), loads the page; the flame graph appears with the hot
-# function in it, moves from one window to the next (DOM and pixels), and
-# a regex typed into the filter box (keystrokes, then Enter) changes it.
+# function in it, moves from one window to the next (DOM and pixels), a
+# click zooms (and the zoom outlives the window), and a regex typed into
+# the filter box (keystrokes, then Enter) changes it.
 # XPU_SCREENSHOT=docs/live-http.png keeps the screenshot the README shows.
 # Exit 0 pass, 1 fail, 2 skip (not root, or no chromium).
 . "$(dirname "$0")/lib/bpf_test.sh"
@@ -120,10 +121,21 @@ try:
     wait_for(f"+document.body.dataset.window > {w1}", "the next window")
     time.sleep(0.4)
     w2 = js("+document.body.dataset.window")
+    title2 = js("document.getElementById('flame-title').textContent")
     p2, png2 = shot("two.png")
-    title1 = js("document.getElementById('flame-title').textContent")
     assert png1 != png2, "two windows, the same screenshot"
-    print("window", w2, "title:", title1)
+    print("window", w2, "title:", title2)
+    # A click zooms into burn_10, and the next windows stay zoomed.
+    js("""document.querySelector('#flame g[name="burn_10"]')
+          .dispatchEvent(new MouseEvent('click', {bubbles: true}))""")
+    wait_for(f"+document.body.dataset.window > {w2}", "a window after the zoom")
+    time.sleep(0.4)
+    fz = frames()
+    full = js("document.querySelector('#flame svg').getBoundingClientRect().width")
+    print("zoomed: burn_10", round(fz.get("burn_10", 0)), "px of", round(full))
+    assert fz.get("burn_10", 0) > 0.9 * full and fz.get("burn_60", 0) == 0, fz
+    js("""document.querySelector('#flame g[name="all"]')
+          .dispatchEvent(new MouseEvent('click', {bubbles: true}))""")
     # 3. A regex typed into the filter box changes it: only burn_30's stacks.
     js("document.getElementById('regex').focus()")
     for ch in "burn_30":
