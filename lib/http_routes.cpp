@@ -52,6 +52,23 @@ bool may_control(const httplib::Request &req, httplib::Response &res, const Http
 	return false;
 }
 
+// Served on the loopback, the page answers only to loopback names: a web
+// site whose name someone re-pointed at 127.0.0.1 (DNS rebinding) would
+// otherwise read the profile as its own origin.
+bool host_allowed(const httplib::Request &req, const HttpOptions &o)
+{
+	if (!is_loopback_host(o.host))
+		return true;
+	std::string host = req.get_header_value("Host");
+	if (host.starts_with("[")) {
+		size_t close = host.find(']');
+		host = close == std::string::npos ? "" : host.substr(1, close - 1);
+	} else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
+		host.resize(colon);
+	}
+	return is_loopback_host(host);
+}
+
 // The request's parameters less the token, in order.
 std::vector<std::pair<std::string, std::string>> control_params(const httplib::Request &req)
 {
@@ -137,6 +154,14 @@ void serve_profile(LiveState &state, const httplib::Request &req, httplib::Respo
 
 void add_live_routes(httplib::Server &svr, LiveState &state, const HttpOptions &o)
 {
+	svr.set_pre_routing_handler(httplib::Server::HandlerWithResponse(
+		[&o](const httplib::Request &req, httplib::Response &res) {
+			if (host_allowed(req, o))
+				return httplib::Server::HandlerResponse::Unhandled;
+			refuse(res, 403, "served on the loopback: use a loopback address or "
+					 "localhost in the URL");
+			return httplib::Server::HandlerResponse::Handled;
+		}));
 	for (const WebAsset &a : web_assets()) {
 		std::string pattern;  // routes are regular expressions
 		for (char ch : a.path)

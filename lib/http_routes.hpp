@@ -11,6 +11,8 @@
 //
 // Controls are POST only (query string or form body), refused (403) for a
 // non-loopback client without the token, and for a cross-origin request.
+// Served on the loopback, every request must name a loopback host (Host:
+// 127.0.0.1, localhost, [::1]), against DNS rebinding.
 #pragma once
 
 #include <httplib.h>

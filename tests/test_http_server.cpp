@@ -236,6 +236,18 @@ TEST_CASE("http server: controls are POST, checked, and change the view", "[http
 	CHECK(r->body == "cross-origin control request refused\n");
 	CHECK(s.state.controls().paused == false);
 
+	// Served on the loopback, only loopback names (DNS rebinding).
+	httplib::Headers rebound = {{"Host", "evil.example:80"}};
+	auto h = c.Get("/api/window", rebound);
+	REQUIRE(h);
+	CHECK(h->status == 403);
+	for (const char *name : {"localhost:1", "[::1]:1", "127.0.0.1"}) {
+		INFO(name);
+		h = c.Get("/api/window", httplib::Headers{{"Host", name}});
+		REQUIRE(h);
+		CHECK(h->status == 200);
+	}
+
 	// Bodies are small.
 	r = c.Post("/api/control", std::string(10000, 'x'), "application/x-www-form-urlencoded");
 	REQUIRE(r);
