@@ -43,6 +43,16 @@ bool port_free(const std::string &host, int port)
 	return free;
 }
 
+// cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's
+// library): 20 pages opening at once would see SYNs dropped and wait a
+// second to retry. Listening again on the bound socket raises it (Linux
+// updates the backlog of a listening socket); the socket is the base
+// class's protected member.
+class Server : public httplib::Server {
+public:
+	void raise_backlog(int n) { ::listen(svr_sock_, n); }
+};
+
 class LiveHttpServer final : public HttpServer {
 public:
 	LiveHttpServer(const HttpOptions &o, LiveState &state) : opts_(o)
@@ -80,6 +90,7 @@ public:
 				    "--http: cannot listen on {}:{} (in use, or not an address of this "
 				    "machine)",
 				    opts_.host, opts_.port);
+		svr_.raise_backlog(SOMAXCONN);
 		bool v6 = opts_.host.find(':') != std::string::npos;
 		url_ = fmt::format("http://{}{}{}:{}/", v6 ? "[" : "", opts_.host, v6 ? "]" : "", port);
 		// Stop signals are the sampling loop's: the server's threads (and
@@ -110,7 +121,7 @@ public:
 
 private:
 	HttpOptions opts_;
-	httplib::Server svr_;
+	Server svr_;
 	std::thread thread_;
 	std::string url_;
 };
