@@ -4,8 +4,9 @@
 # the DevTools protocol through --remote-debugging-pipe (plain pipes, no
 # extra package), loads the page; the flame graph appears with the hot
 # function in it, moves from one window to the next (DOM and pixels), a
-# click zooms (and the zoom outlives the window), and a regex typed into
-# the filter box (keystrokes, then Enter) changes it.
+# click zooms (and the zoom outlives the window), a regex typed into the
+# filter box (keystrokes, then Enter) changes it, and the view and pause
+# controls work.
 # XPU_SCREENSHOT=docs/live-http.png keeps the screenshot the README shows.
 # Exit 0 pass, 1 fail, 2 skip (not root, or no chromium).
 . "$(dirname "$0")/lib/bpf_test.sh"
@@ -79,8 +80,8 @@ def js(expr):
 
 def wait_for(expr, what, timeout=20):
     end = time.time() + timeout
-    while time.time() < end:
-        v = js(expr)
+    while time.time() < end:  # false while the page is still loading
+        v = js(f"(() => {{ try {{ return ({expr}); }} catch (e) {{ return false; }} }})()")
         if v: return v
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
@@ -156,6 +157,19 @@ try:
     state = json.load(urllib.request.urlopen(url + "api/state"))
     assert state["controls"]["filter"]["regex"] == "burn_30", state["controls"]
     shot("filtered.png")
+    # 4. The other controls, clicked: the whole session, then pause/resume.
+    js("""(() => { const v = document.getElementById('view'); v.value = 'session';
+                  v.dispatchEvent(new Event('change')); })()""")
+    wait_for("document.getElementById('flame-title').textContent.startsWith('session')",
+             "the session view")
+    js("document.getElementById('pause').click()")
+    wait_for("document.getElementById('mode').textContent == 'paused'", "paused")
+    wp = js("+document.body.dataset.window")
+    time.sleep(1.5)  # three intervals
+    assert js("+document.body.dataset.window") == wp, "the page moved while paused"
+    js("document.getElementById('pause').click()")
+    wait_for(f"+document.body.dataset.window > {wp}", "a new window after resume")
+    print("paused at window", wp, "resumed at", js("+document.body.dataset.window"))
     # The page's own streams: one (this page), however often it re-rendered.
     assert state["streams"] == 1, state["streams"]
     send("Browser.close")
