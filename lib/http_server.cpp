@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,28 +20,36 @@ namespace xpu {
 
 namespace {
 
-// Whether a socket without SO_REUSEPORT may bind host:port (SO_REUSEADDR:
-// connections left in TIME_WAIT by a server just stopped do not count).
-bool port_free(const std::string &host, int port)
+// Whether something already listens on host:port: a connection to it is
+// accepted. (A bind without SO_REUSEPORT would also tell, but would take
+// the connections a server just stopped left in TIME_WAIT for a listener,
+// and refuse a restart on the same port for a minute.)
+bool port_listening(const std::string &host, int port)
 {
 	addrinfo hints{}, *res = nullptr;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	hints.ai_flags = AI_NUMERICSERV;
 	if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0)
-		return true;  // let the server's own bind report it
-	bool free = true;
-	for (addrinfo *a = res; a && free; a = a->ai_next) {
-		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		return false;  // let the server's own bind report it
+	bool listening = false;
+	for (addrinfo *a = res; a && !listening; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				a->ai_protocol);
 		if (fd < 0)
 			continue;
-		int yes = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-		if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE)
-			free = false;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+			listening = true;
+		} else if (errno == EINPROGRESS) {
+			pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+			int err = 0;
+			socklen_t len = sizeof err;
+			listening = poll(&p, 1, 200) == 1 &&
+				    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+		}
 		close(fd);
 	}
 	freeaddrinfo(res);
-	return free;
+	return listening;
 }
 
 // cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's
@@ -75,9 +84,9 @@ public:
 	Result<void> start()
 	{
 		// cpp-httplib 0.11 (Debian's build) binds with SO_REUSEPORT, so a
-		// second server on a port in use would bind too and take half the
-		// clients; a plain socket bound first tells.
-		if (opts_.port != 0 && !port_free(opts_.host, opts_.port))
+		// second xpu-perf on a port in use would bind too and take half
+		// the clients.
+		if (opts_.port != 0 && port_listening(opts_.host, opts_.port))
 			return fail(ExitCode::environment, "--http: {}:{} is in use", opts_.host,
 				    opts_.port);
 		int port = opts_.port;
