@@ -64,6 +64,15 @@ curl -s "$u/api/profile?format=folded" >"$tmp/f30"
 grep -q ';burn_30;' "$tmp/f30" || fail "filtered: no burn_30"
 ! grep -q ';burn_60;' "$tmp/f30" || fail "filtered: burn_60 left in"
 r=$(get -d 'regex=(' "$u/api/control"); [ "${r%% *}" = 400 ] || fail "bad regex: $r"
+# The interval is the page's to change: the next windows are shorter.
+r=$(get -d 'interval=0.1' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "interval: $r"
+sleep 0.6
+curl -s "$u/api/window" | python3 -c '
+import json, sys
+w = json.load(sys.stdin)
+assert w["controls"]["interval"] == 0.1, w["controls"]
+assert w["end"] - w["start"] < 0.2, w["end"] - w["start"]' || fail "windows did not shorten"
+r=$(get -d 'interval=0.3' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "interval: $r"
 r=$(get -d 'regex=&view=current' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "clear: $r"
 
 # Off the loopback: reading yes, controls only with the token.
