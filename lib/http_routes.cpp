@@ -103,6 +103,7 @@ void serve_events(LiveState &state, const HttpOptions &o, httplib::Response &res
 				return sink.write(ping.data(), ping.size());
 			}
 			*last = ev->seq;
+			// One write, one HTTP chunk: an event is never split.
 			std::string msg = fmt::format("id: {}\nevent: {}\ndata: {}\n\n", ev->seq,
 						      ev->name, *ev->data);
 			if (!sink.write(msg.data(), msg.size()))
