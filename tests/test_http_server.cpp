@@ -474,3 +474,21 @@ TEST_CASE("http server: many clients, some hanging up mid-stream", "[http]")
 	for (auto &t : holders)
 		t.join();
 }
+
+// Not run by default ([.]): serves the GPU fixture, a new window every
+// 0.3 s, for tests/shell/live_http_gpu_chromium.sh (a live session cannot
+// have GPU frames on a machine without a GPU); prints the URL, serves for
+// XPU_SERVE_SECONDS (default 30).
+TEST_CASE("http server: serve the GPU fixture to a browser", "[.serve]")
+{
+	Served s;
+	std::printf("serving %s\n", s.server->url().c_str());
+	std::fflush(stdout);
+	const char *env = std::getenv("XPU_SERVE_SECONDS");
+	auto until = std::chrono::steady_clock::now() +
+		     std::chrono::milliseconds(static_cast<long>(1000 * (env ? std::atof(env) : 30)));
+	for (uint64_t i = 1; std::chrono::steady_clock::now() < until; i++) {
+		s.state.publish(snapshot(i));
+		std::this_thread::sleep_for(300ms);
+	}
+}

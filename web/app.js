@@ -86,7 +86,7 @@ function drawSplit() {
 	if (!history.length) return;
 	const keys = ['oncpu', 'offcpu', 'gpu'];
 	const series = d3.stack().keys(keys)(history);
-	const x = d3.scaleLinear().domain(d3.extent(history, (d) => d.window)).range([m, w - 4]);
+	const x = d3.scaleLinear().domain(d3.extent(history, (d) => d.window)).range([m, w - 12]);
 	if (history.length === 1) x.domain([history[0].window - 1, history[0].window]);
 	const ymax = d3.max(history, (d) => d.oncpu + d.offcpu + d.gpu) || 1;
 	const y = d3.scaleLinear().domain([0, ymax]).range([h - m, 4]);
