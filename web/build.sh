@@ -5,6 +5,7 @@
 # vendor.css beside web/index.html, app.js and style.css. Where npm is
 # missing or fails (no registry), the build goes on with web/fallback.html
 # and says so here, in `xpu-perf --version` and on the page.
+# npm runs again only when web/package*.json change.
 #   web/build.sh OUT          XPU_WEB_NPM=0 forces the fallback page
 set -u
 src=$(dirname "$0")
@@ -13,6 +14,11 @@ mkdir -p "$out"
 full=0
 if [ "${XPU_WEB_NPM:-1}" = 0 ]; then
 	why="XPU_WEB_NPM=0 at build time"
+elif [ -s "$out/vendor.js" ] && [ -s "$out/vendor.note" ] &&
+	[ "$out/vendor.js" -nt "$src/package.json" ] && [ "$out/vendor.js" -nt "$src/package-lock.json" ]; then
+	# Only the page's own files changed: the bundle is still good.
+	full=1
+	why=$(cat "$out/vendor.note")
 elif ! command -v npm >/dev/null 2>&1; then
 	why="npm was not found at build time"
 else
@@ -26,6 +32,7 @@ else
 		cp "$nm/d3-flame-graph/dist/d3-flamegraph.css" "$out/vendor.css" && full=1
 		v() { sed -n 's/^  "version": "\(.*\)",$/\1/p' "$nm/$1/package.json"; }
 		why="d3 $(v d3), d3-flame-graph $(v d3-flame-graph) from npm"
+		echo "$why" >"$out/vendor.note"
 	else
 		why="npm ci failed at build time (see $out/npm.log)"
 	fi
