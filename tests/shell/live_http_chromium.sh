@@ -50,8 +50,6 @@ try:
     assert page.js("document.querySelector('#top tbody').textContent.includes('churn')"), "top"
     assert page.js("document.getElementById('split-oncpu').textContent.startsWith('CPU')"), "split"
     p1, png1 = page.shot("one.png")
-    if keep:
-        shutil.copy(p1, keep)
     # 2. It moves: a later window, other numbers, other pixels.
     page.wait_for(f"+document.body.dataset.window > {w1}", "the next window")
     time.sleep(0.4)
@@ -60,6 +58,13 @@ try:
     p2, png2 = page.shot("two.png")
     assert png1 != png2, "two windows, the same screenshot"
     print("window", w2, "title:", title2)
+    if keep:  # the README's picture: paused, so that no transition is caught
+        page.js("document.getElementById('pause').click()")
+        page.wait_for("document.getElementById('mode').textContent == 'paused'", "paused")
+        time.sleep(0.6)
+        shutil.copy(page.shot("readme.png")[0], keep)
+        page.js("document.getElementById('pause').click()")
+        page.wait_for("document.getElementById('mode').textContent == ''", "resumed")
     # A click zooms into burn_10, and the next windows stay zoomed.
     page.js("""document.querySelector('#flame g[name="burn_10"]')
                .dispatchEvent(new MouseEvent('click', {bubbles: true}))""")
