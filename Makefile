@@ -10,6 +10,8 @@
 #   V=1             show full commands
 
 OUT      := build
+# `make` alone builds `all` (rules above `all:` would otherwise be the default).
+.DEFAULT_GOAL := all
 ARCH     ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 CXX      ?= g++
 CC       ?= gcc
@@ -120,11 +122,169 @@ $(STATIC_HTTP_OBJ): lib/static/http_stub.cpp $(SKELS)
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
 # ----------------------------------------------------------------------------
 
+# --- GPU: the CUPTI injector (cupti-injector/) ------------------------------
+# libxpu_cupti.so runs inside the profiled CUDA app (CUDA_INJECTION64_PATH).
+# It is built only where CUDA's CUPTI headers are ($(CUDA_HOME)/include/
+# cupti.h); it uses them at compile time only and dlopens libcupti at run
+# time, so it links nothing of CUDA. Without them the build goes on: the
+# binary embeds no injector and the injector tests say SKIP.
+#   build/libxpu_cupti.so                 the injector (embedded in xpu-perf)
+#   build/fixtures/libxpu_launch_hook.so  the hook alone, always built: the
+#                                         eBPF tests call it without CUDA
+#   build/examples/cuda/*                 nvcc test apps (make cuda-examples)
+# The injector's own flags: C++20, PIC, hidden by default with a version
+# script exporting two symbols, libstdc++ linked in (the app may bring an
+# older one), and calls kept as calls (see cupti-injector/launch_hook.cpp).
+# The embedded copy is stripped of DWARF (symbols stay).
+CUDA_HOME  ?= /usr/local/cuda
+NVCC       ?= $(CUDA_HOME)/bin/nvcc
+HAVE_CUPTI := $(if $(wildcard $(CUDA_HOME)/include/cupti.h),1)
+HAVE_NVCC  := $(if $(HAVE_CUPTI),$(if $(wildcard $(NVCC)),1))
+INJECTOR     := $(OUT)/libxpu_cupti.so
+HOOK_FIXTURE := $(OUT)/fixtures/libxpu_launch_hook.so
+INJ_MAP      := cupti-injector/exports.map
+INJ_CXXFLAGS := -std=c++20 -O2 -g -fPIC -fvisibility=hidden -fvisibility-inlines-hidden \
+                -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+                -ffunction-sections -fdata-sections \
+                -Wall -Wextra -Werror -I. -Ilib
+INJ_LDFLAGS  := -shared -Wl,--version-script=$(INJ_MAP) -Wl,-Bsymbolic-functions \
+                -Wl,--no-undefined -Wl,-z,now -Wl,--gc-sections -static-libstdc++ -static-libgcc
+# Sources that include CUPTI headers; the rest (queue, pipe writer, line
+# format) build everywhere and link into the tests too.
+INJ_CUPTI_SRCS := $(addprefix cupti-injector/,injector.cpp cupti_api.cpp serializer.cpp \
+                    activity_buffer.cpp)
+INJ_CORE_SRCS  := $(filter-out cupti-injector/launch_hook.cpp $(INJ_CUPTI_SRCS), \
+                    $(wildcard cupti-injector/*.cpp))
+INJ_CORE_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CORE_SRCS))
+INJ_CUPTI_OBJS := $(patsubst %.cpp,$(OUT)/%.o,$(INJ_CUPTI_SRCS))
+INJ_HOOK_OBJ   := $(OUT)/cupti-injector/launch_hook.o
+FIXTURES  += $(HOOK_FIXTURE) $(OUT)/fixtures/inject_host $(OUT)/fixtures/fake_cuda_app \
+             $(OUT)/fixtures/cuda_rt_app
+TEST_OBJS += $(INJ_CORE_OBJS)
+ifeq ($(HAVE_CUPTI),1)
+INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
+# The tests of the CUPTI-dependent parts compile against the same headers.
+$(OUT)/tests/test_injector_%.o: CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
+TEST_OBJS += $(filter-out $(OUT)/cupti-injector/injector.o,$(INJ_CUPTI_OBJS))
+$(OUT)/lib/injector_blob.o: $(INJECTOR)
+$(OUT)/lib/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
+# A fake libcupti and an app that drives it: the injector end to end
+# without a GPU (tests/test_injector_load.cpp).
+FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
+endif
+$(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@
+$(OUT)/fixtures/mock_app: tests/fixtures/gpu/mock_app.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror $< -o $@ -ldl
+# Rebuild the blob (and the tests' objects) when CUPTI appears or goes.
+$(OUT)/cupti.stamp: FORCE | $(OUT)
+	$(Q)echo '$(HAVE_CUPTI) $(CUDA_HOME)' | cmp -s - $@ || echo '$(HAVE_CUPTI) $(CUDA_HOME)' > $@
+$(OUT)/lib/injector_blob.o $(patsubst %.cpp,$(OUT)/%.o,$(wildcard tests/test_injector_*.cpp)): \
+	$(OUT)/cupti.stamp
+
+$(OUT)/cupti-injector/%.o: cupti-injector/%.cpp $(OUT)/cupti.stamp
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(INJ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(INJECTOR): $(INJ_CUPTI_OBJS) $(INJ_CORE_OBJS) $(INJ_HOOK_OBJ) $(INJ_MAP)
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(INJ_LDFLAGS) $(filter %.o,$^) -ldl -lpthread -o $@
+	$(Q)objcopy --strip-debug $@
+
+$(HOOK_FIXTURE): $(INJ_HOOK_OBJ) $(INJ_MAP) | $(OUT)/fixtures
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(INJ_LDFLAGS) $(INJ_HOOK_OBJ) -o $@
+
+# Calls the real hook and writes a fixture stream: the GPU path end to end
+# through real eBPF, without CUDA (tests/test_gpu_record.cpp).
+$(OUT)/fixtures/fake_cuda_app: tests/fixtures/gpu/fake_cuda_app.c $(HOOK_FIXTURE) | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -L$(OUT)/fixtures -l:libxpu_launch_hook.so \
+		-Wl,-rpath,'$$ORIGIN'
+
+# A running program with a libcudart.so.13 of its own (entry points that do
+# nothing): what `record --gpu-only -p` probes without an injector.
+$(OUT)/fixtures/fake_cudart/libcudart.so.13: tests/fixtures/gpu/fake_cudart.c
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared -Wl,-soname,libcudart.so.13 $< -o $@
+$(OUT)/fixtures/cuda_rt_app: tests/fixtures/gpu/cuda_rt_app.c \
+		$(OUT)/fixtures/fake_cudart/libcudart.so.13 | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ $(OUT)/fixtures/fake_cudart/libcudart.so.13 \
+		-Wl,-rpath,'$$ORIGIN/fake_cudart'
+
+# Calls InitializeInjection as cuInit would (the degradation test).
+$(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ -ldl
+
+# CUDA test apps (examples/cuda/): host builds need no GPU. -cudart shared
+# so that libcudart's launch entry points are exported symbols; frame
+# pointers and real calls so that stacks show the launcher functions.
+CUDA_EXAMPLES := $(patsubst examples/cuda/%.cu,$(OUT)/examples/cuda/%,$(wildcard examples/cuda/*.cu))
+NVCC_FLAGS    ?= -O2 -g -lineinfo -cudart shared \
+                 -Xcompiler -fno-omit-frame-pointer,-fno-optimize-sibling-calls
+$(OUT)/examples/cuda/driver_launch: NVCC_LIBS := -L$(CUDA_HOME)/lib64/stubs -L$(CUDA_HOME)/lib/stubs -lcuda
+$(OUT)/examples/cuda/%: examples/cuda/%.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) $< -o $@ $(NVCC_LIBS)
+# The other two ways apps are built: cudart linked in (nvcc's default; its
+# entry points are then local symbols), and per-thread default streams
+# (the _ptsz/_ptds API variants).
+CUDA_EXAMPLES += $(OUT)/examples/cuda/vector_add_static $(OUT)/examples/cuda/many_kernels_ptds
+$(OUT)/examples/cuda/vector_add_static: examples/cuda/vector_add.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(filter-out -cudart shared,$(NVCC_FLAGS)) -cudart static $< -o $@
+$(OUT)/examples/cuda/many_kernels_ptds: examples/cuda/many_kernels.cu examples/cuda/cuda_check.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,NVCC,$@)
+	$(Q)$(NVCC) $(NVCC_FLAGS) --default-stream per-thread $< -o $@
+
+.PHONY: cupti cuda-examples
+ifeq ($(HAVE_NVCC),1)
+cuda-examples: $(CUDA_EXAMPLES)
+all: cuda-examples
+examples: cuda-examples
+else
+cuda-examples:
+	@echo "cuda-examples: no $(NVCC); set CUDA_HOME=/path/to/cuda to build them"
+endif
+ifeq ($(HAVE_CUPTI),1)
+cupti: $(INJECTOR)
+else
+cupti:
+	@echo "cupti: no $(CUDA_HOME)/include/cupti.h; set CUDA_HOME=/path/to/cuda to build the injector"
+endif
+# --- tune: built-in rules ---------------------------------------------------
+# lib/tune_builtin.rules is compiled into the binary as one string
+# (tune_builtin.hpp): the generated .cpp wraps the file in a raw literal.
+# libjemalloc2: the allocator tune's allocator advice is verified with
+# (tests/shell/tune_e2e.sh runs the workload with it preloaded).
+DEB_PKGS += libjemalloc2
+TUNE_RULES_OBJ := $(OUT)/gen/tune_builtin_rules.o
+LIB_OBJS += $(TUNE_RULES_OBJ)
+$(OUT)/gen/tune_builtin_rules.cpp: lib/tune_builtin.rules
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,GEN,$@)
+	$(Q)if grep -q ')XPU_RULES' $<; then echo "$<: contains the delimiter )XPU_RULES" >&2; exit 1; fi
+	$(Q){ printf '#include "tune_builtin.hpp"\nconst char *const xpu::tune::kBuiltinRules = R"XPU_RULES('; \
+	  cat $<; printf ')XPU_RULES";\n'; } > $@
+$(TUNE_RULES_OBJ): $(OUT)/gen/tune_builtin_rules.cpp lib/tune_builtin.hpp
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+# ----------------------------------------------------------------------------
+
 BIN := $(OUT)/xpu-perf
 TEST_BIN := $(OUT)/xpu-perf-tests
 
 .PHONY: all deps test demo install clean bpf examples fixtures completion
-all: $(BIN) examples completion
+all: $(BIN) examples completion $(HOOK_FIXTURE) $(if $(HAVE_CUPTI),$(INJECTOR))
 
 $(OUT) $(OUT)/bpf $(OUT)/vmlinux $(OUT)/lib $(OUT)/cmd $(OUT)/tests $(OUT)/examples $(OUT)/fixtures:
 	$(Q)mkdir -p $@
@@ -309,4 +469,5 @@ clean:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(STATIC_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(STATIC_OBJS:.o=.d) \
+         $(INJ_CUPTI_OBJS:.o=.d) $(INJ_HOOK_OBJ:.o=.d)

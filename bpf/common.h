@@ -82,7 +82,9 @@ enum xpu_stat {
 	XPU_STAT_THREADS_FULL = 9,   /* no task storage for a thread: wait lost */
 	XPU_STAT_OFFCPU_FILTERED = 10, /* outside --min-block/--max-block */
 	XPU_STAT_STACKS_SENT = 11,   /* stacks sent through the ring buffer */
-	XPU_STAT_MAX = 12,
+	XPU_STAT_LAUNCHES = 12,      /* GPU launches seen by the launch probes */
+	XPU_STAT_LAUNCHES_LOST = 13, /* `launches` ring buffer full: launch lost */
+	XPU_STAT_MAX = 14,
 };
 
 #endif /* XPU_BPF_COMMON_H */

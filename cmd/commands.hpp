@@ -10,7 +10,7 @@
 namespace xpu::cmd {
 
 // The subcommands that run a command line after their options.
-inline const std::set<std::string> kTakesCommand = {"record", "top", "live"};
+inline const std::set<std::string> kTakesCommand = {"record", "top", "live", "tune"};
 
 struct Globals {
 	int verbose = 0;                   // -v count
@@ -22,6 +22,7 @@ void add_report(CLI::App &app, Globals &g);
 void add_live(CLI::App &app, Globals &g);
 void add_top(CLI::App &app, Globals &g);
 void add_check(CLI::App &app, Globals &g);
+void add_tune(CLI::App &app, Globals &g);
 void add_help(CLI::App &app, Globals &g);
 void add_completion(CLI::App &app, Globals &g);
 

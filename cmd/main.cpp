@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 	cmd::add_report(app, g);
 	cmd::add_top(app, g);
 	cmd::add_live(app, g);
+	cmd::add_tune(app, g);
 	cmd::add_check(app, g);
 	cmd::add_help(app, g);
 	cmd::add_completion(app, g);  // last: it describes the commands above

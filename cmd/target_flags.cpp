@@ -17,7 +17,7 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_flag("-K,--kernel-only", f.cfg.kernel_only, "kernel stacks only");
 	sub->add_flag("--inline", f.cfg.inlines,
 		      "show inlined functions as frames (suffix _[i]); needs DWARF");
-	sub->add_flag("--cpu-only", f.cfg.cpu_only, "on-CPU samples only (no off-CPU time)");
+	sub->add_flag("--cpu-only", f.cfg.cpu_only, "on-CPU samples only (no off-CPU or GPU time)");
 	sub->add_flag("--no-off-cpu", f.cfg.no_off_cpu, "leave out off-CPU time");
 	sub->add_flag("--off-cpu", f.cfg.off_cpu,
 		      "add off-CPU time with -a (on by default for a command or -p)");
@@ -29,6 +29,16 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_option("--max-block", f.max_block,
 			"ignore off-CPU intervals longer than this many microseconds")
 		->check(CLI::NonNegativeNumber);
+	sub->add_flag("--gpu-only", f.cfg.gpu_only,
+		      "only GPU work (kernels, copies, memsets), each under the CPU stack that "
+		      "launched it");
+	sub->add_flag("--no-gpu", f.cfg.no_gpu,
+		      "leave out GPU work (on by default for a command; CUDA programs only)");
+	sub->add_flag("--gpu-streams", f.cfg.gpu_streams,
+		      "add a [GPU_Stream]DEVICE:STREAM frame above each GPU leaf");
+	sub->add_option("--gpu-injector", f.cfg.gpu_injector,
+			"load this CUPTI injector library into the command instead of the "
+			"built-in one");
 	sub->add_option("--call-graph", f.cfg.call_graph,
 			"how user stacks are walked: fp (frame pointers), dwarf (.eh_frame "
 			"tables only), auto (tables, frame pointers where there are none)")

@@ -18,6 +18,7 @@ struct TopFlags {
 	bool batch = false;
 	uint64_t iterations = 0;
 	size_t rows = 20;
+	bool gpu = false;
 };
 
 }  // namespace
@@ -33,7 +34,8 @@ void add_top(CLI::App &app, Globals &g)
 		    "callees of the selected function, Esc back.\n"
 		    "When stdout is not a terminal (or with -b), a plain snapshot is printed at "
 		    "each refresh.\nExamples:\n  xpu-perf top\n  xpu-perf top -p 1234 --sort stack\n"
-		    "  xpu-perf top -b -n 5 -- ./app > top.log\nSee xpu-perf-top(1).");
+		    "  xpu-perf top -b -n 5 -- ./app > top.log\n"
+		    "  xpu-perf top --gpu -- python3 train.py\nSee xpu-perf-top(1).");
 	add_target_flags(sub, f->target);
 	sub->add_option("-d,--delay", f->delay, "seconds between refreshes")
 		->capture_default_str()
@@ -45,9 +47,23 @@ void add_top(CLI::App &app, Globals &g)
 	sub->add_flag("-b,--batch", f->batch, "plain snapshots, even on a terminal");
 	sub->add_option("-n,--iterations", f->iterations, "stop after this many refreshes");
 	sub->add_option("--rows", f->rows, "rows per snapshot in batch mode")->capture_default_str();
-	sub->callback([f, &g] {
+	sub->add_flag("--gpu", f->gpu,
+		      "the GPU view: kernels, copies and memsets by GPU time (--sort total: with "
+		      "the functions that launched them); needs a command");
+	sub->callback([f, sub, &g] {
 		TopConfig cfg;
 		cfg.rec = to_config(f->target, g.command);
+		if (f->gpu) {
+			if (cfg.rec.command.empty())
+				fail_with(to_int(ExitCode::usage),
+					  "top --gpu needs a command (xpu-perf top --gpu -- ./app): GPU "
+					  "work is seen in the CUDA programs xpu-perf starts");
+			cfg.rec.gpu_only = true;
+			// No CPU sampling: -F is only the unit. 1 ms a sample keeps
+			// short kernels from rounding away.
+			if (sub->count("--freq") == 0)
+				cfg.rec.freq = 1000;
+		}
 		if (cfg.rec.command.empty() && cfg.rec.pids.empty())
 			cfg.rec.all_cpus = true;
 		cfg.delay = std::chrono::milliseconds(std::lround(f->delay * 1000));

@@ -63,6 +63,8 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.on_waking, o.offcpu && o.wakers);
 	bpf_program__set_autoload(s.progs.flush_open, o.offcpu);
 	bpf_program__set_autoload(s.progs.cut_window, o.offcpu && o.windows);
+	bpf_program__set_autoload(s.progs.on_launch_hook, o.gpu_launches);
+	bpf_program__set_autoload(s.progs.on_launch_entry, o.gpu_launches);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
@@ -263,6 +265,8 @@ BpfStats BpfSession::stats() const
 	s.offcpu_filtered = st[XPU_STAT_OFFCPU_FILTERED];
 	s.procs_full = st[XPU_STAT_PROCS_FULL];
 	s.events_lost = st[XPU_STAT_EVENTS_LOST];
+	s.launches = st[XPU_STAT_LAUNCHES];
+	s.launches_lost = st[XPU_STAT_LAUNCHES_LOST];
 	return s;
 }
 

@@ -33,6 +33,7 @@ struct BpfOptions {
 	uint64_t max_block_ns = UINT64_MAX;
 	CallGraph call_graph = CallGraph::automatic;
 	bool windows = false;        // live views: load the window-cutting iterator
+	bool gpu_launches = false;   // load the GPU launch probes (bpf/cuda_launch.bpf.c)
 	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
 };
 
@@ -63,8 +64,10 @@ struct BpfStats {
 	uint64_t offcpu_filtered = 0; // outside --min-block/--max-block
 	uint64_t procs_full = 0;
 	uint64_t events_lost = 0;     // ring buffer full
-	// Samples and intervals dropped, and process events missed.
-	uint64_t lost() const { return counts_full + offcpu_full + events_lost; }
+	uint64_t launches = 0;        // GPU launches the launch probes saw
+	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
+	// Samples, intervals and launches dropped, and process events missed.
+	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost; }
 	uint64_t stack_errors() const { return ustack_errors + kstack_errors + stacks_lost; }
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "http_server.hpp"
+#include "injector_blob.hpp"
 
 // The Makefile passes these; a build outside it still compiles.
 #ifndef XPU_VERSION
@@ -23,7 +24,8 @@ namespace xpu {
 
 const BuildInfo &build_info()
 {
-	static const BuildInfo info = {XPU_VERSION, XPU_GIT_DESCRIBE, XPU_STATIC_LINK, false};
+	static const BuildInfo info = {XPU_VERSION, XPU_GIT_DESCRIBE, XPU_STATIC_LINK,
+				       injector_built_in()};
 	return info;
 }
 
@@ -44,7 +46,8 @@ std::string version_text()
 			   b.version, b.git_describe, libbpf_version(),
 			   b.static_link ? "static (no shared libraries)"
 					 : "dynamic (libelf, libdw, libz, libfmt shared)",
-			   b.cuda_support ? "yes" : "no (the CUPTI injector is not built yet)",
+			   b.cuda_support ? "yes (CUPTI injector built in)"
+					  : "no (built without the CUDA toolkit: no GPU layer)",
 			   http_support_text());
 }
 

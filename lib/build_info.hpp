@@ -10,7 +10,7 @@ struct BuildInfo {
 	const char *version;       // "0.1.0"
 	const char *git_describe;  // `git describe --always --dirty` at build time, or "unknown"
 	bool static_link;          // `make static`: no shared library needed
-	bool cuda_support;         // the CUPTI injector is built in (not yet: a later issue)
+	bool cuda_support;         // the CUPTI injector is built in
 };
 
 const BuildInfo &build_info();

@@ -135,7 +135,7 @@ std::optional<std::pair<std::string, uint64_t>> own_code_offset()
 
 CheckItem probe_uprobe()
 {
-	const char *what = "uprobes (GPU launch stacks; not used by record yet)";
+	const char *what = "uprobes (GPU launch stacks)";
 	int prog = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, nullptr);
 	if (prog != 1)
 		return from_probe("bpf_uprobe", false, prog, what, "a kernel with CONFIG_UPROBES=y");
@@ -259,7 +259,7 @@ std::vector<CheckItem> probe_bpf_features(bool privileged)
 	static const Kind kinds[] = {
 		{"bpf_perf_event", true, "perf_event programs (on-CPU sampling)"},
 		{"bpf_tp_btf", true, "BTF tracepoint programs (tp_btf/sched_switch)"},
-		{"bpf_uprobe", false, "uprobes (GPU launch stacks; not used by record yet)"},
+		{"bpf_uprobe", false, "uprobes (GPU launch stacks)"},
 		{"bpf_ringbuf", true, "ring buffer maps"},
 		{"bpf_task_storage", true, "task storage maps (off-CPU thread state)"},
 		{"bpf_loop", false, "bpf_loop (user stacks walked from .eh_frame in BPF)"},

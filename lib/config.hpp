@@ -34,12 +34,20 @@ struct RecordConfig {
 	std::optional<uint64_t> max_block_us;  // --max-block
 
 	std::string call_graph = "auto";    // --call-graph fp|dwarf|auto
+
+	// GPU: on by default for a command (CUDA loads the injector into it);
+	// a process that is already running (-p, -a) cannot be injected.
+	bool gpu_only = false;              // --gpu-only: GPU work under its launch stacks
+	bool no_gpu = false;                // --no-gpu
+	bool gpu_streams = false;           // --gpu-streams: a device:stream frame
+	std::string gpu_injector;           // --gpu-injector: instead of the built-in one
 };
 
 // Which sources a record session runs, from the flags above.
 struct Layers {
 	bool oncpu = true;
 	bool offcpu = false;
+	bool gpu = false;  // asked for; whether it can run is known at start
 };
 
 }  // namespace xpu

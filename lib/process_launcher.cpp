@@ -29,7 +29,7 @@ Result<std::string> check_executable(const std::string &path)
 
 // In the child, between fork and exec: async-signal-safe calls only.
 [[noreturn]] void child_main(bool stdout_to_stderr, const char *path, char *const argv[],
-			     int gate, int exec_err)
+			     char *const envp[], int gate, int exec_err)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -40,7 +40,7 @@ Result<std::string> check_executable(const std::string &path)
 	close(gate);
 	if (stdout_to_stderr)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-	execv(path, argv);
+	execve(path, argv, envp);
 	int err = errno;
 	(void)!write(exec_err, &err, sizeof(err));
 	_exit(err == ENOENT ? 127 : 126);
@@ -97,6 +97,20 @@ Result<HeldProcess> HeldProcess::spawn(const LaunchOptions &opts)
 	for (const auto &a : opts.argv)
 		argv.push_back(const_cast<char *>(a.c_str()));
 	argv.push_back(nullptr);
+	std::vector<char *> envp;
+	auto overridden = [&](const char *entry) {
+		std::string_view e = entry;
+		for (const auto &add : opts.env)
+			if (e.starts_with(add.substr(0, add.find('=') + 1)))
+				return true;
+		return false;
+	};
+	for (char **e = environ; *e; e++)
+		if (!overridden(*e))
+			envp.push_back(*e);
+	for (const auto &add : opts.env)
+		envp.push_back(const_cast<char *>(add.c_str()));
+	envp.push_back(nullptr);
 
 	int gate[2], err[2];
 	if (pipe2(gate, O_CLOEXEC) != 0)
@@ -116,7 +130,8 @@ Result<HeldProcess> HeldProcess::spawn(const LaunchOptions &opts)
 	if (pid == 0) {
 		close(gate[1]);
 		close(err[0]);
-		child_main(opts.stdout_to_stderr, path->c_str(), argv.data(), gate[0], err[1]);
+		child_main(opts.stdout_to_stderr, path->c_str(), argv.data(), envp.data(), gate[0],
+			   err[1]);
 	}
 	close(gate[0]);
 	close(err[1]);

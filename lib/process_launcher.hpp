@@ -19,6 +19,9 @@ struct LaunchOptions {
 	// `record -o -` writes the profile to stdout; the command's stdout then
 	// goes to stderr so the two streams never mix.
 	bool stdout_to_stderr = false;
+	// "NAME=value" entries set (or replaced) in the command's environment:
+	// the GPU source's injector and pipe.
+	std::vector<std::string> env;
 };
 
 // Resolves argv[0] the way execvp would: 127 when not found, 126 when found

@@ -9,6 +9,7 @@
 
 #include "bpf/common.h"
 #include "bpf/unwind.h"
+#include "gpu_frames.hpp"
 #include "weights.hpp"
 
 namespace xpu {
@@ -57,9 +58,29 @@ struct UserEnd {
 	std::string module;     // where it ended, when neither
 };
 
-// The user and kernel frames of one thread, root first.
+// A launch stack taken in the injector's hook runs, leaf first, through the
+// injector, CUPTI, the driver and the runtime before it reaches the
+// application: those frames say nothing the launching API frame does not,
+// and would split one call site into many stacks. Dropped by module, then
+// (the runtime linked into the executable, nvcc's default) by name.
+std::span<const uint64_t> without_cuda_modules(std::span<const uint64_t> us, const ThreadStacks &t,
+					       Symbolizer &sym)
+{
+	while (!us.empty() && is_cuda_module(sym.module_of(t.pid, t.gen, us.front())))
+		us = us.subspan(1);
+	return us;
+}
+
+void drop_cuda_runtime_frames(std::vector<std::string> &user)
+{
+	while (!user.empty() && is_cuda_runtime_symbol(user.back()))
+		user.pop_back();
+}
+
+// The user and kernel frames of one thread, root first. `launch`: a GPU
+// launch stack, cut where the application calls into CUDA.
 UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
-		      const StackStore &stacks, Symbolizer &sym)
+		      const StackStore &stacks, Symbolizer &sym, bool launch = false)
 {
 	UserEnd end;
 	if (t.flags & XPU_KEY_USTACK_ERR) {
@@ -74,7 +95,12 @@ UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
 			end.truncated = truncation_reason(us.back());
 			us = us.first(us.size() - 1);
 		}
+		size_t depth = us.size();
+		if (launch)
+			us = without_cuda_modules(us, t, sym);
 		auto user = sym.user_stack(t.pid, t.gen, us);
+		if (launch && us.size() < depth)
+			drop_cuda_runtime_frames(user);
 		if (end.truncated.empty()) {
 			// Tables mark the root; frame-pointer walks are judged by
 			// the outermost frame's name.
@@ -137,6 +163,37 @@ std::string offcpu_stack(const OffCpuCount &c, const StackStore &stacks, Symboli
 	return join(frames);
 }
 
+std::string gpu_stack(const GpuCount &c, const StackStore &stacks, Symbolizer &sym,
+		      const StackLayout &layout, StackQuality *quality)
+{
+	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	if (c.launched) {
+		account(quality, append_stacks(frames, c.where, stacks, sym, true),
+			static_cast<double>(c.ns) * layout.freq / 1e9);
+		frames.push_back(c.api);
+	} else {
+		frames.emplace_back(kNoCpuStack);
+	}
+	if (!c.stream.empty())
+		frames.push_back(c.stream);
+	frames.push_back(c.leaf);
+	return join(frames);
+}
+
+// Time in ns summed per folded stack, then converted at once: rounding
+// happens once per line, and a sorted map keeps ties independent of hash
+// order. Lines that round to 0 are left out (no minimum of 1).
+void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, int freq)
+{
+	std::vector<uint64_t> ns;
+	for (const auto &[stack, v] : by_stack)
+		ns.push_back(v);
+	auto weights = ns_to_samples(ns, freq);
+	size_t i = 0;
+	for (const auto &[stack, v] : by_stack)
+		p.add_folded(stack, weights[i++]);
+}
+
 }  // namespace
 
 std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix, state); }
@@ -190,19 +247,18 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 			static_cast<double>(c.count));
 		p.add(frames, c.count);
 	}
-	// Off-CPU time is summed per folded stack first and converted once, so
-	// rounding happens once per line, not once per kernel-side key; a
-	// sorted map keeps rounding ties independent of hash order.
 	std::map<std::string, uint64_t> offcpu_ns;
 	for (const auto &c : set.offcpu)
 		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
-	std::vector<uint64_t> ns;
-	for (const auto &[stack, v] : offcpu_ns)
-		ns.push_back(v);
-	auto weights = ns_to_samples(ns, layout.freq);
-	size_t i = 0;
-	for (const auto &[stack, v] : offcpu_ns)
-		p.add_folded(stack, weights[i++]);
+	add_ns_stacks(p, offcpu_ns, layout.freq);
+	std::map<std::string, uint64_t> gpu_ns;
+	for (const auto &c : set.gpu) {
+		if (c.leaf == kGpuLaunchLeaf)  // counted, not timed: the weight is the count
+			p.add_folded(gpu_stack(c, set.stacks, sym, layout, nullptr), c.count);
+		else
+			gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+	}
+	add_ns_stacks(p, gpu_ns, layout.freq);
 	return p;
 }
 

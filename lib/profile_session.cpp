@@ -11,6 +11,7 @@
 
 #include "cpu_sampler.hpp"
 #include "fd.hpp"
+#include "gpu_source.hpp"
 #include "log.hpp"
 #include "offcpu_tracer.hpp"
 #include "preflight.hpp"
@@ -69,6 +70,7 @@ struct ProfileSession::Impl {
 	{
 	}
 
+	Result<void> prepare_gpu();
 	Result<void> start_sources();
 	void on_event(const ProcEvent &e);
 	bool snapshot(pid_t pid, uint32_t gen);
@@ -88,6 +90,8 @@ struct ProfileSession::Impl {
 	std::unique_ptr<UnwindLoader> unwind;  // unwind tables, unless --call-graph fp
 	std::unique_ptr<CpuSampler> sampler;   // on-CPU layer, if on
 	std::unique_ptr<OffCpuTracer> offcpu;  // off-CPU layer, if on
+	std::unique_ptr<GpuSource> gpu;        // GPU layer, if on
+	std::vector<GpuCount> gpu_final;       // the GPU layer's counts after stop()
 	Fd child_pidfd;
 	// The command's first address space after its exec: before it, the
 	// process was xpu-perf's own held child, waiting to be released.
@@ -119,8 +123,14 @@ Result<void> ProfileSession::open(const std::function<Result<void>()> &after_tar
 	if (!pids)
 		return std::unexpected(pids.error());
 	s.pids = *pids;
+	s.layers = resolve_layers(s.cfg);
+	if (auto r = s.prepare_gpu(); !r)
+		return r;
 	if (!s.cfg.command.empty()) {  // held before exec until the sampler is attached
-		auto child = HeldProcess::spawn({s.cfg.command, s.cfg.output == "-"});
+		LaunchOptions lo{s.cfg.command, s.cfg.output == "-", {}};
+		if (s.gpu)
+			lo.env = s.gpu->environment();
+		auto child = HeldProcess::spawn(lo);
 		if (!child)
 			return std::unexpected(child.error());
 		s.child.emplace(std::move(*child));
@@ -138,9 +148,40 @@ Result<void> ProfileSession::open(const std::function<Result<void>()> &after_tar
 	return s.start_sources();
 }
 
+// The GPU layer needs its pipe and injector before the command exists (they
+// are in its environment). Asked for by default, it quietly stays off in a
+// build without an injector; asked for alone (--gpu-only), it must run.
+Result<void> ProfileSession::Impl::prepare_gpu()
+{
+	if (!layers.gpu)
+		return {};
+	if (cfg.command.empty()) {  // --gpu-only -p: nothing to inject into
+		auto g = GpuSource::prepare({.injector = {}, .streams = false, .entry_pids = pids});
+		if (!g)
+			return std::unexpected(g.error());
+		gpu = std::move(*g);
+		return {};
+	}
+	if (!cfg.gpu_only && !gpu_injector_available(cfg.gpu_injector)) {
+		log::debug("no GPU layer: this build has no CUPTI injector");
+		layers.gpu = false;
+		return {};
+	}
+	auto g = GpuSource::prepare(
+		{.injector = cfg.gpu_injector, .streams = cfg.gpu_streams, .entry_pids = {}});
+	if (!g) {
+		if (cfg.gpu_only || g.error().exit == ExitCode::usage)
+			return std::unexpected(g.error());
+		log::warn("no GPU layer: {}", g.error().msg);
+		layers.gpu = false;
+		return {};
+	}
+	gpu = std::move(*g);
+	return {};
+}
+
 Result<void> ProfileSession::Impl::start_sources()
 {
-	layers = resolve_layers(cfg);
 	BpfOptions bo;
 	bo.all_processes = cfg.all_cpus;
 	bo.user_stacks = !cfg.kernel_only;
@@ -149,6 +190,7 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.offcpu = layers.offcpu;
 	bo.wakers = cfg.wakers;
 	bo.windows = windows;
+	bo.gpu_launches = gpu != nullptr;
 	bo.call_graph = cfg.call_graph == "fp"      ? CallGraph::fp
 			: cfg.call_graph == "dwarf" ? CallGraph::dwarf
 						    : CallGraph::automatic;
@@ -179,6 +221,10 @@ Result<void> ProfileSession::Impl::start_sources()
 	// Follow forks before anything can fork; then the layers.
 	if (auto r = bpf->track_processes(); !r)
 		return r;
+	if (gpu) {
+		if (auto r = gpu->attach(*bpf); !r)
+			return r;
+	}
 	if (layers.offcpu) {
 		offcpu = std::make_unique<OffCpuTracer>(*bpf);
 		if (auto r = offcpu->start(); !r)
@@ -266,14 +312,23 @@ void ProfileSession::Impl::wait_for_activity(Clock::time_point until)
 {
 	auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
 	int timeout = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 100));
-	pollfd fds[2] = {{bpf->events_fd(), POLLIN, 0}, {child_pidfd.get(), POLLIN, 0}};
-	::poll(fds, child_pidfd ? 2 : 1, timeout);
+	std::vector<pollfd> fds = {{bpf->events_fd(), POLLIN, 0}};
+	if (child_pidfd)
+		fds.push_back({child_pidfd.get(), POLLIN, 0});
+	if (gpu)
+		for (int fd : gpu->poll_fds())
+			fds.push_back({fd, POLLIN, 0});
+	::poll(fds.data(), fds.size(), timeout);
 }
 
 Result<void> ProfileSession::Impl::consume_events()
 {
 	if (auto r = bpf->consume([this](const ProcEvent &e) { on_event(e); }); !r)
 		return r;
+	if (gpu) {
+		if (auto r = gpu->pump(); !r)
+			return r;
+	}
 	for (auto [pid, gen] : schedule.due(Clock::now())) {
 		if (!snapshot(pid, gen))
 			schedule.forget(pid);
@@ -349,8 +404,12 @@ Result<SampleSet> ProfileSession::take_window()
 	if (auto r = s.consume_events(); !r)
 		return std::unexpected(r.error());
 	s.drop_our_own(set);
+	if (s.gpu)
+		set.gpu = s.gpu->take(false);
 	std::vector<uint64_t> hashes;
 	for (const auto &c : set.oncpu)
+		add_hashes(c.where, hashes);
+	for (const auto &c : set.gpu)
 		add_hashes(c.where, hashes);
 	for (const auto &c : set.offcpu) {
 		add_hashes(c.where, hashes);
@@ -383,9 +442,18 @@ Result<void> ProfileSession::stop()
 	for (auto [pid, gen] : s.schedule.live())  // last chance: libraries loaded late
 		s.sym.snapshot(pid, gen);
 	s.stop_signals.reset();
-	if (s.child && s.child->running() && !s.child->try_wait()) {
+	bool exited = !s.child || !s.child->running() || s.child->try_wait();
+	if (!exited) {
 		log::info("stopping the command (SIGTERM)");
 		s.child->signal(SIGTERM);
+	}
+	if (s.gpu) {
+		// An injector flushes at exit: its last records are in the pipe
+		// already, or (SIGTERM, no atexit) will not come.
+		if (auto r = s.gpu->drain(std::chrono::milliseconds(exited ? 2000 : 500)); !r)
+			return r;
+		s.gpu->detach();
+		s.gpu_final = s.gpu->take(true);
 	}
 	return {};
 }
@@ -410,6 +478,7 @@ Result<SampleSet> ProfileSession::collect() const
 	if (!stacks)
 		return std::unexpected(stacks.error());
 	set.stacks = std::move(*stacks);
+	set.gpu = s.gpu_final;
 	s.drop_our_own(set);
 	return set;
 }
@@ -442,11 +511,24 @@ BpfStats ProfileSession::stats() const { return impl_->bpf->stats(); }
 
 std::string ProfileSession::event_name() const
 {
-	return impl_->sampler ? impl_->sampler->event_name() : "sched_switch";
+	if (impl_->sampler)
+		return impl_->sampler->event_name();
+	if (impl_->offcpu)
+		return "sched_switch";
+	return impl_->gpu && impl_->gpu->counts_launches() ? "uprobes" : "cupti";
 }
 
 int ProfileSession::freq() const { return impl_->cfg.freq; }
 bool ProfileSession::offcpu() const { return impl_->offcpu != nullptr; }
+
+std::optional<GpuSummary> ProfileSession::gpu_summary() const
+{
+	if (!impl_->gpu)
+		return std::nullopt;
+	GpuSummary g = impl_->gpu->summary();
+	g.dropped += impl_->bpf->stats().launches_lost;
+	return g;
+}
 int ProfileSession::stop_signal() const { return impl_->stop_signal; }
 pid_t ProfileSession::command_pid() const { return impl_->child ? impl_->child->pid() : 0; }
 

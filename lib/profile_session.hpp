@@ -16,6 +16,7 @@
 
 #include "bpf_session.hpp"
 #include "config.hpp"
+#include "gpu_source.hpp"
 #include "error.hpp"
 #include "profile.hpp"
 #include "profile_builder.hpp"
@@ -66,9 +67,11 @@ public:
 	std::map<std::string, double> leaf_modules(const SampleSet &set);
 
 	BpfStats stats() const;
-	std::string event_name() const;  // "cpu-clock", "cycles" or "sched_switch"
+	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
 	int freq() const;
 	bool offcpu() const;
+	// What the GPU layer saw; nothing when it is off.
+	std::optional<GpuSummary> gpu_summary() const;
 	int stop_signal() const;  // the signal that ended the session, 0 if none
 	// The command's pid, or 0 when there is none.
 	pid_t command_pid() const;

@@ -84,6 +84,8 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 
 	auto st = session.stats();
+	sum.gpu = session.gpu_summary();
+	sum.gpu_only = cfg.gpu_only;
 	sum.samples = st.samples;
 	sum.switches = st.switches;
 	sum.lost = st.lost();
@@ -119,6 +121,46 @@ std::string process_line(const ProcessTime &p, int freq)
 }
 
 std::string percent(double part, double whole) { return fmt::format("{:.1f}%", 100 * part / whole); }
+
+// "  GPU: 1240 launches, 1200 kernels, 40 copies/memsets, 100.0% under their launch stack,
+// 35.20 ms of GPU time, 0 dropped"; nothing for a program that used no CUDA.
+std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
+{
+	std::vector<std::string> lines;
+	if (g.entry_points) {
+		lines.push_back(fmt::format(
+			"  GPU: {} launches counted at the CUDA API ({} entry points probed); no GPU "
+			"time: xpu-perf did not start these processes, so no injector (weights of "
+			"[GPU_Launch] stacks are launch counts)",
+			g.launches, g.entry_probes));
+		if (g.dropped)
+			lines.back() += fmt::format(", {} dropped", g.dropped);
+		return lines;
+	}
+	if (g.processes == 0 && g.launches == 0) {
+		if (gpu_only)
+			lines.push_back("  GPU: no CUDA activity (the command did not load the CUDA "
+					"driver, or its injector could not start)");
+		return lines;
+	}
+	std::string line = fmt::format("  GPU: {} launches, {} kernels, {} copies/memsets, {} under "
+				       "their launch stack, {:.2f} ms of GPU time, {} dropped",
+				       g.launches, g.kernels, g.activities - g.kernels,
+				       g.activities ? percent(static_cast<double>(g.matched),
+							      static_cast<double>(g.activities))
+						    : "-",
+				       g.gpu_ns / 1e6, g.dropped);
+	if (g.truncated)
+		line += fmt::format("; {} process streams cut short (crash or kill: their last "
+				    "records are lost)",
+				    g.truncated);
+	if (g.malformed)
+		line += fmt::format("; {} malformed pipe lines", g.malformed);
+	lines.push_back(line);
+	for (const auto &w : g.warnings)
+		lines.push_back("  GPU warning: " + w);
+	return lines;
+}
 
 // "; stacks 97.0% rooted (2.1% truncated: no-table 2.1%)".
 std::string quality_summary(const StackQuality &q)
@@ -169,6 +211,9 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 		lines.push_back(process_line(s.processes[i], s.freq));
 	if (s.processes.size() > kShown)
 		lines.push_back(fmt::format("  ... and {} more processes", s.processes.size() - kShown));
+	if (s.gpu)
+		for (auto &l : gpu_lines(*s.gpu, s.gpu_only))
+			lines.push_back(std::move(l));
 	return lines;
 }
 

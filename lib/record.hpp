@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "gpu_source.hpp"
 #include "error.hpp"
 #include "profile_builder.hpp"
 
@@ -28,6 +29,8 @@ struct RecordSummary {
 	int freq = 99;
 	std::vector<ProcessTime> processes;  // with off-CPU: time per process
 	StackQuality quality;
+	std::optional<GpuSummary> gpu;       // with the GPU layer
+	bool gpu_only = false;
 };
 
 Result<RecordSummary> run_record(const RecordConfig &cfg);

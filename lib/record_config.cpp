@@ -17,10 +17,19 @@ Result<void> validate_target(const RecordConfig &cfg)
 
 Result<void> validate_layers(const RecordConfig &cfg)
 {
-	int modes = cfg.cpu_only + cfg.off_cpu_only + cfg.no_off_cpu;
+	int modes = cfg.cpu_only + cfg.off_cpu_only + cfg.no_off_cpu + cfg.gpu_only;
 	if (modes > 1)
+		return fail(ExitCode::usage, "--cpu-only, --off-cpu-only, --no-off-cpu and "
+					     "--gpu-only exclude each other");
+	if (cfg.gpu_only && cfg.no_gpu)
+		return fail(ExitCode::usage, "--gpu-only contradicts --no-gpu");
+	if (cfg.gpu_only && (cfg.off_cpu || cfg.wakers))
+		return fail(ExitCode::usage, "--gpu-only has no off-CPU time: drop --off-cpu/--wakers");
+	if (cfg.gpu_only && cfg.command.empty() && cfg.pids.empty())
 		return fail(ExitCode::usage,
-			    "--cpu-only, --off-cpu-only and --no-off-cpu exclude each other");
+			    "--gpu-only needs a command or -p: GPU work is seen in the CUDA programs "
+			    "xpu-perf starts (it loads its injector into them), launches in -p "
+			    "processes; not system-wide (-a)");
 	if (cfg.off_cpu && (cfg.cpu_only || cfg.no_off_cpu))
 		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
 	if (cfg.wakers && !resolve_layers(cfg).offcpu)
@@ -50,9 +59,15 @@ Result<void> validate(const RecordConfig &cfg)
 Layers resolve_layers(const RecordConfig &cfg)
 {
 	Layers l;
+	if (cfg.gpu_only) {
+		l.oncpu = l.offcpu = false;
+		l.gpu = true;
+		return l;
+	}
 	l.oncpu = !cfg.off_cpu_only;
 	l.offcpu = cfg.off_cpu_only ||
 		   (!cfg.cpu_only && !cfg.no_off_cpu && (!cfg.all_cpus || cfg.off_cpu));
+	l.gpu = !cfg.cpu_only && !cfg.off_cpu_only && !cfg.no_gpu && !cfg.command.empty();
 	return l;
 }
 

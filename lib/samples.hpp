@@ -42,9 +42,21 @@ struct OffCpuCount {
 	ThreadStacks waker;    // with --wakers; tid is not known (0)
 };
 
+// GPU: device time of the work launched from these stacks (lib/gpu_correlator).
+struct GpuCount {
+	ThreadStacks where;     // the launching thread; only pid and comm when !launched
+	bool launched = true;   // false: no launch stack matched ([no_cpu_stack])
+	std::string api;        // the launching API's frame, "cudaLaunchKernel"
+	std::string stream;     // "[GPU_Stream]0:7" with --gpu-streams, else empty
+	std::string leaf;       // "[GPU_Kernel]add(float*, int)", "[GPU_Memcpy]HtoD"
+	uint64_t ns = 0;        // summed end - start
+	uint64_t count = 0;     // kernels, copies or memsets
+};
+
 struct SampleSet {
 	std::vector<StackCount> oncpu;
 	std::vector<OffCpuCount> offcpu;
+	std::vector<GpuCount> gpu;
 	StackStore stacks;
 };
 

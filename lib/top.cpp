@@ -138,6 +138,33 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 			term->draw(render_top_screen(model, view, header, last_rows, last_cols));
 		}
 	};
+	// One refresh: the window's counts into the model, and a snapshot
+	// printed in batch mode.
+	auto refresh = [&](Clock::time_point now) -> Result<void> {
+		auto set = session.take_window();
+		if (!set)
+			return std::unexpected(set.error());
+		if (!view.paused) {  // paused: the screen holds still, windows pass by
+			if (!cfg.comm.empty()) {
+				auto other = [&](const ThreadStacks &t) { return t.comm != cfg.comm; };
+				std::erase_if(set->oncpu, [&](const auto &c) { return other(c.where); });
+				std::erase_if(set->offcpu, [&](const auto &c) { return other(c.where); });
+				std::erase_if(set->gpu, [&](const auto &c) { return other(c.where); });
+			}
+			model.add_window(session.build(*set), session.leaf_modules(*set));
+			header.window_s = std::chrono::duration<double>(now - last_refresh).count();
+			header.session_s = std::chrono::duration<double>(now - t0).count();
+			header.lost = session.stats().lost();
+		}
+		last_refresh = now;
+		sum.refreshes++;
+		if (!term) {
+			std::string snap = render_top_batch(model, view, header, cfg.rows);
+			std::fputs((snap + "\n").c_str(), stdout);
+			std::fflush(stdout);
+		}
+		return {};
+	};
 	draw();
 	while (true) {
 		auto until = term ? std::min(next_refresh, Clock::now() + kKeyPoll) : next_refresh;
@@ -146,6 +173,12 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 			return std::unexpected(r.error());
 		if (*r) {
 			sum.stop_reason = **r;
+			// What the target did since the last refresh (its GPU work
+			// arrives at its exit) is shown, not dropped.
+			if (sum.stop_reason == "target exited") {
+				if (auto r2 = refresh(Clock::now()); !r2)
+					return std::unexpected(r2.error());
+			}
 			break;
 		}
 		bool redraw = false, quit = false;
@@ -163,32 +196,12 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 		}
 		auto now = Clock::now();
 		if (now >= next_refresh) {
-			auto set = session.take_window();
-			if (!set)
-				return std::unexpected(set.error());
-			if (!view.paused) {  // paused: the screen holds still, windows pass by
-				if (!cfg.comm.empty()) {
-					auto other = [&](const ThreadStacks &t) { return t.comm != cfg.comm; };
-					std::erase_if(set->oncpu, [&](const auto &c) { return other(c.where); });
-					std::erase_if(set->offcpu, [&](const auto &c) { return other(c.where); });
-				}
-				model.add_window(session.build(*set), session.leaf_modules(*set));
-				header.window_s = std::chrono::duration<double>(now - last_refresh).count();
-				header.session_s = std::chrono::duration<double>(now - t0).count();
-				header.lost = session.stats().lost();
-			}
-			last_refresh = now;
+			if (auto r2 = refresh(now); !r2)
+				return std::unexpected(r2.error());
 			next_refresh += cfg.delay;
 			if (next_refresh < now)
 				next_refresh = now + cfg.delay;
-			sum.refreshes++;
-			if (term) {
-				redraw = true;
-			} else {
-				std::string snap = render_top_batch(model, view, header, cfg.rows);
-				std::fputs((snap + "\n").c_str(), stdout);
-				std::fflush(stdout);
-			}
+			redraw = redraw || term.has_value();
 			if (cfg.iterations && sum.refreshes >= cfg.iterations) {
 				sum.stop_reason = "iterations";
 				if (redraw)

@@ -44,7 +44,9 @@ TEST_CASE("resolve_command follows the shell's 127/126 convention", "[launcher]"
 TEST_CASE("a held command runs only when released, with its exit status", "[launcher]")
 {
 	std::string marker = test::temp_path("marker");
-	auto p = HeldProcess::spawn({{"/bin/sh", "-c", "touch " + marker + "; exit 3"}});
+	auto p = HeldProcess::spawn({.argv = {"/bin/sh", "-c", "touch " + marker + "; exit 3"},
+				     .stdout_to_stderr = false,
+				     .env = {}});
 	REQUIRE(p);
 	usleep(100 * 1000);
 	CHECK(access(marker.c_str(), F_OK) != 0);  // held: has not run
@@ -60,7 +62,9 @@ TEST_CASE("a held command that is never released never runs", "[launcher]")
 {
 	std::string marker = test::temp_path("never");
 	{
-		auto p = HeldProcess::spawn({{"/bin/sh", "-c", "touch " + marker}});
+		auto p = HeldProcess::spawn({.argv = {"/bin/sh", "-c", "touch " + marker},
+				     .stdout_to_stderr = false,
+				     .env = {}});
 		REQUIRE(p);
 	}  // destroyed while held
 	usleep(100 * 1000);
@@ -69,7 +73,9 @@ TEST_CASE("a held command that is never released never runs", "[launcher]")
 
 TEST_CASE("a command killed by a signal reports 128+N", "[launcher]")
 {
-	auto p = HeldProcess::spawn({{"/bin/sleep", "10"}});
+	auto p = HeldProcess::spawn({.argv = {"/bin/sleep", "10"},
+				     .stdout_to_stderr = false,
+				     .env = {}});
 	REQUIRE(p);
 	REQUIRE(p->release());
 	CHECK(p->running());
@@ -78,4 +84,24 @@ TEST_CASE("a command killed by a signal reports 128+N", "[launcher]")
 	REQUIRE(st);
 	CHECK(exit_code_of(*st) == 128 + SIGTERM);
 	CHECK_FALSE(p->running());
+}
+
+TEST_CASE("the command gets the extra environment, replacing what it had", "[launcher]")
+{
+	std::string out = test::temp_path("env");
+	setenv("XPU_TEST_KEEP", "kept", 1);
+	setenv("XPU_TEST_REPLACE", "old", 1);
+	auto p = HeldProcess::spawn(
+		{.argv = {"/bin/sh", "-c",
+			  "echo \"$XPU_TEST_KEEP $XPU_TEST_REPLACE $XPU_TEST_NEW\" > " + out},
+		 .stdout_to_stderr = false,
+		 .env = {"XPU_TEST_REPLACE=new", "XPU_TEST_NEW=added"}});
+	REQUIRE(p);
+	REQUIRE(p->release());
+	auto st = p->wait(5000);
+	REQUIRE(st);
+	CHECK(exit_code_of(*st) == 0);
+	CHECK(test::read_file(out) == "kept new added\n");
+	unsetenv("XPU_TEST_KEEP");
+	unsetenv("XPU_TEST_REPLACE");
 }

@@ -27,7 +27,7 @@ expect() {
 	if [ "$got" = "$2" ]; then echo "ok: [$1] -> [$got]"
 	else echo "FAIL: [$1] -> [$got], want [$2]"; fails=$((fails + 1)); fi
 }
-expect "xpu-perf " "record report top live check help"
+expect "xpu-perf " "record report top live tune check help"
 expect "xpu-perf re" "record report"
 expect "xpu-perf -v ch" "check"
 expect "xpu-perf --ver" "--version --verbose"
