@@ -91,6 +91,37 @@ $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 $(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
+# --- live --http: HTTP server and the embedded web page ---------------------
+# cpp-httplib from Debian (a shared library only: `make static` links
+# lib/static/http_stub.o instead, and live --http says it is not there).
+# The page: web/build.sh runs `npm ci` (d3, d3-flame-graph), bundles and
+# embeds it as build/web/web_assets.cpp; without npm, a fallback page.
+# npm: Debian's package, unless an npm is already installed (NodeSource's
+# nodejs provides one and conflicts with Debian's). curl and chromium: the
+# HTTP and browser tests.
+DEB_PKGS += libcpp-httplib-dev curl chromium $(if $(shell command -v npm),,npm)
+HTTPLIB_CFLAGS := $(shell pkg-config --cflags cpp-httplib 2>/dev/null)
+LDLIBS    += -lcpp-httplib
+WEB_OBJ   := $(OUT)/web/web_assets.o
+LIB_OBJS  += $(WEB_OBJ)
+STATIC_HTTP_OBJ := $(OUT)/static/http_stub.o
+# cpp-httplib's classes change layout with its feature macros: every user
+# of httplib.h compiles with the flags the library was built with.
+$(OUT)/lib/http_server.o $(OUT)/lib/http_routes.o $(STATIC_HTTP_OBJ): \
+	CXXFLAGS += $(HTTPLIB_CFLAGS)
+$(filter $(OUT)/tests/test_http%,$(TEST_OBJS)): CXXFLAGS += $(HTTPLIB_CFLAGS)
+$(OUT)/web/web_assets.cpp: $(wildcard web/*)
+	$(call msg,WEB,$@)
+	$(Q)sh web/build.sh $(OUT)/web
+$(WEB_OBJ): $(OUT)/web/web_assets.cpp
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+$(STATIC_HTTP_OBJ): lib/static/http_stub.cpp $(SKELS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
+# ----------------------------------------------------------------------------
+
 # --- GPU: the CUPTI injector (cupti-injector/) ------------------------------
 # libxpu_cupti.so runs inside the profiled CUDA app (CUDA_INJECTION64_PATH).
 # It is built only where CUDA's CUPTI headers are ($(CUDA_HOME)/include/
@@ -328,7 +359,7 @@ FORCE:
 # dynamic link (e.g. -lprotobuf) goes into STATIC_LIBS too: one edit.
 STATIC_BIN  := $(OUT)/xpu-perf-static
 STATIC_LIBS := -lprotobuf -l:libbpf.a -ldw -lelf -lz -llzma -lbz2 -lpthread
-STATIC_OBJS := $(OUT)/static/build_info.o $(OUT)/static/fmt.o
+STATIC_OBJS := $(OUT)/static/build_info.o $(OUT)/static/fmt.o $(STATIC_HTTP_OBJ)
 .PHONY: static
 static: $(STATIC_BIN)
 $(OUT)/static/build_info.o: lib/build_info.cpp $(OUT)/git-describe.stamp

@@ -20,7 +20,35 @@ struct LiveFlags {
 	std::string format;  // empty: tree on a terminal, folded otherwise
 	std::string output = "-";
 	size_t top = 10;
+	std::string http;  // [ADDR:]PORT
+	std::string http_token;
+	bool insecure = false;
+	size_t http_max_clients = 16;
 };
+
+// --http: the page instead of stdout, unless --format or -o asks for both.
+void add_http_flags(CLI::App *sub, LiveFlags &f)
+{
+	auto *http = sub->add_option("--http", f.http,
+				     "serve the live flame graph as a web page on [ADDR:]PORT "
+				     "(ADDR 127.0.0.1 unless given; PORT 0: any free port)")
+			     ->type_name("[ADDR:]PORT");
+	sub->add_option("--http-token", f.http_token,
+			"clients not on this machine may change the session only with TOKEN "
+			"(Authorization: Bearer TOKEN, or ?token=TOKEN); needed to serve beyond "
+			"the loopback unless --insecure")
+		->type_name("TOKEN")
+		->needs(http);
+	sub->add_flag("--insecure", f.insecure,
+		      "serve beyond the loopback without --http-token: those clients are "
+		      "read-only")
+		->needs(http);
+	sub->add_option("--http-max-clients", f.http_max_clients,
+			"event streams (open pages) served at once")
+		->capture_default_str()
+		->check(CLI::Range(1, 1000))
+		->needs(http);
+}
 
 }  // namespace
 
@@ -34,7 +62,9 @@ void add_live(CLI::App &app, Globals &g)
 	sub->footer("\nWithout a command, -p or -a, every process is profiled (-a).\n"
 		    "Examples:\n  xpu-perf live -i 1 -- ./app\n"
 		    "  xpu-perf live -a --format json --windows 10 | jq .top[0]\n"
-		    "  xpu-perf live -p 1234 -o windows.folded\nSee xpu-perf-live(1).");
+		    "  xpu-perf live -p 1234 -o windows.folded\n"
+		    "  xpu-perf live --http 8080 -- ./app   # then open http://127.0.0.1:8080/\n"
+		    "See xpu-perf-live(1).");
 	add_target_flags(sub, f->target);
 	sub->add_option("-i,--interval", f->interval, "seconds per window")
 		->capture_default_str()
@@ -50,6 +80,7 @@ void add_live(CLI::App &app, Globals &g)
 	sub->add_option("-o,--output", f->output, "write the windows to this file ('-' = stdout)")
 		->capture_default_str();
 	sub->add_option("--top", f->top, "functions in each JSON window")->capture_default_str();
+	add_http_flags(sub, *f);
 	sub->callback([f, &g] {
 		LiveConfig cfg;
 		cfg.rec = to_config(f->target, g.command);
@@ -60,8 +91,25 @@ void add_live(CLI::App &app, Globals &g)
 		cfg.cumulative = f->cumulative;
 		cfg.output = f->output;
 		cfg.top = f->top;
+		if (!f->http.empty()) {
+			auto o = parse_http_listen(f->http);
+			if (!o)
+				fail_with(to_int(o.error().exit), o.error().msg);
+			o->token = f->http_token;
+			o->insecure = f->insecure;
+			o->max_streams = f->http_max_clients;
+			if (auto r = check_http_options(*o); !r)
+				fail_with(to_int(r.error().exit), r.error().msg);
+			cfg.http = *o;
+			cfg.on_serving = [](const std::string &url) {
+				std::fprintf(stderr, "xpu-perf: serving %s (Ctrl-C to stop)\n",
+					     url.c_str());
+			};
+		}
 		if (f->format == "json")
 			cfg.format = LiveFormat::json;
+		else if (cfg.http && f->format.empty() && f->output == "-")
+			cfg.format = LiveFormat::none;
 		else if (f->format == "tree" ||
 			 (f->format.empty() && f->output == "-" && isatty(STDOUT_FILENO)))
 			cfg.format = LiveFormat::tree;

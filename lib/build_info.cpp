@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "http_server.hpp"
 #include "injector_blob.hpp"
 
 // The Makefile passes these; a build outside it still compiles.
@@ -40,12 +41,14 @@ std::string version_text()
 			   "git: {}\n"
 			   "libbpf: {} (linked in)\n"
 			   "build: {}\n"
-			   "CUDA support: {}",
+			   "CUDA support: {}\n"
+			   "web page (live --http): {}",
 			   b.version, b.git_describe, libbpf_version(),
 			   b.static_link ? "static (no shared libraries)"
 					 : "dynamic (libelf, libdw, libz, libfmt shared)",
 			   b.cuda_support ? "yes (CUPTI injector built in)"
-					  : "no (built without the CUDA toolkit: no GPU layer)");
+					  : "no (built without the CUDA toolkit: no GPU layer)",
+			   http_support_text());
 }
 
 }  // namespace xpu

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "http_server.hpp"
+#include "http_state.hpp"
 #include "log.hpp"
 #include "profile_session.hpp"
 #include "stack_tree.hpp"
@@ -127,6 +129,59 @@ void draw_tree(const LiveWindow &w, std::FILE *out)
 	std::fflush(out);
 }
 
+// The web side of a session: the state the page reads and the server.
+// However the session ends, the streams are told (finish) before the
+// server stops, so no client waits for a window that will not come.
+struct HttpSide {
+	std::unique_ptr<LiveState> state;
+	std::unique_ptr<HttpServer> server;
+	std::shared_ptr<const Profile> session = std::make_shared<Profile>();
+	std::string end_reason = "error";
+
+	~HttpSide()
+	{
+		if (state)
+			state->finish(end_reason);
+		if (server)
+			server->stop();
+	}
+
+	Result<void> start(const LiveConfig &cfg)
+	{
+		LiveControls c;
+		c.interval = cfg.interval;
+		state = std::make_unique<LiveState>(c);
+		auto s = start_http_server(*cfg.http, *state);
+		if (!s)
+			return std::unexpected(s.error());
+		server = std::move(*s);
+		if (cfg.on_serving)
+			cfg.on_serving(server->url());
+		return {};
+	}
+
+	void publish(const LiveWindow &w, Profile &&window, const StackQuality &q, uint64_t lost_total)
+	{
+		auto grown = std::make_shared<Profile>(*session);
+		for (const auto &[stack, weight] : window.stacks())
+			grown->add_folded(stack, weight);
+		session = grown;
+		LiveSnapshot s{.index = w.index,
+			       .start = w.start,
+			       .end = w.end,
+			       .split = layer_totals(window),
+			       .health = {.freq = w.freq,
+					  .lost = w.lost,
+					  .lost_total = lost_total,
+					  .with_user = q.with_user,
+					  .rooted = q.rooted,
+					  .truncated = q.truncated_total()},
+			       .window = std::make_shared<const Profile>(std::move(window)),
+			       .session = session};
+		state->publish(std::move(s));
+	}
+};
+
 }  // namespace
 
 Result<LiveSummary> run_live(const LiveConfig &cfg)
@@ -136,11 +191,19 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 	// stderr, as with `record -o -`.
 	RecordConfig rec = cfg.rec;
 	rec.output = cfg.output;
+	if (cfg.http)
+		rec.pid_prefix = true;  // the page filters by pid
+	HttpSide http;
 	ProfileSession session(rec, true);
 	// Written in place, not renamed at the end: `tail -f` sees each window.
 	std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(nullptr, std::fclose);
 	std::FILE *out = stdout;
 	auto opened = session.open([&]() -> Result<void> {
+		// Before anything privileged: a bad -o or a port in use is
+		// reported first.
+		if (cfg.http)
+			if (auto r = http.start(cfg); !r)
+				return r;
 		if (cfg.output == "-")
 			return {};
 		file.reset(std::fopen(cfg.output.c_str(), "w"));
@@ -155,7 +218,7 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 	LiveSummary sum;
 	Profile cumulative;
 	uint64_t lost_before = 0;
-	double start = unix_now();
+	double start = unix_now(), window_start = start;
 	auto next = Clock::now() + cfg.interval;
 	std::optional<std::string> reason;
 	while (true) {
@@ -174,7 +237,8 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 		auto set = session.take_window();
 		if (!set)
 			return std::unexpected(set.error());
-		Profile window = session.build(*set);
+		StackQuality quality;
+		Profile window = session.build(*set, &quality);
 		const Profile *shown = &window;
 		if (cfg.cumulative) {
 			for (const auto &[stack, w] : window.stacks())
@@ -193,18 +257,27 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 		case LiveFormat::folded: write_window_folded(w, out); break;
 		case LiveFormat::json: write_window_json(w, cfg.top, out); break;
 		case LiveFormat::tree: draw_tree(w, out); break;
+		case LiveFormat::none: break;
 		}
+		if (http.state) {
+			LiveWindow own = w;  // the window itself, even with --cumulative
+			own.start = window_start;
+			http.publish(own, std::move(window), quality, lost);
+		}
+		window_start = w.end;
 		if (!cfg.cumulative)
 			start = w.end;
 		if (reason)
 			break;
-		next += cfg.interval;
+		auto interval = http.state ? http.state->interval() : cfg.interval;
+		next += interval;
 		if (next < Clock::now())  // a slow window: skip ahead, don't burst
-			next = Clock::now() + cfg.interval;
+			next = Clock::now() + interval;
 	}
 	if (std::ferror(out))
 		return sys_fail(ExitCode::output, EIO, "write the windows");
 	sum.stop_reason = *reason;
+	http.end_reason = *reason;
 	sum.lost = session.stats().lost();
 	if (session.command_pid())
 		(void)session.wait_command(5000);

@@ -1,22 +1,26 @@
 // `live`: a rolling profile. Every interval the window's folded stacks (or
 // a JSON summary of it) go to the output and are flushed, so a script or a
 // pipe sees each window as it ends; on a terminal, a compact text tree of
-// the hottest paths is redrawn instead.
+// the hottest paths is redrawn instead. With `http`, the windows are also
+// served as a live web page (http_server.hpp) from the same loop.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "config.hpp"
 #include "error.hpp"
+#include "http_options.hpp"
 #include "profile.hpp"
 #include "window_stats.hpp"
 
 namespace xpu {
 
-enum class LiveFormat { folded, json, tree };
+enum class LiveFormat { folded, json, tree, none };  // none: only the web page
 
 struct LiveConfig {
 	RecordConfig rec;  // target, layers, stacks; rec.output is not used
@@ -26,6 +30,10 @@ struct LiveConfig {
 	LiveFormat format = LiveFormat::folded;
 	std::string output = "-";  // "-" = stdout
 	size_t top = 10;           // functions per JSON window
+	// --http: serve the page; the interval is then the page's to change.
+	std::optional<HttpOptions> http;
+	// Called once the server listens, with its URL (cmd/ prints it).
+	std::function<void(const std::string &url)> on_serving;
 };
 
 struct LiveSummary {

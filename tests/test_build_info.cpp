@@ -5,6 +5,7 @@
 
 #include "helpers.hpp"
 #include "lib/build_info.hpp"
+#include "lib/http_server.hpp"
 #include "lib/injector_blob.hpp"
 
 using namespace xpu;
@@ -27,7 +28,8 @@ TEST_CASE("--version: version, git describe, libbpf, link mode, CUDA support", "
 		       "git: " + git + "\n"
 		       "libbpf: " + libbpf_version() + " (linked in)\n"
 		       "build: dynamic (libelf, libdw, libz, libfmt shared)\n"
-		       "CUDA support: " + cuda + "\n");
+		       "CUDA support: " + cuda + "\n"
+		       "web page (live --http): " + http_support_text() + "\n");
 	// Built from a git checkout, the Makefile passes `git describe`.
 	if (access((build_dir() + "/../.git").c_str(), F_OK) == 0)
 		CHECK(git != "unknown");

@@ -3,14 +3,14 @@
 # runs its script (data-ready), zooms and searches from the URL fragment
 # (#z=FRAME&s=REGEX), and the screenshot shows the colour families (user
 # warm, off-CPU blue, GPU green; red and blue in a differential graph).
-# Exit 0 pass, 1 fail, 2 skip (no chromium: it is deliberately not in
-# DEB_PKGS, too big for CI; `apt-get install chromium` to run this).
+# Exit 0 pass, 1 fail, 2 skip (no chromium: `make deps` installs it, for
+# the live --http browser tests too).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=build
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [ -z "$CHROMIUM" ]; then
-	echo "skipped: no chromium (not in DEB_PKGS, too big for CI)"
+	echo "skipped: no chromium (make deps installs it)"
 	exit 2
 fi
 tmp=$(mktemp -d)

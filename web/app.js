@@ -1,0 +1,224 @@
+// The live page: one event stream (/api/events), one flame graph
+// (d3-flame-graph), a top table, the layer split over time (d3) and the
+// session's health. Every control is a POST to the same endpoints a script
+// uses (xpu-perf-live(1)); the page only shows what the stream sends.
+'use strict';
+
+const query = new URLSearchParams(location.search);
+const token = query.get('token') || '';
+const withToken = (url) => token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url;
+const $ = (id) => document.getElementById(id);
+const pct = (part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + '%' : '-';
+
+// --- flame graph --------------------------------------------------------
+const LAYER_COLORS = { oncpu: '#e8743b', offcpu: '#4a90d9', gpu: '#3cb371' };
+function frameColor(d, original) {
+	const name = d.data.n || '';
+	if (d.highlight) return '#e600e6';
+	if (name.startsWith('[off-cpu:')) return '#4a90d9';
+	if (name.startsWith('[GPU_')) return '#3cb371';
+	if (name.endsWith('_[k]')) return '#d9a83b';
+	return original;
+}
+let chart = null;
+let zoomPath = null;  // names from the root to the frame zoomed into, kept across windows
+
+function pathOf(node) {
+	return node.ancestors().map((n) => n.data.n).reverse();
+}
+
+function findPath(root, path) {
+	let node = root;
+	for (const name of path.slice(1)) {
+		node = (node.children || []).find((c) => c.data.n === name);
+		if (!node) return null;
+	}
+	return node;
+}
+
+function drawFlame(tree) {
+	const el = $('flame');
+	if (!chart) {
+		chart = flamegraph()
+			.width(Math.max(400, el.clientWidth))
+			.cellHeight(18)
+			.transitionDuration(150)
+			.minFrameSize(2)
+			.sort(true)
+			.title('')
+			.setColorMapper(frameColor)
+			.onClick((d) => { zoomPath = d.parent ? pathOf(d) : null; });
+		d3.select(el).datum(tree).call(chart);
+	} else {
+		chart.update(tree);
+	}
+	if (zoomPath) {
+		const node = findPath(d3.select(el).datum(), zoomPath);
+		if (node) chart.zoomTo(node); else zoomPath = null;
+	}
+}
+
+// --- top table, split chart, health --------------------------------------
+function drawTop(ev) {
+	const total = ev.shown.total;
+	const rows = d3.select('#top tbody').selectAll('tr').data(ev.top, (r) => r.name);
+	rows.exit().remove();
+	const all = rows.enter().append('tr').merge(rows).order();
+	all.html('');
+	all.append('td').text((r) => pct(r.self, total));
+	all.append('td').text((r) => pct(r.total, total));
+	all.append('td').text((r) => r.name).attr('title', (r) => r.name);
+	$('top-note').textContent = ev.top.length ? '' : '(nothing in this view)';
+}
+
+const history = [];
+const HISTORY_MAX = 120;
+function addSplit(p) {
+	if (history.length && history[history.length - 1].window >= p.window) return;
+	history.push({ window: p.window, oncpu: p.oncpu, offcpu: p.offcpu, gpu: p.gpu });
+	if (history.length > HISTORY_MAX) history.shift();
+}
+
+function drawSplit() {
+	const svg = d3.select('#split');
+	const w = +svg.attr('width'), h = +svg.attr('height'), m = 18;
+	svg.selectAll('*').remove();
+	if (!history.length) return;
+	const keys = ['oncpu', 'offcpu', 'gpu'];
+	const series = d3.stack().keys(keys)(history);
+	const x = d3.scaleLinear().domain(d3.extent(history, (d) => d.window)).range([m, w - 12]);
+	if (history.length === 1) x.domain([history[0].window - 1, history[0].window]);
+	const ymax = d3.max(history, (d) => d.oncpu + d.offcpu + d.gpu) || 1;
+	const y = d3.scaleLinear().domain([0, ymax]).range([h - m, 4]);
+	const area = d3.area().x((d) => x(d.data.window)).y0((d) => y(d[0])).y1((d) => y(d[1]));
+	svg.selectAll('path').data(series).join('path')
+		.attr('class', (s) => 'layer-' + s.key)
+		.attr('fill', (s) => LAYER_COLORS[s.key]).attr('d', area);
+	svg.append('g').attr('transform', `translate(0,${h - m})`)
+		.call(d3.axisBottom(x).ticks(5).tickFormat(d3.format('d')));
+	const last = history[history.length - 1];
+	const sum = last.oncpu + last.offcpu + last.gpu;
+	const names = { oncpu: 'CPU', offcpu: 'off-CPU', gpu: 'GPU' };
+	d3.select('#split-legend').selectAll('span').data(keys).join('span')
+		.attr('id', (k) => 'split-' + k)
+		.html((k) => `<i class="sw" style="background:${LAYER_COLORS[k]}"></i>${names[k]} ${pct(last[k], sum)}`);
+}
+
+function drawHealth(ev) {
+	const q = ev.quality;
+	const items = [
+		['window', `${ev.window} (${(ev.end - ev.start).toFixed(2)} s)`],
+		['sampling', `${ev.freq} Hz`],
+		['lost events', `${ev.lost} this window, ${ev.lost_total} in all`],
+		['stacks rooted', q.with_user > 0 ? pct(q.rooted, q.with_user) : '-'],
+		['stacks truncated', q.with_user > 0 ? pct(q.truncated, q.with_user) : '-'],
+		['shown', `${ev.shown.total} samples, ${ev.shown.stacks} stacks` +
+			(ev.shown.elided ? `, ${ev.shown.elided} small frames left out` : '')],
+	];
+	const dl = d3.select('#health');
+	dl.html('');
+	for (const [k, v] of items) { dl.append('dt').text(k); dl.append('dd').text(v); }
+}
+
+// --- controls -------------------------------------------------------------
+let controls = null;
+let editing = false;  // the user is typing: don't overwrite the inputs
+
+function showControls(c) {
+	controls = c;
+	$('pause').textContent = c.paused ? 'Resume' : 'Pause';
+	$('mode').textContent = c.paused ? 'paused' : '';
+	if (editing) return;
+	$('view').value = c.view;
+	$('interval').value = c.interval;
+	$('comm').value = c.filter.comm.join(',');
+	$('pid').value = c.filter.pid.join(',');
+	$('regex').value = c.filter.regex;
+	const layers = c.filter.layers;
+	for (const box of document.querySelectorAll('input[name=layer]'))
+		box.checked = !layers.length || layers.includes(box.value);
+}
+
+function formParams() {
+	const boxes = [...document.querySelectorAll('input[name=layer]')];
+	const on = boxes.filter((b) => b.checked).map((b) => b.value);
+	return {
+		view: $('view').value, interval: $('interval').value, comm: $('comm').value,
+		pid: $('pid').value, regex: $('regex').value,
+		layers: on.length === boxes.length ? '' : on.join(',') || 'none',
+	};
+}
+
+async function post(path, params) {
+	const body = new URLSearchParams(params || {});
+	const res = await fetch(withToken(path), { method: 'POST', body });
+	const text = await res.text();
+	if (!res.ok) { $('error').textContent = text.trim(); return null; }
+	$('error').textContent = '';
+	const state = JSON.parse(text);
+	showControls(state.controls);
+	return state;
+}
+
+function applyControls() {
+	editing = false;
+	return post('/api/control', formParams());
+}
+
+// --- the stream -------------------------------------------------------------
+function onWindow(ev) {
+	showControls(ev.controls);
+	addSplit({ window: ev.window, ...ev.split });
+	const view = ev.controls.view === 'session' ? 'session up to window ' : 'window ';
+	$('flame-title').textContent = `${view}${ev.window}: ${ev.shown.total} samples`;
+	drawFlame(ev.flame);
+	drawTop(ev);
+	drawSplit();
+	drawHealth(ev);
+	for (const f of ['folded', 'svg', 'pprof'])
+		$('dl-' + f).href = withToken(`/api/profile?format=${f}&view=${ev.controls.view}`);
+	document.body.dataset.window = ev.window;
+	document.body.dataset.shown = ev.shown.total;
+	$('status').textContent = `live: window ${ev.window}`;
+}
+
+function connect() {
+	const es = new EventSource(withToken('/api/events'));
+	es.addEventListener('window', (m) => onWindow(JSON.parse(m.data)));
+	es.addEventListener('end', (m) => {
+		const reason = JSON.parse(m.data).reason;
+		$('status').textContent = `session ended (${reason})`;
+		$('status').className = 'ended';
+		document.body.dataset.ended = reason;
+		es.close();
+	});
+	es.onerror = () => {
+		if (!document.body.dataset.ended) $('status').textContent = 'reconnecting…';
+	};
+}
+
+async function start() {
+	const state = await (await fetch(withToken('/api/state'))).json();
+	for (const p of state.history) addSplit(p);
+	showControls(state.controls);
+	if (!state.loopback && !token) {
+		$('controls').classList.add('readonly');
+		$('mode').textContent = 'read-only (no token)';
+	}
+	$('controls').addEventListener('submit', (e) => { e.preventDefault(); applyControls(); });
+	for (const id of ['comm', 'pid', 'regex', 'interval'])
+		$(id).addEventListener('input', () => { editing = true; });
+	for (const el of document.querySelectorAll('#view, input[name=layer]'))
+		el.addEventListener('change', applyControls);
+	$('pause').addEventListener('click', () => post(controls && controls.paused ? '/api/resume' : '/api/pause'));
+	// A link can carry controls (?regex=burn&view=session): they are typed
+	// into the form and applied as if by hand.
+	const preset = ['view', 'interval', 'comm', 'pid', 'regex'].filter((k) => query.has(k));
+	if (preset.length) {
+		for (const k of preset) $(k).value = query.get(k);
+		await applyControls();
+	}
+	connect();
+}
+
+start().catch((e) => { $('error').textContent = String(e); });
