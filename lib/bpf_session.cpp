@@ -63,8 +63,8 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.on_waking, o.offcpu && o.wakers);
 	bpf_program__set_autoload(s.progs.flush_open, o.offcpu);
 	bpf_program__set_autoload(s.progs.cut_window, o.offcpu && o.windows);
-	bpf_program__set_autoload(s.progs.on_launch_hook, o.gpu_launches);
-	bpf_program__set_autoload(s.progs.on_launch_entry, o.gpu_launches);
+	bpf_program__set_autoload(s.progs.on_launch_hook, o.gpu_hook);
+	bpf_program__set_autoload(s.progs.on_launch_entry, o.gpu_entries);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)

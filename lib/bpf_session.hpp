@@ -33,7 +33,10 @@ struct BpfOptions {
 	uint64_t max_block_ns = UINT64_MAX;
 	CallGraph call_graph = CallGraph::automatic;
 	bool windows = false;        // live views: load the window-cutting iterator
-	bool gpu_launches = false;   // load the GPU launch probes (bpf/cuda_launch.bpf.c)
+	// GPU launch probes (bpf/cuda_launch.bpf.c), each only when used: both
+	// walk stacks, and verifying a walker costs tens of ms at start-up.
+	bool gpu_hook = false;       // at the injector's hook
+	bool gpu_entries = false;    // at the CUDA API's entry points (-p)
 	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
 };
 

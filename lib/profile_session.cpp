@@ -190,7 +190,8 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.offcpu = layers.offcpu;
 	bo.wakers = cfg.wakers;
 	bo.windows = windows;
-	bo.gpu_launches = gpu != nullptr;
+	bo.gpu_hook = gpu && !gpu->counts_launches();
+	bo.gpu_entries = gpu && gpu->counts_launches();
 	bo.call_graph = cfg.call_graph == "fp"      ? CallGraph::fp
 			: cfg.call_graph == "dwarf" ? CallGraph::dwarf
 						    : CallGraph::automatic;

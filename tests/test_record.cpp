@@ -166,8 +166,12 @@ TEST_CASE("record: Ctrl-C still writes the whole profile", "[bpf][record]")
 	CHECK(r.exit_code == 128 + SIGINT);
 	CHECK_THAT(r.err, Catch::Contains("stopped: SIGINT"));
 	CHECK(r.seconds < 4.0);
+	// Whole: the samples up to the signal, in cpu_split's proportions (60%
+	// in burn_60); how many there are depends on how soon it started.
 	auto folded = parse_folded(read_file(out));
-	CHECK(weight_with(folded, "burn_60") > 50);
+	uint64_t total = weight_with(folded, "cpu_split");
+	CHECK(total > 30);
+	CHECK(weight_with(folded, "burn_60") > total * 45 / 100);
 	unlink(out.c_str());
 }
 
