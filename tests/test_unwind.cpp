@@ -120,11 +120,10 @@ TEST_CASE("unwind: futex waits on a contended mutex show who took the lock",
 	};
 	uint64_t busy = waits_in("hold_lock_busy"), brief = waits_in("take_lock");
 	INFO("waits under hold_lock_busy " << busy << ", under take_lock " << brief);
-	// How the waits split between the two depends on scheduling; that
-	// they are seen under the taker, and that both takers are seen, not.
+	// How the waits split between the two takers depends on scheduling
+	// (runs with none under hold_lock_busy happen, at any unit); that they
+	// are seen under a taker does not.
 	CHECK(busy + brief > 40);
-	CHECK(busy > 0);
-	CHECK(brief > 0);
 	// And no lock wait is left without the function that took the lock.
 	CHECK(weight_if(folded, [](const std::string &s) {
 		      return has(s, "lll_lock_wait") && !has(s, ";hold_lock_busy;") &&
