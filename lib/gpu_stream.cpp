@@ -123,6 +123,19 @@ uint64_t GpuStreamParser::to_mono(pid_t pid, uint64_t t) const
 	return v > 0 ? static_cast<uint64_t>(v) : 0;
 }
 
+// The tail every activity record shares: its times into CLOCK_MONOTONIC,
+// counted, handed on.
+void GpuStreamParser::emit(GpuProcessStream &p, pid_t pid, GpuKind kind, GpuActivity &a)
+{
+	a.pid = pid;
+	a.kind = kind;
+	a.start = to_mono(pid, a.start);
+	a.end = to_mono(pid, a.end);
+	p.records++;
+	if (sink_.activity)
+		sink_.activity(a);
+}
+
 bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<std::string_view> &f)
 {
 	GpuProcessStream &p = procs_[pid];
@@ -172,16 +185,10 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 		if (!nums(f, 2, a.corr, a.start, a.end, a.device, a.context, a.stream, name_id,
 			  a.graph_id, node, g[0], g[1], g[2], g[3], g[4], g[5], a.flags))
 			return false;
-		a.pid = pid;
-		a.kind = GpuKind::kernel;
 		auto &names = names_[pid];
 		auto it = names.find(name_id);
 		a.name = it != names.end() ? it->second : "[unknown kernel]";
-		a.start = to_mono(pid, a.start);
-		a.end = to_mono(pid, a.end);
-		p.records++;
-		if (sink_.activity)
-			sink_.activity(a);
+		emit(p, pid, GpuKind::kernel, a);
 		return true;
 	}
 	case 'M': {
@@ -190,13 +197,7 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 		if (!nums(f, 2, a.corr, a.start, a.end, a.device, a.context, a.stream, a.copy_kind,
 			  a.src_kind, a.dst_kind, a.bytes, src_dev, dst_dev, a.graph_id, a.flags))
 			return false;
-		a.pid = pid;
-		a.kind = GpuKind::memcpy;
-		a.start = to_mono(pid, a.start);
-		a.end = to_mono(pid, a.end);
-		p.records++;
-		if (sink_.activity)
-			sink_.activity(a);
+		emit(p, pid, GpuKind::memcpy, a);
 		return true;
 	}
 	case 'Z': {
@@ -205,13 +206,7 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 		if (!nums(f, 2, a.corr, a.start, a.end, a.device, a.context, a.stream, a.bytes, value,
 			  a.graph_id, a.flags))
 			return false;
-		a.pid = pid;
-		a.kind = GpuKind::memset;
-		a.start = to_mono(pid, a.start);
-		a.end = to_mono(pid, a.end);
-		p.records++;
-		if (sink_.activity)
-			sink_.activity(a);
+		emit(p, pid, GpuKind::memset, a);
 		return true;
 	}
 	case 'Y': {
@@ -221,13 +216,11 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 		p.syncs++;
 		return true;
 	}
-	case 'D':
+	case 'D': {
+		uint64_t bytes = 0, records = 0;
+		return nums(f, 2, p.cupti_dropped, p.ring_dropped, p.frames_dropped, bytes, records);
+	}
 	case 'E': {
-		if (type[0] == 'D') {
-			uint64_t bytes = 0, records = 0;
-			return nums(f, 2, p.cupti_dropped, p.ring_dropped, p.frames_dropped, bytes,
-				    records);
-		}
 		uint64_t records = 0, dropped = 0;
 		if (f.size() < 5 || !nums(f, 3, records, dropped))
 			return false;

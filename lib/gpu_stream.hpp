@@ -78,6 +78,7 @@ private:
 	void line(std::string_view l);
 	bool parse(std::string_view type, pid_t pid, const std::vector<std::string_view> &f);
 	uint64_t to_mono(pid_t pid, uint64_t t) const;
+	void emit(GpuProcessStream &p, pid_t pid, GpuKind kind, GpuActivity &a);
 
 	Sink sink_;
 	std::string partial_;
