@@ -54,7 +54,10 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # All programs link into one object (bpftool gen object) so that they share
 # the maps declared __weak in bpf/common.bpf.h: one skeleton, xpu_bpf.
 SKELS     := $(OUT)/bpf/xpu.skel.h
-LIB_SRCS  := $(wildcard lib/*.cpp)
+# lib/ is one folder a subsystem (see docs/DESIGN.md); lib/static/ holds the
+# stand-ins of the static build and is compiled only there.
+LIB_SRCS  := $(wildcard lib/*.cpp lib/*/*.cpp)
+LIB_SRCS  := $(filter-out lib/static/%,$(LIB_SRCS))
 LIB_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(LIB_SRCS))
 CMD_SRCS  := $(wildcard cmd/*.cpp)
 CMD_OBJS  := $(patsubst %.cpp,$(OUT)/%.o,$(CMD_SRCS))
@@ -73,7 +76,7 @@ FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
              $(OUT)/fixtures/deep_stack
 
 # --- report: pprof export ---------------------------------------------------
-# lib/profile.proto -> build/proto/profile.pb.{cc,h} with Debian's protoc;
+# lib/output/profile.proto -> build/proto/profile.pb.{cc,h} with Debian's protoc;
 # the generated code is compiled without -Werror (it is not ours) and its
 # header is a system include. python3-jsonschema checks speedscope exports.
 DEB_PKGS += libprotobuf-dev protobuf-compiler python3-jsonschema
@@ -81,14 +84,14 @@ PROTO_OBJ := $(OUT)/proto/profile.pb.o
 LIB_OBJS  += $(PROTO_OBJ)
 CXXFLAGS  += -isystem $(OUT)/proto
 LDLIBS    += -lprotobuf
-$(OUT)/proto/profile.pb.cc: lib/profile.proto
+$(OUT)/proto/profile.pb.cc: lib/output/profile.proto
 	$(call msg,PROTOC,$@)
-	$(Q)mkdir -p $(OUT)/proto && protoc --proto_path=lib --cpp_out=$(OUT)/proto $<
+	$(Q)mkdir -p $(OUT)/proto && protoc --proto_path=lib/output --cpp_out=$(OUT)/proto $<
 $(OUT)/proto/profile.pb.h: $(OUT)/proto/profile.pb.cc
 $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
-$(OUT)/lib/export_pprof.o: $(OUT)/proto/profile.pb.h
+$(OUT)/lib/output/export_pprof.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
 # --- live --http: HTTP server and the embedded web page ---------------------
@@ -107,7 +110,7 @@ LIB_OBJS  += $(WEB_OBJ)
 STATIC_HTTP_OBJ := $(OUT)/static/http_stub.o
 # cpp-httplib's classes change layout with its feature macros: every user
 # of httplib.h compiles with the flags the library was built with.
-$(OUT)/lib/http_server.o $(OUT)/lib/http_routes.o $(STATIC_HTTP_OBJ): \
+$(OUT)/lib/live/http_server.o $(OUT)/lib/live/http_routes.o $(STATIC_HTTP_OBJ): \
 	CXXFLAGS += $(HTTPLIB_CFLAGS)
 $(filter $(OUT)/tests/test_http%,$(TEST_OBJS)): CXXFLAGS += $(HTTPLIB_CFLAGS)
 $(OUT)/web/web_assets.cpp: $(wildcard web/*)
@@ -166,8 +169,8 @@ INJ_CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
 # The tests of the CUPTI-dependent parts compile against the same headers.
 $(OUT)/tests/test_injector_%.o: CXXFLAGS += -isystem $(CUDA_HOME)/include -DXPU_HAVE_CUPTI
 TEST_OBJS += $(filter-out $(OUT)/cupti-injector/injector.o,$(INJ_CUPTI_OBJS))
-$(OUT)/lib/injector_blob.o: $(INJECTOR)
-$(OUT)/lib/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
+$(OUT)/lib/gpu/injector_blob.o: $(INJECTOR)
+$(OUT)/lib/gpu/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
 # A fake libcupti and an app that drives it: the injector end to end
 # without a GPU (tests/test_injector_load.cpp).
 FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
@@ -181,7 +184,7 @@ $(OUT)/fixtures/mock_app: tests/fixtures/gpu/mock_app.c | $(OUT)/fixtures
 # Rebuild the blob (and the tests' objects) when CUPTI appears or goes.
 $(OUT)/cupti.stamp: FORCE | $(OUT)
 	$(Q)echo '$(HAVE_CUPTI) $(CUDA_HOME)' | cmp -s - $@ || echo '$(HAVE_CUPTI) $(CUDA_HOME)' > $@
-$(OUT)/lib/injector_blob.o $(patsubst %.cpp,$(OUT)/%.o,$(wildcard tests/test_injector_*.cpp)): \
+$(OUT)/lib/gpu/injector_blob.o $(patsubst %.cpp,$(OUT)/%.o,$(wildcard tests/test_injector_*.cpp)): \
 	$(OUT)/cupti.stamp
 
 $(OUT)/cupti-injector/%.o: cupti-injector/%.cpp $(OUT)/cupti.stamp
@@ -262,20 +265,20 @@ cupti:
 	@echo "cupti: no $(CUDA_HOME)/include/cupti.h; set CUDA_HOME=/path/to/cuda to build the injector"
 endif
 # --- tune: built-in rules ---------------------------------------------------
-# lib/tune_builtin.rules is compiled into the binary as one string
+# lib/tune/tune_builtin.rules is compiled into the binary as one string
 # (tune_builtin.hpp): the generated .cpp wraps the file in a raw literal.
 # libjemalloc2: the allocator tune's allocator advice is verified with
 # (tests/shell/tune_e2e.sh runs the workload with it preloaded).
 DEB_PKGS += libjemalloc2
 TUNE_RULES_OBJ := $(OUT)/gen/tune_builtin_rules.o
 LIB_OBJS += $(TUNE_RULES_OBJ)
-$(OUT)/gen/tune_builtin_rules.cpp: lib/tune_builtin.rules
+$(OUT)/gen/tune_builtin_rules.cpp: lib/tune/tune_builtin.rules
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,GEN,$@)
 	$(Q)if grep -q ')XPU_RULES' $<; then echo "$<: contains the delimiter )XPU_RULES" >&2; exit 1; fi
-	$(Q){ printf '#include "tune_builtin.hpp"\nconst char *const xpu::tune::kBuiltinRules = R"XPU_RULES('; \
+	$(Q){ printf '#include "tune/tune_builtin.hpp"\nconst char *const xpu::tune::kBuiltinRules = R"XPU_RULES('; \
 	  cat $<; printf ')XPU_RULES";\n'; } > $@
-$(TUNE_RULES_OBJ): $(OUT)/gen/tune_builtin_rules.cpp lib/tune_builtin.hpp
+$(TUNE_RULES_OBJ): $(OUT)/gen/tune_builtin_rules.cpp lib/tune/tune_builtin.hpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
 # ----------------------------------------------------------------------------
@@ -346,8 +349,8 @@ GIT_DESCRIBE := $(shell git describe --always --dirty --tags 2>/dev/null || echo
 BUILD_INFO_DEFS = -DXPU_VERSION='"$(XPU_VERSION)"' -DXPU_GIT_DESCRIBE='"$(GIT_DESCRIBE)"'
 $(OUT)/git-describe.stamp: FORCE | $(OUT)
 	$(Q)echo '$(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(GIT_DESCRIBE)' > $@
-$(OUT)/lib/build_info.o: $(OUT)/git-describe.stamp
-$(OUT)/lib/build_info.o: CXXFLAGS += $(BUILD_INFO_DEFS)
+$(OUT)/lib/base/build_info.o: $(OUT)/git-describe.stamp
+$(OUT)/lib/base/build_info.o: CXXFLAGS += $(BUILD_INFO_DEFS)
 .PHONY: FORCE
 FORCE:
 
@@ -362,7 +365,7 @@ STATIC_LIBS := -lprotobuf -l:libbpf.a -ldw -lelf -lz -llzma -lbz2 -lpthread
 STATIC_OBJS := $(OUT)/static/build_info.o $(OUT)/static/fmt.o $(STATIC_HTTP_OBJ)
 .PHONY: static
 static: $(STATIC_BIN)
-$(OUT)/static/build_info.o: lib/build_info.cpp $(OUT)/git-describe.stamp
+$(OUT)/static/build_info.o: lib/base/build_info.cpp $(OUT)/git-describe.stamp
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) $(BUILD_INFO_DEFS) -DXPU_STATIC -c $< -o $@

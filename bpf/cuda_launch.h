@@ -1,6 +1,6 @@
 /* GPU kernel launches: one record per launch, taken by the uprobe on the
  * injector's launch hook (bpf/cuda_launch.bpf.c) and read by
- * lib/gpu_launch_probe.cpp, which joins it with the GPU's own records by
+ * lib/gpu/gpu_launch_probe.cpp, which joins it with the GPU's own records by
  * (pid, correlation id). */
 #ifndef XPU_BPF_CUDA_LAUNCH_H
 #define XPU_BPF_CUDA_LAUNCH_H

@@ -1,5 +1,5 @@
 /* Off-CPU intervals: the keys and values of bpf/offcpu.bpf.c's maps, read by
- * lib/offcpu_tracer.cpp. */
+ * lib/kernel/offcpu_tracer.cpp. */
 #ifndef XPU_BPF_OFFCPU_H
 #define XPU_BPF_OFFCPU_H
 

@@ -1,5 +1,5 @@
 /* On-CPU samples: the key of the in-kernel `counts` map (bpf/profile.bpf.c,
- * read by lib/cpu_sampler.cpp). */
+ * read by lib/kernel/cpu_sampler.cpp). */
 #ifndef XPU_BPF_PROFILE_H
 #define XPU_BPF_PROFILE_H
 

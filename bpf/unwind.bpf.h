@@ -1,6 +1,6 @@
 /* The user-stack unwinder every source shares: frame pointers, or the
  * binaries' own .eh_frame rules loaded into maps by user space
- * (lib/unwind_loader.cpp), per frame. --call-graph picks: fp (frame pointers
+ * (lib/kernel/unwind_loader.cpp), per frame. --call-graph picks: fp (frame pointers
  * only), dwarf (tables only; a frame without one ends the stack, marked) or
  * auto (tables where loaded, frame pointers elsewhere).
  *

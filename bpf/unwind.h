@@ -1,5 +1,5 @@
 /* Unwind tables shared by bpf/unwind.bpf.h (the in-kernel unwinder) and
- * lib/unwind_loader.cpp (which builds them from .eh_frame and loads them).
+ * lib/kernel/unwind_loader.cpp (which builds them from .eh_frame and loads them).
  * x86-64 only for now: the return address is always at CFA-8, and the
  * registers an unwinder needs are the pc, rsp and rbp. */
 #ifndef XPU_BPF_UNWIND_H

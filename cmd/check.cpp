@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/check.hpp"
-#include "lib/color.hpp"
+#include "system/check.hpp"
+#include "base/color.hpp"
 
 namespace xpu::cmd {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/completion.hpp"
+#include "system/completion.hpp"
 
 namespace xpu::cmd {
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/exit_code.hpp"
-#include "lib/man_page.hpp"
+#include "base/exit_code.hpp"
+#include "system/man_page.hpp"
 
 namespace xpu::cmd {
 

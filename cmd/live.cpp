@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/live.hpp"
+#include "live/live.hpp"
 #include "target_flags.hpp"
 
 namespace xpu::cmd {

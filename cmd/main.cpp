@@ -4,10 +4,10 @@
 
 #include "command_args.hpp"
 #include "commands.hpp"
-#include "lib/build_info.hpp"
-#include "lib/color.hpp"
-#include "lib/exit_code.hpp"
-#include "lib/log.hpp"
+#include "base/build_info.hpp"
+#include "base/color.hpp"
+#include "base/exit_code.hpp"
+#include "base/log.hpp"
 
 namespace xpu::cmd {
 

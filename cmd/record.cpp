@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "lib/record.hpp"
+#include "session/record.hpp"
 #include "target_flags.hpp"
 
 namespace xpu::cmd {

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/log.hpp"
-#include "lib/report.hpp"
+#include "base/log.hpp"
+#include "report/report.hpp"
 
 namespace xpu::cmd {
 

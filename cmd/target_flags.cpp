@@ -1,6 +1,6 @@
 #include "target_flags.hpp"
 
-#include "lib/parse.hpp"
+#include "base/parse.hpp"
 
 namespace xpu::cmd {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "lib/config.hpp"
+#include "session/config.hpp"
 
 namespace xpu::cmd {
 

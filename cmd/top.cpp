@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "lib/top.hpp"
+#include "top/top.hpp"
 #include "target_flags.hpp"
 
 namespace xpu::cmd {

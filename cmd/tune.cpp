@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "commands.hpp"
-#include "lib/tune.hpp"
+#include "tune/tune.hpp"
 #include "target_flags.hpp"
 
 namespace xpu::cmd {

@@ -1,4 +1,4 @@
-// Protocol v1 lines and frames (lib/gpu_protocol.h), the part that needs no
+// Protocol v1 lines and frames (lib/gpu/gpu_protocol.h), the part that needs no
 // CUPTI: field formatting, escaping, packing lines into frames of at most
 // kMaxFrame bytes, and the records the injector writes about itself (H, D,
 // W, E). serializer.hpp turns CUPTI's activity records into lines with these.
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/gpu_protocol.h"
+#include "gpu/gpu_protocol.h"
 
 namespace xpu::injector {
 
@@ -57,7 +57,7 @@ private:
 	uint64_t oversize_ = 0;
 };
 
-// The counters the D and E records carry (see lib/gpu_protocol.h).
+// The counters the D and E records carry (see lib/gpu/gpu_protocol.h).
 struct StreamStats {
 	uint64_t cupti_dropped = 0;   // records CUPTI dropped or we discarded unread
 	uint64_t ring_dropped = 0;    // records in frames the full queue refused

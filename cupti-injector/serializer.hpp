@@ -1,4 +1,4 @@
-// CUPTI activity records -> protocol v1 lines (lib/gpu_protocol.h), packed
+// CUPTI activity records -> protocol v1 lines (lib/gpu/gpu_protocol.h), packed
 // into frames. Pure formatting over CUPTI's own structs, so the tests feed
 // it real records built from the CUDA headers; the only state is the table
 // of kernel names already sent (S records).

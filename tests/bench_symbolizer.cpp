@@ -11,9 +11,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/elf_file.hpp"
-#include "lib/proc_maps.hpp"
-#include "lib/symbolizer.hpp"
+#include "symbolize/elf_file.hpp"
+#include "symbolize/proc_maps.hpp"
+#include "symbolize/symbolizer.hpp"
 
 using namespace xpu;
 

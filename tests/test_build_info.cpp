@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/build_info.hpp"
-#include "lib/http_server.hpp"
-#include "lib/injector_blob.hpp"
+#include "base/build_info.hpp"
+#include "live/http_server.hpp"
+#include "gpu/injector_blob.hpp"
 
 using namespace xpu;
 using namespace xpu::test;

@@ -7,10 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/capabilities.hpp"
-#include "lib/check.hpp"
-#include "lib/cuda_probe.hpp"
-#include "lib/fp_census.hpp"
+#include "system/capabilities.hpp"
+#include "system/check.hpp"
+#include "gpu/cuda_probe.hpp"
+#include "system/fp_census.hpp"
 
 using namespace xpu;
 using namespace xpu::test;

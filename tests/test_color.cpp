@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/color.hpp"
+#include "base/color.hpp"
 
 using namespace xpu;
 using namespace xpu::test;

@@ -1,7 +1,7 @@
 // C++ demangling and frame-name hygiene.
 #include <catch2/catch.hpp>
 
-#include "lib/demangle.hpp"
+#include "symbolize/demangle.hpp"
 
 using namespace xpu;
 

@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixture_process.hpp"
-#include "lib/elf_file.hpp"
+#include "symbolize/elf_file.hpp"
 
 using namespace xpu;
 using xpu::test::fixture_path;

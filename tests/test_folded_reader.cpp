@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/folded_reader.hpp"
+#include "profile/folded_reader.hpp"
 
 using namespace xpu;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "lib/profile.hpp"
-#include "lib/writer_folded.hpp"
+#include "profile/profile.hpp"
+#include "output/writer_folded.hpp"
 
 using namespace xpu;
 

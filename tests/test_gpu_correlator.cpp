@@ -1,11 +1,11 @@
-// The correlator (lib/gpu_correlator) on launch stacks and GPU records in
+// The correlator (lib/gpu/gpu_correlator) on launch stacks and GPU records in
 // both arrival orders: every GPU nanosecond comes out exactly once, graph
 // launches fan out, unmatched work goes under [no_cpu_stack], ids wrap.
 #include <catch2/catch.hpp>
 
-#include "lib/gpu_correlator.hpp"
-#include "lib/gpu_frames.hpp"
-#include "lib/gpu_protocol.h"
+#include "gpu/gpu_correlator.hpp"
+#include "gpu/gpu_frames.hpp"
+#include "gpu/gpu_protocol.h"
 
 using namespace xpu;
 

@@ -1,13 +1,13 @@
-// The pipe reader (lib/gpu_stream) on protocol v1 streams: what it must
-// take, and the damaged input it must survive (lib/gpu_protocol.h).
+// The pipe reader (lib/gpu/gpu_stream) on protocol v1 streams: what it must
+// take, and the damaged input it must survive (lib/gpu/gpu_protocol.h).
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
 
 #include "helpers.hpp"
-#include "lib/gpu_protocol.h"
-#include "lib/gpu_stream.hpp"
+#include "gpu/gpu_protocol.h"
+#include "gpu/gpu_stream.hpp"
 
 using namespace xpu;
 

@@ -13,8 +13,8 @@
 #include <httplib.h>
 
 #include "helpers.hpp"
-#include "lib/http_assets.hpp"
-#include "lib/http_server.hpp"
+#include "live/http_assets.hpp"
+#include "live/http_server.hpp"
 
 using namespace xpu;
 using namespace std::chrono_literals;

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/http_options.hpp"
-#include "lib/http_state.hpp"
-#include "lib/http_view.hpp"
+#include "live/http_options.hpp"
+#include "live/http_state.hpp"
+#include "live/http_view.hpp"
 
 using namespace xpu;
 

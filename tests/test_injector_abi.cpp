@@ -1,12 +1,12 @@
 // The CUPTI record layouts the injector reads (GPU.md §7.1), pinned against
-// the CUDA headers it was compiled with, and lib/gpu_protocol.h's enums
+// the CUDA headers it was compiled with, and lib/gpu/gpu_protocol.h's enums
 // against CUPTI's: the protocol passes CUPTI's numbers through unchanged, so
 // a CUDA release that renumbers them must fail here, not in a profile.
 #include <cstddef>
 
 #include <catch2/catch.hpp>
 
-#include "lib/gpu_protocol.h"
+#include "gpu/gpu_protocol.h"
 
 #ifdef XPU_HAVE_CUPTI
 

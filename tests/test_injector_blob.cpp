@@ -1,4 +1,4 @@
-// The injector embedded in xpu-perf (lib/injector_blob) and the dynamic
+// The injector embedded in xpu-perf (lib/gpu/injector_blob) and the dynamic
 // interface of the two libraries built from cupti-injector/: the exports the
 // profiler and CUDA rely on, and nothing else.
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/injector_blob.hpp"
+#include "gpu/injector_blob.hpp"
 
 using namespace xpu;
 

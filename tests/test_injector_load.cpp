@@ -13,7 +13,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/gpu_stream.hpp"
+#include "gpu/gpu_stream.hpp"
 
 #include "cupti-injector/api_class.hpp"
 #include "cupti-injector/launch_nesting.hpp"

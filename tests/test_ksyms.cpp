@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/ksyms.hpp"
-#include "lib/symbolizer.hpp"
+#include "symbolize/ksyms.hpp"
+#include "symbolize/symbolizer.hpp"
 
 using namespace xpu;
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/output_file.hpp"
+#include "base/output_file.hpp"
 
 using namespace xpu;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "lib/parse.hpp"
-#include "lib/perf_event.hpp"
+#include "base/parse.hpp"
+#include "kernel/perf_event.hpp"
 
 using namespace xpu;
 using namespace std::chrono;

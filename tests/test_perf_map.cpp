@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/perf_map.hpp"
+#include "symbolize/perf_map.hpp"
 
 using namespace xpu;
 

@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/preflight.hpp"
+#include "session/preflight.hpp"
 
 using namespace xpu;
 

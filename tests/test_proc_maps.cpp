@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/proc_maps.hpp"
+#include "symbolize/proc_maps.hpp"
 
 using namespace xpu;
 

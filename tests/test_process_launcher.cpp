@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/process_launcher.hpp"
+#include "session/process_launcher.hpp"
 
 using namespace xpu;
 

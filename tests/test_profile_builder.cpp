@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "bpf/common.h"
-#include "lib/profile_builder.hpp"
-#include "lib/writer_folded.hpp"
+#include "profile/profile_builder.hpp"
+#include "output/writer_folded.hpp"
 
 using namespace xpu;
 

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/range_map.hpp"
+#include "base/range_map.hpp"
 
 using namespace xpu;
 

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/report.hpp"
+#include "report/report.hpp"
 
 using namespace xpu::test;
 

@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/report_diff.hpp"
-#include "lib/report_gate.hpp"
-#include "lib/writer_svg.hpp"
+#include "report/report_diff.hpp"
+#include "report/report_gate.hpp"
+#include "output/writer_svg.hpp"
 #include "test_report_util.hpp"
 
 using namespace xpu::test;

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/report_filter.hpp"
+#include "report/report_filter.hpp"
 #include "test_report_util.hpp"
 
 using namespace xpu::test;

@@ -7,10 +7,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/export_pprof.hpp"
-#include "lib/report_group.hpp"
-#include "lib/stack_tree.hpp"
-#include "lib/writer_table.hpp"
+#include "output/export_pprof.hpp"
+#include "report/report_group.hpp"
+#include "profile/stack_tree.hpp"
+#include "output/writer_table.hpp"
 #include "test_report_util.hpp"
 
 using namespace xpu::test;
@@ -191,7 +191,7 @@ TEST_CASE("report --format speedscope: frames once, samples root first", "[repor
 		      "[30,10,10,10,40]}]}\n");
 }
 
-TEST_CASE("report --format pprof: decoded by protoc against lib/profile.proto, exactly",
+TEST_CASE("report --format pprof: decoded by protoc against lib/output/profile.proto, exactly",
 	  "[report]")
 {
 	std::string gz = temp_path("basic.pb.gz");

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "lib/snapshot_schedule.hpp"
+#include "session/snapshot_schedule.hpp"
 
 using namespace xpu;
 using namespace std::chrono;

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/stack_tree.hpp"
+#include "profile/stack_tree.hpp"
 
 using namespace xpu;
 

@@ -1,7 +1,7 @@
 // SymbolTable's rules, on hand-made symbols.
 #include <catch2/catch.hpp>
 
-#include "lib/symbol_table.hpp"
+#include "symbolize/symbol_table.hpp"
 
 using namespace xpu;
 using Bind = SymbolTable::Bind;

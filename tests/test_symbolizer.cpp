@@ -14,8 +14,8 @@
 
 #include "fixture_process.hpp"
 #include "helpers.hpp"
-#include "lib/proc_maps.hpp"
-#include "lib/symbolizer.hpp"
+#include "symbolize/proc_maps.hpp"
+#include "symbolize/symbolizer.hpp"
 
 using namespace xpu;
 using xpu::test::FixtureProcess;

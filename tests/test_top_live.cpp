@@ -3,11 +3,11 @@
 // decoder. The BPF side is exercised by tests/shell/top.sh and live.sh.
 #include <catch2/catch.hpp>
 
-#include "lib/live.hpp"
-#include "lib/terminal.hpp"
-#include "lib/top_model.hpp"
-#include "lib/top_render.hpp"
-#include "lib/window_stats.hpp"
+#include "live/live.hpp"
+#include "base/terminal.hpp"
+#include "top/top_model.hpp"
+#include "top/top_render.hpp"
+#include "live/window_stats.hpp"
 
 using namespace xpu;
 

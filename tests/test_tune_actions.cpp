@@ -15,9 +15,9 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/tune_actions.hpp"
-#include "lib/tune_facts.hpp"
-#include "lib/tune_journal.hpp"
+#include "tune/tune_actions.hpp"
+#include "tune/tune_facts.hpp"
+#include "tune/tune_journal.hpp"
 
 using namespace xpu;
 using namespace xpu::tune;

@@ -5,10 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/folded_reader.hpp"
-#include "lib/tune_builtin.hpp"
-#include "lib/tune_eval.hpp"
-#include "lib/tune_rule.hpp"
+#include "profile/folded_reader.hpp"
+#include "tune/tune_builtin.hpp"
+#include "tune/tune_eval.hpp"
+#include "tune/tune_rule.hpp"
 
 using namespace xpu;
 using namespace xpu::tune;

@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/elf_file.hpp"
-#include "lib/unwind_table.hpp"
+#include "symbolize/elf_file.hpp"
+#include "kernel/unwind_table.hpp"
 
 using namespace xpu;
 using namespace xpu::test;

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/weights.hpp"
+#include "profile/weights.hpp"
 
 using namespace xpu;
 

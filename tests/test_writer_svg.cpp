@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "lib/writer_svg.hpp"
+#include "output/writer_svg.hpp"
 
 using namespace xpu;
 

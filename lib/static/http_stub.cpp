@@ -2,7 +2,7 @@
 // library, so the static binary has no HTTP server. This object is linked
 // before libxpuperf.a, whose http_server.o (and with it cpp-httplib) is then
 // never pulled in; `live --http` says why and what to use instead.
-#include "lib/http_server.hpp"
+#include "live/http_server.hpp"
 
 namespace xpu {
 

@@ -1,0 +1,311 @@
+#include "gpu/gpu_source.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "base/fd.hpp"
+#include "gpu/gpu_entry_points.hpp"
+#include "gpu/gpu_frames.hpp"
+#include "gpu/gpu_launch_probe.hpp"
+#include "gpu/gpu_protocol.h"
+#include "gpu/injector_blob.hpp"
+#include "base/log.hpp"
+#include "kernel/offcpu_tracer.hpp"
+
+namespace xpu {
+
+namespace {
+
+// 1 MiB: the most an unprivileged pipe may have by default
+// (fs.pipe-max-size); 64 KiB would fill in under a millisecond of a
+// launch-bound program's records.
+constexpr int kPipeBytes = 1 << 20;
+
+Result<std::string> make_run_dir()
+{
+	const char *tmp = std::getenv("TMPDIR");
+	std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/xpu-perf-XXXXXX";
+	if (!mkdtemp(tmpl.data()))
+		return sys_fail(ExitCode::environment, errno, "create a directory in {}",
+				tmp && *tmp ? tmp : "/tmp");
+	return tmpl;
+}
+
+Result<void> write_file(const std::string &path, std::span<const unsigned char> bytes)
+{
+	Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+	if (!fd)
+		return sys_fail(ExitCode::environment, errno, "create {}", path);
+	size_t done = 0;
+	while (done < bytes.size()) {
+		ssize_t n = write(fd.get(), bytes.data() + done, bytes.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sys_fail(ExitCode::environment, errno, "write {}", path);
+		done += static_cast<size_t>(n);
+	}
+	return {};
+}
+
+}  // namespace
+
+bool gpu_injector_available(const std::string &override_path)
+{
+	return !override_path.empty() || !embedded_injector().empty();
+}
+
+struct GpuSource::Impl {
+	GpuSourceOptions opts;
+	std::string dir;       // the private run directory (removed at the end)
+	std::string pipe_path;
+	std::string injector;  // the library CUDA loads
+	Fd pipe_read;
+	Fd pipe_keepalive;  // our own write end: no EOF between two writers
+	std::unique_ptr<LaunchProbe> probe;
+	GpuCorrelator correlator;
+	GpuStreamParser parser;
+	std::set<pid_t> named;  // processes whose comm the correlator has
+	// Entry-point mode: launches counted per (thread stacks, entry point).
+	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
+	uint64_t entry_launches = 0;
+	size_t entry_probes = 0;
+
+	bool entry_mode() const { return !opts.entry_pids.empty(); }
+	void count_entry(const LaunchEvent &l);
+
+	explicit Impl(const GpuSourceOptions &o)
+		: opts(o), correlator(GpuCorrelatorOptions{.streams = o.streams}),
+		  parser(GpuStreamParser::Sink{
+			  .activity =
+				  [this](const GpuActivity &a) {
+					  correlator.add_activity(a, monotonic_ns());
+				  },
+			  .api_name =
+				  [this](pid_t pid, uint32_t domain, uint32_t cbid,
+					 const std::string &name) {
+					  correlator.set_api_name(pid, domain, cbid, name);
+				  },
+		  })
+	{
+	}
+
+	~Impl()
+	{
+		if (dir.empty())
+			return;
+		std::error_code ec;
+		std::filesystem::remove_all(dir, ec);
+	}
+
+	Result<void> read_pipe();
+	bool all_ended() const;
+};
+
+GpuSource::GpuSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+GpuSource::~GpuSource() = default;
+
+void GpuSource::Impl::count_entry(const LaunchEvent &l)
+{
+	entry_launches++;
+	const ThreadStacks &w = l.where;
+	auto [it, fresh] = counted.try_emplace({w.pid, w.tid, w.gen, w.ustack, w.flags, l.cbid});
+	GpuCount &c = it->second;
+	if (fresh) {
+		c.where = w;
+		const auto &names = cuda_entry_points();
+		c.api = l.cbid < names.size() ? names[l.cbid] : "[cuda_api]";
+		c.leaf = kGpuLaunchLeaf;
+	}
+	c.count++;
+}
+
+Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &opts)
+{
+	auto impl = std::make_unique<Impl>(opts);
+	if (impl->entry_mode())  // nothing to inject: nothing to make
+		return std::unique_ptr<GpuSource>(new GpuSource(std::move(impl)));
+	auto dir = make_run_dir();
+	if (!dir)
+		return std::unexpected(dir.error());
+	impl->dir = *dir;
+	if (!opts.injector.empty()) {
+		std::error_code ec;
+		impl->injector = std::filesystem::absolute(opts.injector, ec).string();
+		if (access(impl->injector.c_str(), R_OK) != 0)
+			return sys_fail(ExitCode::usage, errno, "--gpu-injector {}", opts.injector);
+	} else {
+		auto blob = embedded_injector();
+		if (blob.empty())
+			return fail(ExitCode::environment,
+				    "this xpu-perf was built without CUDA: no GPU injector (build "
+				    "with the CUDA toolkit, or pass --gpu-injector PATH)");
+		impl->injector = impl->dir + "/libxpu_cupti.so";
+		if (auto r = write_file(impl->injector, blob); !r)
+			return std::unexpected(r.error());
+	}
+	impl->pipe_path = impl->dir + "/gpu.pipe";
+	if (mkfifo(impl->pipe_path.c_str(), 0600) != 0)
+		return sys_fail(ExitCode::environment, errno, "create the pipe {}", impl->pipe_path);
+	// The read end first: an injector that connects finds a reader.
+	impl->pipe_read.reset(open(impl->pipe_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+	if (!impl->pipe_read)
+		return sys_fail(ExitCode::environment, errno, "open {}", impl->pipe_path);
+	impl->pipe_keepalive.reset(open(impl->pipe_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+	if (fcntl(impl->pipe_read.get(), F_SETPIPE_SZ, kPipeBytes) < 0)
+		log::debug("pipe size stays at the default: {}", std::strerror(errno));
+	return std::unique_ptr<GpuSource>(new GpuSource(std::move(impl)));
+}
+
+std::vector<std::string> GpuSource::environment() const
+{
+	if (impl_->entry_mode())
+		return {};
+	return {std::string("CUDA_INJECTION64_PATH=") + impl_->injector,
+		std::string(gpu_proto::kEnvPipe) + "=" + impl_->pipe_path};
+}
+
+Result<void> GpuSource::attach(BpfSession &bpf)
+{
+	impl_->probe = std::make_unique<LaunchProbe>(bpf);
+	if (!impl_->entry_mode())
+		return impl_->probe->attach_hook(impl_->injector);
+	for (const std::string &file : cuda_entry_files(impl_->opts.entry_pids))
+		impl_->entry_probes += impl_->probe->attach_entries(file, cuda_entry_points());
+	if (impl_->entry_probes == 0)
+		log::warn("GPU: no CUDA runtime or driver in the processes: no launches to count");
+	return {};
+}
+
+std::vector<int> GpuSource::poll_fds() const
+{
+	std::vector<int> fds;
+	if (impl_->pipe_read)
+		fds.push_back(impl_->pipe_read.get());
+	if (impl_->probe && impl_->probe->fd() >= 0)
+		fds.push_back(impl_->probe->fd());
+	return fds;
+}
+
+Result<void> GpuSource::Impl::read_pipe()
+{
+	if (!pipe_read)
+		return {};
+	char buf[64 * 1024];
+	while (true) {
+		ssize_t n = read(pipe_read.get(), buf, sizeof(buf));
+		if (n > 0) {
+			parser.feed(std::string_view(buf, static_cast<size_t>(n)));
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return sys_fail(ExitCode::internal, errno, "read {}", pipe_path);
+		break;
+	}
+	for (const auto &[pid, p] : parser.processes()) {
+		if (p.hello && named.insert(pid).second)
+			correlator.set_comm(pid, p.comm);
+	}
+	return {};
+}
+
+Result<void> GpuSource::pump()
+{
+	Impl &s = *impl_;
+	// Launches first: the records of a launch usually come after it.
+	if (s.probe) {
+		uint64_t now = monotonic_ns();
+		auto r = s.probe->consume([&](const LaunchEvent &l) {
+			if (l.from_hook)
+				s.correlator.add_launch(l, now);
+			else
+				s.count_entry(l);
+		});
+		if (!r)
+			return r;
+	}
+	return s.read_pipe();
+}
+
+bool GpuSource::Impl::all_ended() const
+{
+	for (const auto &[pid, p] : parser.processes())
+		if (p.hello && !p.ended && !p.refused)
+			return false;
+	return true;
+}
+
+Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
+{
+	auto deadline = std::chrono::steady_clock::now() + timeout;
+	while (true) {
+		if (auto r = pump(); !r)
+			return r;
+		if (impl_->all_ended() || std::chrono::steady_clock::now() >= deadline)
+			break;
+		pollfd pfd = {impl_->pipe_read.get(), POLLIN, 0};
+		::poll(&pfd, impl_->pipe_read ? 1 : 0, 20);
+	}
+	impl_->parser.finish();
+	return {};
+}
+
+std::vector<GpuCount> GpuSource::take(bool final)
+{
+	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
+	for (auto &[key, c] : impl_->counted)
+		out.push_back(std::move(c));
+	impl_->counted.clear();
+	return out;
+}
+
+void GpuSource::detach()
+{
+	if (impl_->probe)
+		impl_->probe->detach();
+}
+
+bool GpuSource::counts_launches() const { return impl_->entry_mode(); }
+
+GpuSummary GpuSource::summary() const
+{
+	const Impl &s = *impl_;
+	const GpuCorrelatorStats &c = s.correlator.stats();
+	GpuSummary g;
+	g.enabled = true;
+	g.entry_points = s.entry_mode();
+	g.entry_probes = s.entry_probes;
+	g.launches = c.launches + s.entry_launches;
+	g.kernels = c.kernels;
+	g.activities = c.activities;
+	g.matched = c.matched;
+	g.gpu_ns = c.gpu_ns;
+	g.launches_without_work = c.launches_without_work;
+	g.malformed = s.parser.malformed() + s.parser.truncated_lines();
+	std::set<std::string> seen;
+	for (const auto &[pid, p] : s.parser.processes()) {
+		if (!p.hello)
+			continue;
+		g.processes++;
+		g.dropped += p.dropped();
+		if (!p.ended)
+			g.truncated++;
+		for (const auto &w : p.warnings)
+			if (seen.insert(w).second)
+				g.warnings.push_back(w);
+	}
+	return g;
+}
+
+}  // namespace xpu

@@ -1,0 +1,112 @@
+// The kernel side of a session: loads the one linked BPF object (bpf/*.bpf.c),
+// keeps the target set, follows processes (fork, exec, exit), and reads the
+// stack store. The sources (cpu_sampler, offcpu_tracer) attach their own
+// programs to it and read their own counts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/error.hpp"
+#include "profile/samples.hpp"
+
+struct xpu_bpf;
+
+namespace xpu {
+
+// How user stacks are walked (--call-graph): frame pointers only, unwind
+// tables only, or tables where loaded and frame pointers elsewhere.
+enum class CallGraph { fp = 0, dwarf = 1, automatic = 2 };
+
+struct BpfOptions {
+	bool all_processes = false;  // -a: no pid filter
+	bool user_stacks = true;     // false with -K
+	bool kernel_stacks = true;   // false with -U
+	bool oncpu = true;           // load the sampling program
+	bool offcpu = false;         // load the sched_switch program
+	bool wakers = false;         // and sched_waking (--wakers)
+	uint64_t min_block_ns = 1000;
+	uint64_t max_block_ns = UINT64_MAX;
+	CallGraph call_graph = CallGraph::automatic;
+	bool windows = false;        // live views: load the window-cutting iterator
+	// GPU launch probes (bpf/cuda_launch.bpf.c), each only when used: both
+	// walk stacks, and verifying a walker costs tens of ms at start-up.
+	bool gpu_hook = false;       // at the injector's hook
+	bool gpu_entries = false;    // at the CUDA API's entry points (-p)
+	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
+};
+
+// Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack
+// walker needs it; without it bpf_get_stack walks frame pointers instead.
+bool kernel_has_bpf_loop();
+
+// A process event from the kernel side (see enum xpu_event_type).
+struct ProcEvent {
+	enum class Type { new_proc = 1, exec = 2, fork = 3, exit = 4, unknown_mapping = 6 };
+	Type type;
+	pid_t pid;
+	uint32_t gen;         // address-space id
+	pid_t ppid;           // fork only
+	uint32_t parent_gen;  // fork only
+	std::string comm;
+};
+
+struct BpfStats {
+	uint64_t samples = 0;         // on-CPU samples of targets
+	uint64_t switches = 0;        // off-CPU intervals of targets
+	uint64_t ustack_errors = 0;
+	uint64_t kstack_errors = 0;
+	uint64_t stacks_lost = 0;     // stack neither stored in the map nor sent
+	uint64_t stacks_sent = 0;     // stacks that came through the ring buffer
+	uint64_t counts_full = 0;     // sample lost: `counts` map full
+	uint64_t offcpu_full = 0;     // interval lost: off-CPU maps full
+	uint64_t offcpu_filtered = 0; // outside --min-block/--max-block
+	uint64_t procs_full = 0;
+	uint64_t events_lost = 0;     // ring buffer full
+	uint64_t launches = 0;        // GPU launches the launch probes saw
+	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
+	// Samples, intervals and launches dropped, and process events missed.
+	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost; }
+	uint64_t stack_errors() const { return ustack_errors + kstack_errors + stacks_lost; }
+};
+
+class BpfSession {
+public:
+	using EventFn = std::function<void(const ProcEvent &)>;
+
+	static Result<std::unique_ptr<BpfSession>> open(const BpfOptions &opts);
+	~BpfSession();
+
+	// Traces `pid` and, from then on, every process it forks.
+	Result<void> add_target(pid_t pid);
+	// Attaches the fork/exec/exit tracepoints.
+	Result<void> track_processes();
+	// Detaches everything attached to the session's programs.
+	void detach_process_tracking();
+
+	// A descriptor that polls readable when process events are pending.
+	int events_fd() const;
+	// Passes every pending process event to `fn`, without blocking.
+	Result<void> consume(const EventFn &fn);
+
+	Result<StackStore> read_stacks() const;
+	// Adds to `cache` the stacks behind `hashes` that it lacks (0 and
+	// unknown hashes are skipped): a live view's reads cost what is new.
+	Result<void> fetch_stacks(const std::vector<uint64_t> &hashes, StackStore &cache) const;
+	BpfStats stats() const;
+
+	const BpfOptions &options() const;
+	xpu_bpf &skel();
+
+	struct Impl;
+
+private:
+	explicit BpfSession(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xpu

@@ -1,0 +1,133 @@
+#include "kernel/offcpu_tracer.hpp"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/fd.hpp"
+#include "base/log.hpp"
+#include "bpf/offcpu.h"
+#include "xpu.skel.h"
+
+namespace xpu {
+
+namespace {
+
+ThreadStacks stacks_of(const xpu_offcpu_key &k)
+{
+	ThreadStacks t;
+	t.pid = static_cast<pid_t>(k.pid);
+	t.tid = static_cast<pid_t>(k.tid);
+	t.gen = k.gen;
+	t.flags = k.flags;
+	t.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
+	t.ustack = k.ustack;
+	t.kstack = k.kstack;
+	return t;
+}
+
+ThreadStacks waker_of(const xpu_offcpu_key &k)
+{
+	ThreadStacks t;
+	t.pid = static_cast<pid_t>(k.waker_pid);
+	t.gen = k.waker_gen;
+	t.comm.assign(k.waker_comm, strnlen(k.waker_comm, sizeof(k.waker_comm)));
+	t.ustack = k.waker_ustack;
+	t.kstack = k.waker_kstack;
+	return t;
+}
+
+}  // namespace
+
+uint64_t monotonic_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+OffCpuTracer::OffCpuTracer(BpfSession &bpf) : bpf_(bpf) {}
+OffCpuTracer::~OffCpuTracer() { links_.clear(); }
+
+Result<void> OffCpuTracer::start()
+{
+	auto &s = bpf_.skel();
+	std::vector<bpf_program *> progs = {s.progs.on_switch};
+	if (bpf_.options().wakers)
+		progs.push_back(s.progs.on_waking);
+	for (bpf_program *prog : progs) {
+		Link link(bpf_program__attach(prog));
+		if (!link)
+			return sys_fail(ExitCode::environment, errno,
+					"attach {} (needs BTF tracepoints, kernel >= 5.5)",
+					bpf_program__name(prog));
+		links_.push_back(std::move(link));
+	}
+	return {};
+}
+
+Result<void> OffCpuTracer::stop()
+{
+	if (links_.empty())
+		return {};
+	links_.clear();
+	// The waits still open live in task storage, which user space cannot
+	// list: an iterator over all tasks (flush_open) counts them.
+	auto &s = bpf_.skel();
+	s.bss->stop_ns = monotonic_ns();
+	return run_iterator(s.progs.flush_open);
+}
+
+Result<void> OffCpuTracer::cut_window()
+{
+	if (links_.empty())
+		return {};
+	auto &s = bpf_.skel();
+	s.bss->stop_ns = monotonic_ns();
+	// Waits ending from now on flush the sums they pend first.
+	__atomic_add_fetch(&s.bss->window_epoch, 1, __ATOMIC_RELAXED);
+	return run_iterator(s.progs.cut_window);
+}
+
+Result<void> OffCpuTracer::run_iterator(bpf_program *prog)
+{
+	Link iter(bpf_program__attach_iter(prog, nullptr));
+	if (!iter)
+		return sys_fail(ExitCode::internal, errno, "attach task iterator");
+	Fd fd(bpf_iter_create(bpf_link__fd(iter.get())));
+	if (!fd)
+		return sys_fail(ExitCode::internal, errno, "create task iterator");
+	char buf[64];
+	ssize_t n;
+	while ((n = read(fd.get(), buf, sizeof(buf))) > 0) {
+	}
+	if (n < 0)
+		return sys_fail(ExitCode::internal, errno, "run task iterator");
+	return {};
+}
+
+Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts(bool take) const
+{
+	std::vector<xpu_offcpu_key> keys;
+	std::vector<xpu_offcpu_value> values;
+	int fd = bpf_map__fd(bpf_.skel().maps.offcpu_counts);
+	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
+		return sys_fail(ExitCode::internal, err, "read off-CPU counts");
+	std::vector<OffCpuCount> out;
+	out.reserve(keys.size());
+	for (size_t i = 0; i < keys.size(); i++) {
+		OffCpuCount c;
+		c.where = stacks_of(keys[i]);
+		c.state = static_cast<char>(keys[i].state);
+		c.ns = values[i].ns;
+		c.intervals = values[i].count;
+		c.has_waker = keys[i].flags & XPU_KEY_WAKER;
+		if (c.has_waker)
+			c.waker = waker_of(keys[i]);
+		out.push_back(std::move(c));
+	}
+	return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,262 @@
+#include "kernel/unwind_table.hpp"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+
+namespace xpu {
+
+namespace {
+
+constexpr int kRbp = 6, kRsp = 7, kRa = 16;  // DWARF x86-64 register numbers
+
+Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr &shdr)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return nullptr;
+	for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		const char *n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (n && std::strcmp(n, name) == 0)
+			return scn;
+	}
+	return nullptr;
+}
+
+// Reads one DW_EH_PE-encoded value's raw bits (the application part, pcrel
+// or datarel, is the caller's business). Returns its size, 0 if unsupported.
+size_t read_encoded(const uint8_t *p, const uint8_t *end, uint8_t enc, int64_t &out)
+{
+	auto read = [&](auto v) -> size_t {
+		if (p + sizeof(v) > end)
+			return 0;
+		std::memcpy(&v, p, sizeof(v));
+		out = static_cast<int64_t>(v);
+		return sizeof(v);
+	};
+	switch (enc & 0x0f) {
+	case 0x00: return read(uint64_t{});  // absptr on a 64-bit ELF
+	case 0x02: return read(uint16_t{});
+	case 0x03: return read(uint32_t{});
+	case 0x04: return read(uint64_t{});
+	case 0x0a: return read(int16_t{});
+	case 0x0b: return read(int32_t{});
+	case 0x0c: return read(int64_t{});
+	default: return 0;
+	}
+}
+
+// FDE start addresses from .eh_frame_hdr's binary-search table, which the
+// linker writes for every binary it gives an .eh_frame (--eh-frame-hdr).
+Result<std::vector<uint64_t>> fde_starts(Elf *elf)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = section_named(elf, ".eh_frame_hdr", shdr);
+	Elf_Data *data = scn ? elf_getdata(scn, nullptr) : nullptr;
+	if (!data || !data->d_buf || data->d_size < 4)
+		return fail(ExitCode::internal, "no .eh_frame_hdr");
+	auto *p = static_cast<const uint8_t *>(data->d_buf);
+	const uint8_t *end = p + data->d_size;
+	uint8_t version = p[0], ptr_enc = p[1], count_enc = p[2], table_enc = p[3];
+	if (version != 1 || table_enc != 0x3b)  // datarel | sdata4: what GNU ld writes
+		return fail(ExitCode::internal, ".eh_frame_hdr encoding {:#x} not supported",
+			    table_enc);
+	p += 4;
+	int64_t skip = 0, count = 0;
+	size_t n = read_encoded(p, end, ptr_enc, skip);
+	if (!n)
+		return fail(ExitCode::internal, ".eh_frame_hdr: bad pointer encoding");
+	p += n;
+	n = read_encoded(p, end, count_enc, count);
+	if (!n || count < 0 || p + n + 8 * count > end)
+		return fail(ExitCode::internal, ".eh_frame_hdr: bad FDE count");
+	p += n;
+	std::vector<uint64_t> starts;
+	starts.reserve(static_cast<size_t>(count));
+	for (int64_t i = 0; i < count; i++, p += 8) {
+		int32_t rel;
+		std::memcpy(&rel, p, sizeof(rel));
+		starts.push_back(shdr.sh_addr + static_cast<int64_t>(rel));
+	}
+	std::sort(starts.begin(), starts.end());
+	starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+	return starts;
+}
+
+bool fits16(int64_t v) { return v >= std::numeric_limits<int16_t>::min() && v <= std::numeric_limits<int16_t>::max(); }
+
+// "DW_OP_call_frame_cfa [DW_OP_plus_uconst off]": a register saved at CFA+off.
+std::optional<int64_t> saved_at_cfa(const Dwarf_Op *ops, size_t nops)
+{
+	if (nops < 1 || nops > 2 || ops[0].atom != DW_OP_call_frame_cfa)
+		return std::nullopt;
+	if (nops == 1)
+		return 0;
+	if (ops[1].atom != DW_OP_plus_uconst)
+		return std::nullopt;
+	return static_cast<int64_t>(ops[1].number);  // libdw stores negative offsets wrapped
+}
+
+// GCC's PLT expression: rsp + 8 + ((rip & 15) >= N ? 8 : 0).
+std::optional<int> plt_threshold(const Dwarf_Op *ops, size_t nops)
+{
+	static constexpr uint8_t kShape[] = {DW_OP_breg7, DW_OP_breg16, DW_OP_lit15, DW_OP_and,
+					     0 /* litN */, DW_OP_ge,     DW_OP_lit3,  DW_OP_shl,
+					     DW_OP_plus};
+	if (nops != std::size(kShape) || ops[0].number != 8 || ops[1].number != 0)
+		return std::nullopt;
+	for (size_t i = 0; i < nops; i++) {
+		if (i == 4) {
+			if (ops[i].atom < DW_OP_lit0 || ops[i].atom > DW_OP_lit31)
+				return std::nullopt;
+		} else if (ops[i].atom != kShape[i]) {
+			return std::nullopt;
+		}
+	}
+	return ops[4].atom - DW_OP_lit0;
+}
+
+UnwindRule classify_cfa(Dwarf_Frame *frame)
+{
+	UnwindRule r;
+	Dwarf_Op *ops = nullptr;
+	size_t nops = 0;
+	if (dwarf_frame_cfa(frame, &ops, &nops) != 0 || nops == 0)
+		return r;
+	if (nops == 1 && ops[0].atom == DW_OP_bregx) {
+		auto off = static_cast<int64_t>(ops[0].number2);
+		if (!fits16(off) || (ops[0].number != kRsp && ops[0].number != kRbp))
+			return r;
+		r.cfa_kind = ops[0].number == kRsp ? XPU_CFA_RSP : XPU_CFA_RBP;
+		r.cfa_off = static_cast<int16_t>(off);
+	} else if (auto n = plt_threshold(ops, nops)) {
+		r.cfa_kind = XPU_CFA_PLT;
+		r.cfa_off = static_cast<int16_t>(*n);
+	}
+	return r;
+}
+
+UnwindRule classify(Dwarf_Frame *frame)
+{
+	UnwindRule r = classify_cfa(frame);
+	Dwarf_Op mem[3], *ops = nullptr;
+	size_t nops = 0;
+	// The return address: undefined marks the outermost frame; anything
+	// but "saved at CFA-8" (x86-64's call convention) we cannot follow.
+	if (dwarf_frame_register(frame, kRa, mem, &ops, &nops) != 0)
+		return UnwindRule{};
+	if (nops == 0 && ops == mem)
+		return UnwindRule{.cfa_kind = XPU_CFA_STOP};
+	if (r.cfa_kind == XPU_CFA_INVALID || saved_at_cfa(ops, nops) != -8)
+		return UnwindRule{};
+	if (dwarf_frame_register(frame, kRbp, mem, &ops, &nops) != 0)
+		return UnwindRule{};
+	if (nops == 0) {
+		r.rbp_kind = ops == mem ? XPU_RBP_UNDEF : XPU_RBP_SAME;
+	} else if (auto off = saved_at_cfa(ops, nops); off && fits16(*off)) {
+		r.rbp_kind = XPU_RBP_AT_CFA;
+		r.rbp_off = static_cast<int16_t>(*off);
+	} else {
+		return UnwindRule{};
+	}
+	return r;
+}
+
+void add_row(UnwindTable &t, uint64_t pc, const UnwindRule &rule)
+{
+	if (!t.rows.empty() && t.rows.back().pc == pc) {
+		t.rows.back().rule = rule;  // an empty range before it: replaced
+	} else if (t.rows.empty() || !(t.rows.back().rule == rule)) {
+		t.rows.push_back({pc, rule});
+	} else {
+		return;  // same rule continues
+	}
+	if (rule.cfa_kind == XPU_CFA_INVALID)
+		t.invalid_rows++;
+}
+
+struct CfiDeleter {
+	void operator()(Dwarf_CFI *c) const { dwarf_cfi_end(c); }
+};
+
+// Rows for the FDE that starts at `start`, up to `limit` (the next FDE).
+void add_fde_rows(UnwindTable &t, Dwarf_CFI *cfi, uint64_t start, uint64_t limit)
+{
+	uint64_t pc = start;
+	while (pc < limit) {
+		Dwarf_Frame *frame = nullptr;
+		if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0)
+			break;
+		Dwarf_Addr lo = 0, hi = 0;
+		bool signal = false;
+		dwarf_frame_info(frame, &lo, &hi, &signal);
+		// A signal trampoline's caller is an interrupted context, not a
+		// call: not a rule this unwinder applies (frame pointers instead).
+		UnwindRule rule = signal ? UnwindRule{} : classify(frame);
+		std::free(frame);
+		if (hi <= pc)
+			break;
+		add_row(t, pc, rule);
+		pc = hi;
+	}
+	if (pc < limit)
+		add_row(t, pc, UnwindRule{.cfa_kind = XPU_CFA_NONE});
+}
+
+}  // namespace
+
+Result<UnwindTable> build_unwind_table(Elf *elf)
+{
+	auto starts = fde_starts(elf);
+	if (!starts)
+		return std::unexpected(starts.error());
+	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi(dwarf_getcfi_elf(elf));
+	if (!cfi)
+		return fail(ExitCode::internal, "no .eh_frame: {}", dwarf_errmsg(-1));
+	UnwindTable t;
+	t.fdes = starts->size();
+	for (size_t i = 0; i < starts->size(); i++) {
+		uint64_t limit = i + 1 < starts->size() ? (*starts)[i + 1]
+							 : std::numeric_limits<uint64_t>::max();
+		add_fde_rows(t, cfi.get(), (*starts)[i], limit);
+	}
+	if (t.rows.empty())
+		return fail(ExitCode::internal, ".eh_frame has no usable rows");
+	if (t.rows.back().rule.cfa_kind != XPU_CFA_NONE)
+		t.rows.push_back({t.rows.back().pc + 1, UnwindRule{.cfa_kind = XPU_CFA_NONE}});
+	return t;
+}
+
+UnwindRule libdw_rule_at(Elf *elf, uint64_t pc)
+{
+	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi(dwarf_getcfi_elf(elf));
+	Dwarf_Frame *frame = nullptr;
+	if (!cfi || dwarf_cfi_addrframe(cfi.get(), pc, &frame) != 0)
+		return UnwindRule{.cfa_kind = XPU_CFA_NONE};
+	Dwarf_Addr lo = 0, hi = 0;
+	bool signal = false;
+	dwarf_frame_info(frame, &lo, &hi, &signal);
+	UnwindRule r = signal ? UnwindRule{} : classify(frame);
+	std::free(frame);
+	return r;
+}
+
+UnwindRule rule_at(const UnwindTable &t, uint64_t pc)
+{
+	auto it = std::upper_bound(t.rows.begin(), t.rows.end(), pc,
+				   [](uint64_t v, const UnwindRow &r) { return v < r.pc; });
+	if (it == t.rows.begin())
+		return UnwindRule{.cfa_kind = XPU_CFA_NONE};
+	return std::prev(it)->rule;
+}
+
+}  // namespace xpu

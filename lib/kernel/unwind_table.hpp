@@ -1,0 +1,52 @@
+// Unwind tables for the in-kernel unwinder, built from a binary's .eh_frame
+// with libdw's CFI interpreter: for every address range, how to find the
+// caller's frame (bpf/unwind.h). libdw evaluates the CFA programs; this file
+// only asks it, row by row, and classifies each answer into one of a few
+// rules the BPF side can apply without a DWARF interpreter.
+#pragma once
+
+#include <libelf.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bpf/unwind.h"
+#include "base/error.hpp"
+
+namespace xpu {
+
+struct UnwindRule {
+	uint8_t cfa_kind = XPU_CFA_INVALID;
+	uint8_t rbp_kind = XPU_RBP_SAME;
+	int16_t cfa_off = 0;
+	int16_t rbp_off = 0;
+	auto operator<=>(const UnwindRule &) const = default;
+};
+
+struct UnwindRow {
+	uint64_t pc;  // ELF virtual address where the rule starts to apply
+	UnwindRule rule;
+};
+
+struct UnwindTable {
+	std::vector<UnwindRow> rows;  // sorted by pc; the last row ends the table
+	uint64_t fdes = 0;            // FDEs read
+	uint64_t invalid_rows = 0;    // rows with a rule we cannot apply
+};
+
+// Builds the table from the binary's .eh_frame (through .eh_frame_hdr's
+// sorted FDE list). Consecutive equal rules are merged. Gaps between FDEs
+// get XPU_CFA_NONE rows. Fails when the binary has no usable .eh_frame.
+Result<UnwindTable> build_unwind_table(Elf *elf);
+
+// The rule that applies at `pc` (the last row at or below it), as the BPF
+// side looks it up; XPU_CFA_NONE outside the table.
+UnwindRule rule_at(const UnwindTable &t, uint64_t pc);
+
+// The same question asked of libdw directly at one address, without the
+// table's row splitting and merging: the reference the tests compare with.
+UnwindRule libdw_rule_at(Elf *elf, uint64_t pc);
+
+}  // namespace xpu

@@ -1,0 +1,299 @@
+#include "profile/profile_builder.hpp"
+
+#include <algorithm>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "bpf/common.h"
+#include "bpf/unwind.h"
+#include "gpu/gpu_frames.hpp"
+#include "profile/weights.hpp"
+
+namespace xpu {
+
+namespace {
+
+std::span<const uint64_t> stack_of(const StackStore &stacks, uint64_t hash)
+{
+	if (hash == 0)
+		return {};
+	auto it = stacks.find(hash);
+	return it == stacks.end() ? std::span<const uint64_t>() : it->second;
+}
+
+// Symbolizer frames are folded-safe already (see symbolizer.hpp).
+void append(std::vector<std::string> &to, std::vector<std::string> &&from)
+{
+	for (auto &f : from)
+		to.push_back(std::move(f));
+}
+
+// A kernel stack taken inside a tracepoint program ends (leaf side) in the
+// tracing machinery itself: bpf_prog_<tag>_on_switch, bpf_trace_run4,
+// __bpf_trace_sched_switch, __traceiter_sched_switch. Those frames are the
+// profiler, not the program; the leaf that matters is __schedule.
+std::vector<std::string> without_tracer_frames(std::vector<std::string> frames)
+{
+	static constexpr std::string_view kTracer[] = {"bpf_prog_", "bpf_trace_run", "__bpf_trace_",
+							"__traceiter_"};
+	auto is_tracer = [](const std::string &f) {
+		for (auto prefix : kTracer)
+			if (f.starts_with(prefix))
+				return true;
+		return false;
+	};
+	while (!frames.empty() && is_tracer(frames.back()))
+		frames.pop_back();
+	return frames;
+}
+
+// What became of one thread's user stack, for StackQuality.
+struct UserEnd {
+	bool present = false;
+	bool rooted = false;
+	std::string truncated;  // reason, when the unwinder cut it
+	std::string module;     // where it ended, when neither
+};
+
+// A launch stack taken in the injector's hook runs, leaf first, through the
+// injector, CUPTI, the driver and the runtime before it reaches the
+// application: those frames say nothing the launching API frame does not,
+// and would split one call site into many stacks. Dropped by module, then
+// (the runtime linked into the executable, nvcc's default) by name.
+std::span<const uint64_t> without_cuda_modules(std::span<const uint64_t> us, const ThreadStacks &t,
+					       Symbolizer &sym)
+{
+	while (!us.empty() && is_cuda_module(sym.module_of(t.pid, t.gen, us.front())))
+		us = us.subspan(1);
+	return us;
+}
+
+void drop_cuda_runtime_frames(std::vector<std::string> &user)
+{
+	while (!user.empty() && is_cuda_runtime_symbol(user.back()))
+		user.pop_back();
+}
+
+// The user and kernel frames of one thread, root first. `launch`: a GPU
+// launch stack, cut where the application calls into CUDA.
+UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
+		      const StackStore &stacks, Symbolizer &sym, bool launch = false)
+{
+	UserEnd end;
+	if (t.flags & XPU_KEY_USTACK_ERR) {
+		frames.emplace_back(kMissedUserStack);
+	} else if (auto us = stack_of(stacks, t.ustack); !us.empty()) {
+		end.present = true;
+		bool root_marked = us.back() == XPU_TRUNC_BASE + XPU_END_ROOT;
+		if (root_marked) {
+			us = us.first(us.size() - 1);
+		} else if (us.back() >= XPU_TRUNC_BASE) {
+			frames.push_back(truncated_frame(us.back()));
+			end.truncated = truncation_reason(us.back());
+			us = us.first(us.size() - 1);
+		}
+		size_t depth = us.size();
+		if (launch)
+			us = without_cuda_modules(us, t, sym);
+		auto user = sym.user_stack(t.pid, t.gen, us);
+		if (launch && us.size() < depth)
+			drop_cuda_runtime_frames(user);
+		if (end.truncated.empty()) {
+			// Tables mark the root; frame-pointer walks are judged by
+			// the outermost frame's name.
+			end.rooted = root_marked || (!user.empty() && is_root_frame(user.front()));
+			if (!end.rooted && !us.empty())
+				end.module = sym.module_of(t.pid, t.gen, us.back());
+		}
+		append(frames, std::move(user));
+	}
+	if (t.flags & XPU_KEY_KSTACK_ERR)
+		frames.emplace_back(kMissedKernelStack);
+	else if (auto ks = stack_of(stacks, t.kstack); !ks.empty())
+		append(frames, without_tracer_frames(sym.kernel_stack(ks)));
+	return end;
+}
+
+void account(StackQuality *q, const UserEnd &end, double weight)
+{
+	if (!q || !end.present)
+		return;
+	q->with_user += weight;
+	if (end.rooted)
+		q->rooted += weight;
+	else if (!end.truncated.empty())
+		q->truncated[end.truncated] += weight;
+	else
+		q->unrooted[end.module.empty() ? "[unknown]" : end.module] += weight;
+}
+
+std::string root_frame(const ThreadStacks &t, const StackLayout &layout)
+{
+	return clean_frame(layout.pid_prefix ? fmt::format("{}-{}", t.comm, t.pid) : t.comm);
+}
+
+std::string join(const std::vector<std::string> &frames)
+{
+	std::string s;
+	for (const auto &f : frames) {
+		if (!s.empty())
+			s += ';';
+		s += f;
+	}
+	return s;
+}
+
+std::string offcpu_stack(const OffCpuCount &c, const StackStore &stacks, Symbolizer &sym,
+			 const StackLayout &layout, StackQuality *quality)
+{
+	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	account(quality, append_stacks(frames, c.where, stacks, sym),
+		static_cast<double>(c.ns) * layout.freq / 1e9);
+	frames.push_back(offcpu_frame(c.state));
+	if (c.has_waker) {
+		std::vector<std::string> waker;
+		append_stacks(waker, c.waker, stacks, sym);
+		frames.emplace_back(kWakerSeparator);
+		frames.insert(frames.end(), waker.rbegin(), waker.rend());  // leaf first
+		frames.push_back(clean_frame(c.waker.comm));
+	}
+	return join(frames);
+}
+
+std::string gpu_stack(const GpuCount &c, const StackStore &stacks, Symbolizer &sym,
+		      const StackLayout &layout, StackQuality *quality)
+{
+	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	if (c.launched) {
+		account(quality, append_stacks(frames, c.where, stacks, sym, true),
+			static_cast<double>(c.ns) * layout.freq / 1e9);
+		frames.push_back(c.api);
+	} else {
+		frames.emplace_back(kNoCpuStack);
+	}
+	if (!c.stream.empty())
+		frames.push_back(c.stream);
+	frames.push_back(c.leaf);
+	return join(frames);
+}
+
+// Time in ns summed per folded stack, then converted at once: rounding
+// happens once per line, and a sorted map keeps ties independent of hash
+// order. Lines that round to 0 are left out (no minimum of 1).
+void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, int freq)
+{
+	std::vector<uint64_t> ns;
+	for (const auto &[stack, v] : by_stack)
+		ns.push_back(v);
+	auto weights = ns_to_samples(ns, freq);
+	size_t i = 0;
+	for (const auto &[stack, v] : by_stack)
+		p.add_folded(stack, weights[i++]);
+}
+
+}  // namespace
+
+std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix, state); }
+
+std::string truncation_reason(uint64_t sentinel)
+{
+	static constexpr const char *kReasons[] = {"",	    "no-mapping", "no-table", "read-fault",
+						   "depth", "bad-cfa",	  "no-cfi"};
+	uint64_t r = sentinel - XPU_TRUNC_BASE;
+	return r < std::size(kReasons) && r ? kReasons[r] : "other";
+}
+
+std::string truncated_frame(uint64_t sentinel)
+{
+	return fmt::format("[truncated:{}]", truncation_reason(sentinel));
+}
+
+double StackQuality::truncated_total() const
+{
+	double t = 0;
+	for (const auto &[reason, w] : truncated)
+		t += w;
+	return t;
+}
+
+bool is_root_frame(std::string_view name)
+{
+	// With unwind tables the walk stops where .eh_frame says the return
+	// address is undefined: _start, or a thread's clone3. Frame-pointer
+	// chains in glibc end one frame short: __libc_start_call_main,
+	// start_thread.
+	static constexpr std::string_view kRoots[] = {
+		"_start",     "__libc_start_main", "__libc_start_call_main", "start_thread",
+		"clone",      "__clone",	   "clone3",		     "__clone3",
+		"__GI___clone3", "__GI___clone"};
+	name = name.substr(0, name.find('@'));  // versioned: __libc_start_main@@GLIBC_2.34
+	for (auto r : kRoots)
+		if (name == r)
+			return true;
+	return false;
+}
+
+Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		      StackQuality *quality)
+{
+	Profile p;
+	std::vector<std::string> frames;
+	for (const auto &c : set.oncpu) {
+		frames = {root_frame(c.where, layout)};
+		account(quality, append_stacks(frames, c.where, set.stacks, sym),
+			static_cast<double>(c.count));
+		p.add(frames, c.count);
+	}
+	std::map<std::string, uint64_t> offcpu_ns;
+	for (const auto &c : set.offcpu)
+		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+	add_ns_stacks(p, offcpu_ns, layout.freq);
+	std::map<std::string, uint64_t> gpu_ns;
+	for (const auto &c : set.gpu) {
+		if (c.leaf == kGpuLaunchLeaf)  // counted, not timed: the weight is the count
+			p.add_folded(gpu_stack(c, set.stacks, sym, layout, nullptr), c.count);
+		else
+			gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+	}
+	add_ns_stacks(p, gpu_ns, layout.freq);
+	return p;
+}
+
+uint64_t ProcessTime::offcpu_total_ns() const
+{
+	uint64_t t = 0;
+	for (const auto &[state, ns] : offcpu_ns)
+		t += ns;
+	return t;
+}
+
+std::vector<ProcessTime> process_times(const SampleSet &set, int freq)
+{
+	std::unordered_map<pid_t, ProcessTime> by_pid;
+	auto entry = [&](const ThreadStacks &t) -> ProcessTime & {
+		ProcessTime &p = by_pid[t.pid];
+		p.pid = t.pid;
+		if (p.comm.empty() || t.tid == t.pid)  // the main thread names the process
+			p.comm = t.comm;
+		return p;
+	};
+	for (const auto &c : set.oncpu)
+		entry(c.where).oncpu_samples += c.count;
+	for (const auto &c : set.offcpu)
+		entry(c.where).offcpu_ns[c.state] += c.ns;
+	std::vector<ProcessTime> out;
+	for (auto &[pid, p] : by_pid)
+		out.push_back(std::move(p));
+	auto total = [freq](const ProcessTime &p) {
+		return static_cast<double>(p.oncpu_samples) / freq + p.offcpu_total_ns() / 1e9;
+	};
+	std::sort(out.begin(), out.end(), [&](const ProcessTime &a, const ProcessTime &b) {
+		return total(a) != total(b) ? total(a) > total(b) : a.pid < b.pid;
+	});
+	return out;
+}
+
+}  // namespace xpu

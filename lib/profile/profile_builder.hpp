@@ -1,0 +1,76 @@
+// Joins what the sources counted with what the symbolizer knows. Each count
+// becomes one folded stack, in stackcollapse-perf.pl's layout:
+//
+//   on-CPU    comm;user root..user leaf;kernel root_[k]..kernel leaf_[k]
+//   off-CPU   comm;user..;kernel.._[k];[off-cpu:S]
+//   + waker   ...;[off-cpu:S];--;waker kernel leaf_[k]..;waker user leaf..;waker comm
+//
+// The root frame is the thread name, or "comm-PID" with --pid-prefix. The
+// off-CPU leaf names the state the thread waited in (ps letters: S sleep,
+// D uninterruptible, I idle D, R runnable but preempted, T stopped). With
+// wakers, the waker's stack follows a "--" frame leaf first, as bcc's
+// offwaketime prints it for flamegraph.pl --colors=chain. Off-CPU time is
+// converted to samples at the sampling frequency (weights.hpp).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "profile/profile.hpp"
+#include "profile/samples.hpp"
+#include "symbolize/symbolizer.hpp"
+
+namespace xpu {
+
+struct StackLayout {
+	bool pid_prefix = false;
+	int freq = 99;  // samples per second: the unit off-CPU time converts to
+};
+
+// Frames that stand for a stack the kernel could not capture (bcc's names).
+inline constexpr const char *kMissedUserStack = "[Missed User Stack]";
+inline constexpr const char *kMissedKernelStack = "[Missed Kernel Stack]";
+// "[off-cpu:S]": the leaf of every off-CPU stack.
+inline constexpr const char *kOffCpuPrefix = "[off-cpu:";
+inline constexpr const char *kWakerSeparator = "--";
+
+std::string offcpu_frame(char state);
+// "[truncated:no-table]": the root-most user frame of a stack whose unwind
+// ended early, for the reason the unwinder gave (bpf/unwind.h).
+std::string truncated_frame(uint64_t sentinel);
+std::string truncation_reason(uint64_t sentinel);
+
+// How complete the user stacks are, by weight (samples; off-CPU time in
+// samples at the frequency): rooted stacks reach a process's first frame
+// (_start, a thread's start); truncated ones were cut by the unwinder, with
+// a reason; the rest ended early without one (a frame-pointer chain that
+// broke), listed by the binary they ended in.
+struct StackQuality {
+	double with_user = 0;
+	double rooted = 0;
+	std::map<std::string, double> truncated;  // by reason
+	std::map<std::string, double> unrooted;   // by binary, "[libfoo.so]"
+	double truncated_total() const;
+};
+
+// The outermost frames a complete stack ends in.
+bool is_root_frame(std::string_view name);
+
+Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		      StackQuality *quality = nullptr);
+
+// Wall-clock time per process, for the summary line.
+struct ProcessTime {
+	pid_t pid = 0;
+	std::string comm;
+	uint64_t oncpu_samples = 0;
+	std::map<char, uint64_t> offcpu_ns;  // by state
+	uint64_t offcpu_total_ns() const;
+};
+
+// Processes by total time (on-CPU at `freq` plus off-CPU), largest first.
+std::vector<ProcessTime> process_times(const SampleSet &set, int freq);
+
+}  // namespace xpu

@@ -1,0 +1,543 @@
+#include "session/profile_session.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "kernel/cpu_sampler.hpp"
+#include "base/fd.hpp"
+#include "gpu/gpu_source.hpp"
+#include "base/log.hpp"
+#include "kernel/offcpu_tracer.hpp"
+#include "session/preflight.hpp"
+#include "session/process_launcher.hpp"
+#include "session/record_config.hpp"
+#include "session/snapshot_schedule.hpp"
+#include "base/stop_signals.hpp"
+#include "symbolize/symbolizer.hpp"
+#include "kernel/unwind_loader.hpp"
+
+namespace xpu {
+
+namespace {
+
+using Clock = ProfileSession::Clock;
+
+// The symbolizer keeps one descriptor per distinct mapped file so that
+// files deleted or replaced meanwhile still resolve; with -a that can be
+// thousands, past the usual soft limit of 1024.
+void raise_fd_limit()
+{
+	rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+Fd open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+#else
+	(void)pid;
+	return Fd();
+#endif
+}
+
+std::string signal_name(int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+void add_hashes(const ThreadStacks &t, std::vector<uint64_t> &out)
+{
+	out.push_back(t.ustack);
+	out.push_back(t.kstack);
+}
+
+}  // namespace
+
+struct ProfileSession::Impl {
+	Impl(const RecordConfig &c, bool w)
+		: cfg(c), windows(w), sym(SymbolizeOptions{.inlines = c.inlines, .demangle = true})
+	{
+	}
+
+	Result<void> prepare_gpu();
+	Result<void> start_sources();
+	void on_event(const ProcEvent &e);
+	bool snapshot(pid_t pid, uint32_t gen);
+	void prepare_common_tables();
+	bool attached_pids_gone();
+	void wait_for_activity(Clock::time_point until);
+	Result<void> consume_events();
+	void drop_our_own(SampleSet &set) const;
+
+	const RecordConfig &cfg;
+	bool windows;
+	Symbolizer sym;
+	SnapshotSchedule schedule;
+	std::optional<HeldProcess> child;
+	Layers layers;
+	std::unique_ptr<BpfSession> bpf;
+	std::unique_ptr<UnwindLoader> unwind;  // unwind tables, unless --call-graph fp
+	std::unique_ptr<CpuSampler> sampler;   // on-CPU layer, if on
+	std::unique_ptr<OffCpuTracer> offcpu;  // off-CPU layer, if on
+	std::unique_ptr<GpuSource> gpu;        // GPU layer, if on
+	std::vector<GpuCount> gpu_final;       // the GPU layer's counts after stop()
+	Fd child_pidfd;
+	// The command's first address space after its exec: before it, the
+	// process was xpu-perf's own held child, waiting to be released.
+	std::optional<uint32_t> command_gen;
+	std::optional<StopSignals> stop_signals;  // while running
+	std::optional<Clock::time_point> deadline;  // --duration, from the release
+	bool released = false;
+	bool stopped = false;
+	int stop_signal = 0;
+	std::vector<pid_t> pids;                     // -p, as processes
+	std::vector<std::pair<pid_t, Fd>> attached;  // -p pids still alive
+	StackStore stack_cache;                      // windows: every stack read so far
+};
+
+ProfileSession::ProfileSession(const RecordConfig &cfg, bool windows)
+	: impl_(std::make_unique<Impl>(cfg, windows))
+{
+}
+
+ProfileSession::~ProfileSession() = default;
+
+Result<void> ProfileSession::open(const std::function<Result<void>()> &after_target)
+{
+	Impl &s = *impl_;
+	// The user's own mistakes first, then what the machine lacks.
+	if (auto r = validate(s.cfg); !r)
+		return r;
+	auto pids = resolve_processes(s.cfg.pids);
+	if (!pids)
+		return std::unexpected(pids.error());
+	s.pids = *pids;
+	s.layers = resolve_layers(s.cfg);
+	if (auto r = s.prepare_gpu(); !r)
+		return r;
+	if (!s.cfg.command.empty()) {  // held before exec until the sampler is attached
+		LaunchOptions lo{s.cfg.command, s.cfg.output == "-", {}};
+		if (s.gpu)
+			lo.env = s.gpu->environment();
+		auto child = HeldProcess::spawn(lo);
+		if (!child)
+			return std::unexpected(child.error());
+		s.child.emplace(std::move(*child));
+		s.child_pidfd = open_pidfd(s.child->pid());
+	}
+	if (after_target) {
+		if (auto r = after_target(); !r)
+			return r;
+	}
+	if (auto r = check_privileges(); !r)
+		return r;
+	if (auto r = check_btf(); !r)
+		return r;
+	raise_fd_limit();
+	return s.start_sources();
+}
+
+// The GPU layer needs its pipe and injector before the command exists (they
+// are in its environment). Asked for by default, it quietly stays off in a
+// build without an injector; asked for alone (--gpu-only), it must run.
+Result<void> ProfileSession::Impl::prepare_gpu()
+{
+	if (!layers.gpu)
+		return {};
+	if (cfg.command.empty()) {  // --gpu-only -p: nothing to inject into
+		auto g = GpuSource::prepare({.injector = {}, .streams = false, .entry_pids = pids});
+		if (!g)
+			return std::unexpected(g.error());
+		gpu = std::move(*g);
+		return {};
+	}
+	if (!cfg.gpu_only && !gpu_injector_available(cfg.gpu_injector)) {
+		log::debug("no GPU layer: this build has no CUPTI injector");
+		layers.gpu = false;
+		return {};
+	}
+	auto g = GpuSource::prepare(
+		{.injector = cfg.gpu_injector, .streams = cfg.gpu_streams, .entry_pids = {}});
+	if (!g) {
+		if (cfg.gpu_only || g.error().exit == ExitCode::usage)
+			return std::unexpected(g.error());
+		log::warn("no GPU layer: {}", g.error().msg);
+		layers.gpu = false;
+		return {};
+	}
+	gpu = std::move(*g);
+	return {};
+}
+
+Result<void> ProfileSession::Impl::start_sources()
+{
+	BpfOptions bo;
+	bo.all_processes = cfg.all_cpus;
+	bo.user_stacks = !cfg.kernel_only;
+	bo.kernel_stacks = !cfg.user_only;
+	bo.oncpu = layers.oncpu;
+	bo.offcpu = layers.offcpu;
+	bo.wakers = cfg.wakers;
+	bo.windows = windows;
+	bo.gpu_hook = gpu && !gpu->counts_launches();
+	bo.gpu_entries = gpu && gpu->counts_launches();
+	bo.call_graph = cfg.call_graph == "fp"      ? CallGraph::fp
+			: cfg.call_graph == "dwarf" ? CallGraph::dwarf
+						    : CallGraph::automatic;
+	bo.min_block_ns = cfg.min_block_us.value_or(1) * 1000;
+	if (cfg.max_block_us)
+		bo.max_block_ns = *cfg.max_block_us * 1000;
+	auto opened = BpfSession::open(bo);
+	if (!opened)
+		return std::unexpected(opened.error());
+	bpf = std::move(*opened);
+	if (bo.call_graph != CallGraph::fp && !cfg.kernel_only) {
+		unwind = std::make_unique<UnwindLoader>(*bpf);
+		if (auto r = unwind->init(); !r)
+			return r;
+		prepare_common_tables();
+	}
+	if (!cfg.user_only)
+		sym.preload_kernel_symbols();
+	std::vector<pid_t> targets = pids;
+	if (child)
+		targets.push_back(child->pid());
+	for (pid_t pid : targets) {
+		if (auto r = bpf->add_target(pid); !r)
+			return r;
+	}
+	for (pid_t pid : pids)
+		attached.emplace_back(pid, open_pidfd(pid));
+	// Follow forks before anything can fork; then the layers.
+	if (auto r = bpf->track_processes(); !r)
+		return r;
+	if (gpu) {
+		if (auto r = gpu->attach(*bpf); !r)
+			return r;
+	}
+	if (layers.offcpu) {
+		offcpu = std::make_unique<OffCpuTracer>(*bpf);
+		if (auto r = offcpu->start(); !r)
+			return r;
+	}
+	if (layers.oncpu) {
+		sampler = std::make_unique<CpuSampler>(*bpf, cfg.freq);
+		if (auto r = sampler->start(); !r)
+			return r;
+	}
+	return {};
+}
+
+// A new process maps libc within a millisecond of its exec, and often
+// blocks in it right after (a thread join, a lock): before its maps are
+// read and libc's table built (~7 ms), such a wait gets a frame-pointer
+// stack. Building the tables of the C library and the dynamic loader now,
+// from our own mappings of the same files, leaves only the cheap part for
+// later.
+void ProfileSession::Impl::prepare_common_tables()
+{
+	constexpr uint32_t kSelf = UINT32_MAX;  // a gen the kernel never hands out
+	if (!sym.snapshot(getpid(), kSelf))
+		return;
+	for (const ExecMapping &m : sym.exec_mappings(getpid(), kSelf)) {
+		std::string label = sym.module_of(getpid(), kSelf, m.start);
+		if (label.starts_with("[libc.so") || label.starts_with("[ld-linux"))
+			unwind->prepare(m.file);
+	}
+}
+
+// Reads the process's maps for the symbolizer and, from the same snapshot,
+// describes its executable mappings to the in-kernel unwinder.
+bool ProfileSession::Impl::snapshot(pid_t pid, uint32_t gen)
+{
+	if (!sym.snapshot(pid, gen))
+		return false;
+	if (unwind)
+		unwind->load(pid, gen, sym.exec_mappings(pid, gen));
+	return true;
+}
+
+void ProfileSession::Impl::on_event(const ProcEvent &e)
+{
+	auto now = Clock::now();
+	switch (e.type) {
+	case ProcEvent::Type::exec:
+		if (child && e.pid == child->pid() && !command_gen)
+			command_gen = e.gen;
+		[[fallthrough]];
+	case ProcEvent::Type::new_proc:
+		snapshot(e.pid, e.gen);
+		schedule.track(e.pid, e.gen, now);
+		break;
+	case ProcEvent::Type::unknown_mapping:  // the unwinder met a library it lacks
+		snapshot(e.pid, e.gen);
+		break;
+	case ProcEvent::Type::fork:
+		// The child runs its parent's copy: same mappings, same tables.
+		sym.inherit(e.pid, e.gen, e.ppid, e.parent_gen);
+		if (unwind)
+			unwind->load(e.pid, e.gen, sym.exec_mappings(e.pid, e.gen));
+		break;
+	case ProcEvent::Type::exit:
+		schedule.forget(e.pid);
+		break;
+	}
+}
+
+bool ProfileSession::Impl::attached_pids_gone()
+{
+	std::erase_if(attached, [](const auto &p) {
+		if (p.second) {
+			pollfd pfd = {p.second.get(), POLLIN, 0};
+			return ::poll(&pfd, 1, 0) == 1;
+		}
+		return kill(p.first, 0) != 0 && errno == ESRCH;
+	});
+	return attached.empty();
+}
+
+// Sleeps until a process event, the child's exit, a signal, `until`, or
+// 100 ms (the re-read schedule's resolution), whichever comes first.
+void ProfileSession::Impl::wait_for_activity(Clock::time_point until)
+{
+	auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+	int timeout = static_cast<int>(std::clamp<long long>(left.count() + 1, 0, 100));
+	std::vector<pollfd> fds = {{bpf->events_fd(), POLLIN, 0}};
+	if (child_pidfd)
+		fds.push_back({child_pidfd.get(), POLLIN, 0});
+	if (gpu)
+		for (int fd : gpu->poll_fds())
+			fds.push_back({fd, POLLIN, 0});
+	::poll(fds.data(), fds.size(), timeout);
+}
+
+Result<void> ProfileSession::Impl::consume_events()
+{
+	if (auto r = bpf->consume([this](const ProcEvent &e) { on_event(e); }); !r)
+		return r;
+	if (gpu) {
+		if (auto r = gpu->pump(); !r)
+			return r;
+	}
+	for (auto [pid, gen] : schedule.due(Clock::now())) {
+		if (!snapshot(pid, gen))
+			schedule.forget(pid);
+	}
+	return {};
+}
+
+Result<std::optional<std::string>> ProfileSession::run_until(Clock::time_point until)
+{
+	Impl &s = *impl_;
+	if (!s.released) {
+		s.released = true;
+		s.stop_signals.emplace();
+		if (s.cfg.duration)
+			s.deadline = Clock::now() + *s.cfg.duration;
+		if (s.child) {
+			if (auto r = s.child->release(); !r)
+				return std::unexpected(r.error());
+		}
+	}
+	const auto end = s.deadline ? std::min(until, *s.deadline) : until;
+	while (true) {
+		if (int sig = s.stop_signals->received()) {
+			s.stop_signal = sig;
+			return signal_name(sig);
+		}
+		if (s.child && s.child->try_wait())
+			return std::string("target exited");
+		if (!s.pids.empty() && s.attached_pids_gone())
+			return std::string("target exited");
+		auto now = Clock::now();
+		if (s.deadline && now >= *s.deadline)
+			return std::string("duration");
+		if (now >= end)
+			return std::optional<std::string>();
+		s.wait_for_activity(end);
+		if (auto r = s.consume_events(); !r)
+			return std::unexpected(r.error());
+	}
+}
+
+// The held child's wait for release is ours, not the command's.
+void ProfileSession::Impl::drop_our_own(SampleSet &set) const
+{
+	if (!child)
+		return;
+	auto ours = [&](const ThreadStacks &t) {
+		return t.pid == child->pid() && (!command_gen || t.gen < *command_gen);
+	};
+	std::erase_if(set.oncpu, [&](const StackCount &c) { return ours(c.where); });
+	std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
+}
+
+Result<SampleSet> ProfileSession::take_window()
+{
+	Impl &s = *impl_;
+	SampleSet set;
+	if (s.offcpu) {
+		if (auto r = s.offcpu->cut_window(); !r)
+			return std::unexpected(r.error());
+		auto c = s.offcpu->read_counts(true);
+		if (!c)
+			return std::unexpected(c.error());
+		set.offcpu = std::move(*c);
+	}
+	if (s.sampler) {
+		auto c = s.sampler->read_counts(true);
+		if (!c)
+			return std::unexpected(c.error());
+		set.oncpu = std::move(*c);
+	}
+	// Symbolize with the freshest mappings (a library loaded this window).
+	if (auto r = s.consume_events(); !r)
+		return std::unexpected(r.error());
+	s.drop_our_own(set);
+	if (s.gpu)
+		set.gpu = s.gpu->take(false);
+	std::vector<uint64_t> hashes;
+	for (const auto &c : set.oncpu)
+		add_hashes(c.where, hashes);
+	for (const auto &c : set.gpu)
+		add_hashes(c.where, hashes);
+	for (const auto &c : set.offcpu) {
+		add_hashes(c.where, hashes);
+		if (c.has_waker)
+			add_hashes(c.waker, hashes);
+	}
+	if (auto r = s.bpf->fetch_stacks(hashes, s.stack_cache); !r)
+		return std::unexpected(r.error());
+	for (uint64_t h : hashes) {
+		if (auto it = s.stack_cache.find(h); it != s.stack_cache.end())
+			set.stacks.try_emplace(h, it->second);
+	}
+	return set;
+}
+
+Result<void> ProfileSession::stop()
+{
+	Impl &s = *impl_;
+	if (s.stopped)
+		return {};
+	s.stopped = true;
+	if (s.sampler)
+		s.sampler->stop();
+	if (s.offcpu) {
+		if (auto r = s.offcpu->stop(); !r)
+			return r;
+	}
+	s.bpf->detach_process_tracking();
+	(void)s.bpf->consume([&s](const ProcEvent &e) { s.on_event(e); });
+	for (auto [pid, gen] : s.schedule.live())  // last chance: libraries loaded late
+		s.sym.snapshot(pid, gen);
+	s.stop_signals.reset();
+	bool exited = !s.child || !s.child->running() || s.child->try_wait();
+	if (!exited) {
+		log::info("stopping the command (SIGTERM)");
+		s.child->signal(SIGTERM);
+	}
+	if (s.gpu) {
+		// An injector flushes at exit: its last records are in the pipe
+		// already, or (SIGTERM, no atexit) will not come.
+		if (auto r = s.gpu->drain(std::chrono::milliseconds(exited ? 2000 : 500)); !r)
+			return r;
+		s.gpu->detach();
+		s.gpu_final = s.gpu->take(true);
+	}
+	return {};
+}
+
+Result<SampleSet> ProfileSession::collect() const
+{
+	const Impl &s = *impl_;
+	SampleSet set;
+	if (s.sampler) {
+		auto c = s.sampler->read_counts();
+		if (!c)
+			return std::unexpected(c.error());
+		set.oncpu = std::move(*c);
+	}
+	if (s.offcpu) {
+		auto c = s.offcpu->read_counts();
+		if (!c)
+			return std::unexpected(c.error());
+		set.offcpu = std::move(*c);
+	}
+	auto stacks = s.bpf->read_stacks();
+	if (!stacks)
+		return std::unexpected(stacks.error());
+	set.stacks = std::move(*stacks);
+	set.gpu = s.gpu_final;
+	s.drop_our_own(set);
+	return set;
+}
+
+Profile ProfileSession::build(const SampleSet &set, StackQuality *quality)
+{
+	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
+	return build_profile(set, impl_->sym, layout, quality);
+}
+
+std::map<std::string, double> ProfileSession::leaf_modules(const SampleSet &set)
+{
+	std::map<std::string, double> out;
+	for (const StackCount &c : set.oncpu) {
+		std::string module = "[unknown]";
+		if (c.where.kstack) {
+			module = "[kernel.kallsyms]";
+		} else if (auto it = set.stacks.find(c.where.ustack);
+			   it != set.stacks.end() && !it->second.empty()) {
+			std::string m = impl_->sym.module_of(c.where.pid, c.where.gen, it->second[0]);
+			if (!m.empty())
+				module = m;
+		}
+		out[module] += static_cast<double>(c.count);
+	}
+	return out;
+}
+
+BpfStats ProfileSession::stats() const { return impl_->bpf->stats(); }
+
+std::string ProfileSession::event_name() const
+{
+	if (impl_->sampler)
+		return impl_->sampler->event_name();
+	if (impl_->offcpu)
+		return "sched_switch";
+	return impl_->gpu && impl_->gpu->counts_launches() ? "uprobes" : "cupti";
+}
+
+int ProfileSession::freq() const { return impl_->cfg.freq; }
+bool ProfileSession::offcpu() const { return impl_->offcpu != nullptr; }
+
+std::optional<GpuSummary> ProfileSession::gpu_summary() const
+{
+	if (!impl_->gpu)
+		return std::nullopt;
+	GpuSummary g = impl_->gpu->summary();
+	g.dropped += impl_->bpf->stats().launches_lost;
+	return g;
+}
+int ProfileSession::stop_signal() const { return impl_->stop_signal; }
+pid_t ProfileSession::command_pid() const { return impl_->child ? impl_->child->pid() : 0; }
+
+std::optional<int> ProfileSession::wait_command(int timeout_ms)
+{
+	if (!impl_->child)
+		return std::nullopt;
+	return impl_->child->wait(timeout_ms);
+}
+
+}  // namespace xpu

@@ -1,0 +1,87 @@
+// One profiling session's machinery, shared by `record`, `top` and `live`:
+// the target (a launched command, -p processes, or -a), the kernel-side
+// sources, the unwind tables and the symbolizer, and the bookkeeping of the
+// target's processes while it runs. What is done with the counts (one file
+// at the end, or a view per window) is the caller's business.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kernel/bpf_session.hpp"
+#include "session/config.hpp"
+#include "gpu/gpu_source.hpp"
+#include "base/error.hpp"
+#include "profile/profile.hpp"
+#include "profile/profile_builder.hpp"
+#include "profile/samples.hpp"
+
+namespace xpu {
+
+class ProfileSession {
+public:
+	using Clock = std::chrono::steady_clock;
+
+	// `windows`: the caller reads the counts window by window
+	// (take_window) rather than once at the end (collect).
+	ProfileSession(const RecordConfig &cfg, bool windows);
+	~ProfileSession();
+	ProfileSession(const ProfileSession &) = delete;
+	ProfileSession &operator=(const ProfileSession &) = delete;
+
+	// Checks the flags, starts the command held before its exec (or finds
+	// the -p processes), checks what the machine must offer, then loads and
+	// attaches everything. `after_target` runs once the target exists and
+	// before any privileged step (record opens its output file there, so
+	// a bad -o is reported before a missing privilege).
+	Result<void> open(const std::function<Result<void>()> &after_target = {});
+
+	// Lets the command run (on the first call) and follows its processes
+	// until `until`. Returns why the session should end ("target exited",
+	// "duration", "SIGINT", ...) as soon as it should, or nothing at `until`.
+	Result<std::optional<std::string>> run_until(Clock::time_point until);
+
+	// What the sources counted since the previous call (since the start for
+	// the first), waits still open counted up to now; needs `windows`.
+	Result<SampleSet> take_window();
+
+	// Detaches the sources, counts the waits still open, takes a last look
+	// at the processes' mappings, and ends a command that is still running
+	// (SIGTERM, as perf does), unless it ended by itself.
+	Result<void> stop();
+
+	// Everything counted (after stop(), for record).
+	Result<SampleSet> collect() const;
+
+	// Symbolized folded stacks of `set`.
+	Profile build(const SampleSet &set, StackQuality *quality = nullptr);
+
+	// On-CPU samples of `set` per library of the sampled instruction:
+	// "[kernel.kallsyms]" when in the kernel, "[libc.so.6]", ... (top's dso view).
+	std::map<std::string, double> leaf_modules(const SampleSet &set);
+
+	BpfStats stats() const;
+	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
+	int freq() const;
+	bool offcpu() const;
+	// What the GPU layer saw; nothing when it is off.
+	std::optional<GpuSummary> gpu_summary() const;
+	int stop_signal() const;  // the signal that ended the session, 0 if none
+	// The command's pid, or 0 when there is none.
+	pid_t command_pid() const;
+	// Waits up to `timeout_ms` for the command and returns its wait status.
+	std::optional<int> wait_command(int timeout_ms);
+
+	struct Impl;
+
+private:
+	std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace xpu

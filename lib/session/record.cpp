@@ -1,0 +1,220 @@
+#include "session/record.hpp"
+
+#include <chrono>
+
+#include "base/log.hpp"
+#include "base/output_file.hpp"
+#include "session/process_launcher.hpp"
+#include "session/profile_session.hpp"
+#include "output/writer_folded.hpp"
+
+namespace xpu {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The command's own status when it ended by itself; 128+N when a signal
+// stopped the recording (the shell's convention, as if it had killed us);
+// 0 when --duration ended it and the profile was written.
+int exit_code_for(const RecordSummary &s, int stop_signal)
+{
+	if (stop_signal)
+		return 128 + stop_signal;
+	if (s.stop_reason == "target exited" && s.target_exit)
+		return *s.target_exit;
+	return 0;
+}
+
+Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum)
+{
+	auto ms = [t = Clock::now()] {
+		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+	};
+	auto set = session.collect();
+	double collected = ms();
+	if (!set)
+		return std::unexpected(set.error());
+	Profile prof = session.build(*set, &sum.quality);
+	double built = ms();
+	if (auto r = write_folded(prof, out.stream()); !r)
+		return r;
+	if (auto r = out.commit(); !r)
+		return r;
+	sum.weight = prof.total();
+	sum.stacks = prof.size();
+	if (session.offcpu())
+		sum.processes = process_times(*set, session.freq());
+	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
+		   built - collected, ms() - built);
+	return {};
+}
+
+}  // namespace
+
+Result<RecordSummary> run_record(const RecordConfig &cfg)
+{
+	ProfileSession session(cfg, false);
+	std::optional<OutputFile> out;
+	auto opened = session.open([&]() -> Result<void> {
+		auto o = OutputFile::open(cfg.output);
+		if (!o)
+			return std::unexpected(o.error());
+		out.emplace(std::move(*o));
+		return {};
+	});
+	if (!opened)
+		return std::unexpected(opened.error());
+
+	RecordSummary sum;
+	sum.freq = cfg.freq;
+	sum.event = session.event_name();
+	const auto t0 = Clock::now();
+	auto reason = session.run_until(Clock::time_point::max());
+	if (!reason)
+		return std::unexpected(reason.error());
+	const auto t_stop = Clock::now();
+	sum.stop_reason = reason->value_or("duration");
+	sum.seconds = std::chrono::duration<double>(t_stop - t0).count();
+
+	if (auto r = session.stop(); !r)
+		return std::unexpected(r.error());
+	if (auto r = write_profile(session, *out, sum); !r)
+		return std::unexpected(r.error());
+	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
+
+	auto st = session.stats();
+	sum.gpu = session.gpu_summary();
+	sum.gpu_only = cfg.gpu_only;
+	sum.samples = st.samples;
+	sum.switches = st.switches;
+	sum.lost = st.lost();
+	sum.stack_errors = st.stack_errors();
+	if (st.procs_full)
+		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
+	if (pid_t pid = session.command_pid()) {
+		auto status = session.wait_command(5000);
+		if (status)
+			sum.target_exit = exit_code_of(*status);
+		else
+			log::warn("command {} still running 5 s after SIGTERM; left running", pid);
+	}
+	sum.exit_code = exit_code_for(sum, session.stop_signal());
+	return sum;
+}
+
+namespace {
+
+std::string seconds(double s) { return fmt::format("{:.2f} s", s); }
+
+std::string process_line(const ProcessTime &p, int freq)
+{
+	std::string line = fmt::format("  {}[{}]: on-CPU {}, off-CPU {}", p.comm, p.pid,
+				       seconds(static_cast<double>(p.oncpu_samples) / freq),
+				       seconds(p.offcpu_total_ns() / 1e9));
+	std::string states;
+	for (const auto &[state, ns] : p.offcpu_ns)
+		states += fmt::format("{}{} {}", states.empty() ? "" : ", ", state, seconds(ns / 1e9));
+	if (!states.empty())
+		line += " (" + states + ")";
+	return line;
+}
+
+std::string percent(double part, double whole) { return fmt::format("{:.1f}%", 100 * part / whole); }
+
+// "  GPU: 1240 launches, 1200 kernels, 40 copies/memsets, 100.0% under their launch stack,
+// 35.20 ms of GPU time, 0 dropped"; nothing for a program that used no CUDA.
+std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
+{
+	std::vector<std::string> lines;
+	if (g.entry_points) {
+		lines.push_back(fmt::format(
+			"  GPU: {} launches counted at the CUDA API ({} entry points probed); no GPU "
+			"time: xpu-perf did not start these processes, so no injector (weights of "
+			"[GPU_Launch] stacks are launch counts)",
+			g.launches, g.entry_probes));
+		if (g.dropped)
+			lines.back() += fmt::format(", {} dropped", g.dropped);
+		return lines;
+	}
+	if (g.processes == 0 && g.launches == 0) {
+		if (gpu_only)
+			lines.push_back("  GPU: no CUDA activity (the command did not load the CUDA "
+					"driver, or its injector could not start)");
+		return lines;
+	}
+	std::string line = fmt::format("  GPU: {} launches, {} kernels, {} copies/memsets, {} under "
+				       "their launch stack, {:.2f} ms of GPU time, {} dropped",
+				       g.launches, g.kernels, g.activities - g.kernels,
+				       g.activities ? percent(static_cast<double>(g.matched),
+							      static_cast<double>(g.activities))
+						    : "-",
+				       g.gpu_ns / 1e6, g.dropped);
+	if (g.truncated)
+		line += fmt::format("; {} process streams cut short (crash or kill: their last "
+				    "records are lost)",
+				    g.truncated);
+	if (g.malformed)
+		line += fmt::format("; {} malformed pipe lines", g.malformed);
+	lines.push_back(line);
+	for (const auto &w : g.warnings)
+		lines.push_back("  GPU warning: " + w);
+	return lines;
+}
+
+// "; stacks 97.0% rooted (2.1% truncated: no-table 2.1%)".
+std::string quality_summary(const StackQuality &q)
+{
+	if (q.with_user <= 0)
+		return "";
+	std::string s = fmt::format("; stacks {} rooted", percent(q.rooted, q.with_user));
+	if (double t = q.truncated_total(); t > 0) {
+		std::string reasons;
+		for (const auto &[reason, w] : q.truncated)
+			reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", reason,
+					       percent(w, q.with_user));
+		s += fmt::format(" ({} truncated: {})", percent(t, q.with_user), reasons);
+	}
+	return s;
+}
+
+}  // namespace
+
+std::vector<std::string> quality_table(const StackQuality &q)
+{
+	std::vector<std::string> lines;
+	if (q.with_user <= 0)
+		return lines;
+	lines.push_back(fmt::format("stack quality: {:.0f} weighted stacks with user frames, {} rooted",
+				    q.with_user, percent(q.rooted, q.with_user)));
+	for (const auto &[reason, w] : q.truncated)
+		lines.push_back(fmt::format("  {:>7}  truncated: {}", percent(w, q.with_user), reason));
+	for (const auto &[module, w] : q.unrooted)
+		lines.push_back(fmt::format("  {:>7}  ended early in {}", percent(w, q.with_user), module));
+	return lines;
+}
+
+std::vector<std::string> format_summary(const RecordSummary &s, const std::string &output)
+{
+	std::string counted = fmt::format("{} samples", s.samples);
+	if (!s.processes.empty() || s.switches)
+		counted += fmt::format(", {} off-CPU intervals", s.switches);
+	std::string line = fmt::format("{}, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}",
+				       counted, s.stacks, s.lost, s.seconds, s.event, s.stop_reason,
+				       output == "-" ? "stdout" : output);
+	if (s.stack_errors)
+		line += fmt::format("; {} stacks incomplete", s.stack_errors);
+	line += quality_summary(s.quality);
+	std::vector<std::string> lines = {line};
+	constexpr size_t kShown = 5;
+	for (size_t i = 0; i < s.processes.size() && i < kShown; i++)
+		lines.push_back(process_line(s.processes[i], s.freq));
+	if (s.processes.size() > kShown)
+		lines.push_back(fmt::format("  ... and {} more processes", s.processes.size() - kShown));
+	if (s.gpu)
+		for (auto &l : gpu_lines(*s.gpu, s.gpu_only))
+			lines.push_back(std::move(l));
+	return lines;
+}
+
+}  // namespace xpu

@@ -1,0 +1,74 @@
+#include "session/record_config.hpp"
+
+namespace xpu {
+
+namespace {
+
+Result<void> validate_target(const RecordConfig &cfg)
+{
+	if (!cfg.pids.empty() && !cfg.command.empty())
+		return fail(ExitCode::usage, "give either -p PID or a command, not both");
+	if (!cfg.pids.empty() && cfg.all_cpus)
+		return fail(ExitCode::usage, "give either -p PID or -a, not both");
+	if (cfg.pids.empty() && cfg.command.empty() && !cfg.all_cpus)
+		return fail(ExitCode::usage, "nothing to profile: give a command, -p PID or -a");
+	return {};
+}
+
+Result<void> validate_layers(const RecordConfig &cfg)
+{
+	int modes = cfg.cpu_only + cfg.off_cpu_only + cfg.no_off_cpu + cfg.gpu_only;
+	if (modes > 1)
+		return fail(ExitCode::usage, "--cpu-only, --off-cpu-only, --no-off-cpu and "
+					     "--gpu-only exclude each other");
+	if (cfg.gpu_only && cfg.no_gpu)
+		return fail(ExitCode::usage, "--gpu-only contradicts --no-gpu");
+	if (cfg.gpu_only && (cfg.off_cpu || cfg.wakers))
+		return fail(ExitCode::usage, "--gpu-only has no off-CPU time: drop --off-cpu/--wakers");
+	if (cfg.gpu_only && cfg.command.empty() && cfg.pids.empty())
+		return fail(ExitCode::usage,
+			    "--gpu-only needs a command or -p: GPU work is seen in the CUDA programs "
+			    "xpu-perf starts (it loads its injector into them), launches in -p "
+			    "processes; not system-wide (-a)");
+	if (cfg.off_cpu && (cfg.cpu_only || cfg.no_off_cpu))
+		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
+	if (cfg.wakers && !resolve_layers(cfg).offcpu)
+		return fail(ExitCode::usage, "--wakers needs off-CPU time (with -a, add --off-cpu)");
+	if (cfg.min_block_us && cfg.max_block_us && *cfg.min_block_us > *cfg.max_block_us)
+		return fail(ExitCode::usage, "--min-block {} is above --max-block {}",
+			    *cfg.min_block_us, *cfg.max_block_us);
+	return {};
+}
+
+}  // namespace
+
+Result<void> validate(const RecordConfig &cfg)
+{
+	if (cfg.freq < 1)
+		return fail(ExitCode::usage, "-F must be at least 1 Hz");
+	if (cfg.user_only && cfg.kernel_only)
+		return fail(ExitCode::usage, "-U and -K exclude each other");
+	if (auto r = validate_target(cfg); !r)
+		return r;
+	if (cfg.call_graph != "fp" && cfg.call_graph != "dwarf" && cfg.call_graph != "auto")
+		return fail(ExitCode::usage, "--call-graph must be fp, dwarf or auto, not '{}'",
+			    cfg.call_graph);
+	return validate_layers(cfg);
+}
+
+Layers resolve_layers(const RecordConfig &cfg)
+{
+	Layers l;
+	if (cfg.gpu_only) {
+		l.oncpu = l.offcpu = false;
+		l.gpu = true;
+		return l;
+	}
+	l.oncpu = !cfg.off_cpu_only;
+	l.offcpu = cfg.off_cpu_only ||
+		   (!cfg.cpu_only && !cfg.no_off_cpu && (!cfg.all_cpus || cfg.off_cpu));
+	l.gpu = !cfg.cpu_only && !cfg.off_cpu_only && !cfg.no_gpu && !cfg.command.empty();
+	return l;
+}
+
+}  // namespace xpu

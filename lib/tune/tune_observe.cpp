@@ -1,0 +1,80 @@
+#include "tune/tune_observe.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "profile/folded_reader.hpp"
+#include "base/log.hpp"
+#include "session/process_launcher.hpp"
+#include "session/profile_session.hpp"
+#include "tune/tune_counters.hpp"
+
+namespace xpu::tune {
+
+Result<Observation> observe(RecordConfig cfg)
+{
+	using Clock = std::chrono::steady_clock;
+	cfg.output = std::string(1, '-');  // stdout is for findings: the command writes to stderr
+	ProfileSession session(cfg, false);
+	if (auto r = session.open(); !r)
+		return std::unexpected(r.error());
+
+	// Counters on the command held before its exec, so that they inherit
+	// into every thread it starts; on each thread of -p processes; or per
+	// CPU with -a. A failure here costs the counters, not the profile.
+	std::optional<SoftwareCounters> counters;
+	Result<SoftwareCounters> c = cfg.all_cpus	     ? SoftwareCounters::system_wide()
+				     : session.command_pid() ? SoftwareCounters::for_pids({session.command_pid()})
+							     : SoftwareCounters::for_pids(cfg.pids);
+	if (c)
+		counters.emplace(std::move(*c));
+	else
+		log::warn("no counters: {}", c.error().msg);
+
+	Observation ob;
+	ob.freq = session.freq();
+	ob.offcpu = session.offcpu();
+	const auto t0 = Clock::now();
+	auto reason = session.run_until(Clock::time_point::max());
+	if (!reason)
+		return std::unexpected(reason.error());
+	ob.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+	ob.stop_reason = reason->value_or("duration");
+	if (counters)
+		ob.counters = counters->read();
+	if (auto r = session.stop(); !r)
+		return std::unexpected(r.error());
+	auto set = session.collect();
+	if (!set)
+		return std::unexpected(set.error());
+	ob.profile = session.build(*set);
+	ob.stop_signal = session.stop_signal();
+	if (session.command_pid()) {
+		if (auto status = session.wait_command(5000))
+			ob.target_exit = exit_code_of(*status);
+	}
+	for (pid_t pid : cfg.pids)
+		if (kill(pid, 0) == 0)
+			ob.live_pids.push_back(pid);
+	return ob;
+}
+
+Result<Observation> observe_file(const std::string &path, int freq)
+{
+	Observation ob;
+	ob.freq = freq;
+	auto r = read_folded({path}, [&](std::string_view stack, double w) {
+		ob.profile.add_folded(stack, static_cast<uint64_t>(std::llround(w)));
+	});
+	if (!r)
+		return std::unexpected(r.error());
+	for (const auto &src : *r)
+		if (src.invalid)
+			log::warn("{}: {} lines ignored (first: line {})", src.name, src.invalid,
+				  src.first_invalid);
+	return ob;
+}
+
+}  // namespace xpu::tune

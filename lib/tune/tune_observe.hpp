@@ -1,0 +1,37 @@
+// The evidence `tune` works from: a profiling session like `record`'s
+// (folded stacks in memory, not on disk) plus software counters of the
+// target over the same time, or a folded profile read from a file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "session/config.hpp"
+#include "base/error.hpp"
+#include "profile/profile.hpp"
+
+namespace xpu::tune {
+
+struct Observation {
+	Profile profile;
+	int freq = 99;
+	std::optional<double> wall_s;             // absent for a file
+	std::map<std::string, uint64_t> counters;  // empty for a file
+	std::vector<pid_t> live_pids;  // -p processes still running at the end
+	std::optional<int> target_exit;  // the command's exit code, when there was one
+	std::string stop_reason;
+	int stop_signal = 0;           // SIGINT etc. that ended the session
+	bool offcpu = true;            // off-CPU time was profiled (always "true" for a file)
+};
+
+// Profiles as `record` would with `cfg` (the command's stdout goes to stderr).
+Result<Observation> observe(RecordConfig cfg);
+
+// Reads a folded profile; weights are taken at `freq` per second.
+Result<Observation> observe_file(const std::string &path, int freq);
+
+}  // namespace xpu::tune

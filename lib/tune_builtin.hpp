@@ -1,9 +1,0 @@
-// The built-in rules of `tune`: lib/tune_builtin.rules, compiled in by the
-// Makefile (build/gen/tune_builtin_rules.cpp).
-#pragma once
-
-namespace xpu::tune {
-
-extern const char *const kBuiltinRules;
-
-}  // namespace xpu::tune
