@@ -203,7 +203,7 @@ TEST_CASE("report --format pprof: decoded by protoc against lib/output/profile.p
 	std::string root = build_dir() + "/..";
 	auto dec = run({"/bin/sh", "-c",
 			"gunzip -c '" + gz + "' | protoc --decode=perftools.profiles.Profile "
-			"--proto_path='" + root + "/lib' '" + root + "/lib/profile.proto'"});
+			"--proto_path='" + root + "/lib/output' '" + root + "/lib/output/profile.proto'"});
 	INFO("protoc: " << dec.err);
 	REQUIRE(dec.exit_code == 0);
 	CHECK(dec.out == read_file(report_fixture("basic.pprof.txt")));

@@ -27,7 +27,7 @@ grep -q 'npm ERR! network' "$tmp/fail/npm.log" || fail "npm's error is not kept 
 # A binary with the fallback page: the objects of the normal build, the
 # fallback assets linked before the archive (whose own are then unused).
 [ -f $B/libxpuperf.a ] || fail "build first (make build/xpu-perf)"
-g++ -std=c++23 -I. -c "$tmp/off/web_assets.cpp" -o "$tmp/web_assets.o" || fail "compile"
+g++ -std=c++23 -I. -Ilib -c "$tmp/off/web_assets.cpp" -o "$tmp/web_assets.o" || fail "compile"
 libs=$(sed -n 's/^LDLIBS *+\{0,1\}:\{0,1\}= *//p' Makefile | tr '\n' ' ')
 # shellcheck disable=SC2086
 g++ $B/cmd/*.o "$tmp/web_assets.o" $B/libxpuperf.a $libs -o "$tmp/xpu-perf" 2>"$tmp/link" ||
