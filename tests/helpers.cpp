@@ -5,7 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -25,6 +29,85 @@ std::string build_dir()
 }
 
 std::string xpu_perf() { return build_dir() + "/xpu-perf"; }
+
+bool wait_until(const std::function<bool()> &pred, double timeout_s)
+{
+	auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+	while (!pred()) {
+		if (std::chrono::steady_clock::now() > end)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	}
+	return true;
+}
+
+bool runs_exe(pid_t pid, const std::string &exe_name)
+{
+	char buf[4096];
+	std::string link = "/proc/" + std::to_string(pid) + "/exe";
+	ssize_t n = readlink(link.c_str(), buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	std::string exe(buf, static_cast<size_t>(n));
+	return exe.substr(exe.rfind('/') + 1) == exe_name;
+}
+
+namespace {
+// Fields of /proc/PID/stat after the command name (field 3 is index 0).
+std::vector<std::string> stat_fields(pid_t pid)
+{
+	std::string st = read_file("/proc/" + std::to_string(pid) + "/stat");
+	auto close_paren = st.rfind(')');
+	if (close_paren == std::string::npos)
+		return {};
+	std::istringstream in(st.substr(close_paren + 1));
+	std::vector<std::string> f;
+	for (std::string w; in >> w;)
+		f.push_back(w);
+	return f;
+}
+}  // namespace
+
+std::optional<pid_t> child_named(pid_t parent, const std::string &exe_name)
+{
+	std::error_code ec;
+	for (const auto &e : std::filesystem::directory_iterator("/proc", ec)) {
+		const std::string name = e.path().filename();
+		if (name.find_first_not_of("0123456789") != std::string::npos)
+			continue;
+		pid_t pid = std::stoi(name);
+		auto f = stat_fields(pid);
+		if (f.size() > 1 && f[1] == std::to_string(parent) && runs_exe(pid, exe_name))
+			return pid;
+	}
+	return std::nullopt;
+}
+
+double cpu_seconds(pid_t pid)
+{
+	auto f = stat_fields(pid);
+	if (f.size() < 13)
+		return 0;
+	// utime and stime are fields 14 and 15.
+	return static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) / sysconf(_SC_CLK_TCK);
+}
+
+BinaryForOthers::BinaryForOthers()
+{
+	char tmpl[] = "/tmp/xpu-perf-test-bin-XXXXXX";
+	REQUIRE(mkdtemp(tmpl) != nullptr);
+	dir = tmpl;
+	REQUIRE(chmod(dir.c_str(), 0755) == 0);
+	path = dir + "/xpu-perf";
+	std::filesystem::copy_file(xpu_perf(), path);
+	REQUIRE(chmod(path.c_str(), 0755) == 0);
+}
+
+BinaryForOthers::~BinaryForOthers()
+{
+	std::error_code ec;
+	std::filesystem::remove_all(dir, ec);
+}
 
 std::string read_file(const std::string &path)
 {
@@ -82,6 +165,10 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opts)
 	if (opts.signal_after_ms >= 0) {
 		std::this_thread::sleep_for(std::chrono::milliseconds(opts.signal_after_ms));
 		kill(pid, opts.signal);
+	} else if (opts.signal_when) {
+		bool seen = wait_until([&] { return opts.signal_when(pid); });
+		kill(pid, seen ? opts.signal : SIGKILL);
+		CHECK(seen);
 	}
 	int status = 0;
 	REQUIRE(waitpid(pid, &status, 0) == pid);

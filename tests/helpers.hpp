@@ -8,10 +8,26 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+// Ends the current test case as skipped, with a reason: Catch2 v2 has no
+// SKIP, so the reason is recorded (note_skip) and the case's listener in
+// main.cpp reports it as "SKIP <case>: <reason>" and in the log tests/run.sh
+// counts (XPU_TEST_LOG), never as passed. Only in a TEST_CASE body.
+#define XPU_SKIP(reason)                                          \
+	do {                                                      \
+		std::ostringstream xpu_skip_os_;                  \
+		xpu_skip_os_ << reason;                           \
+		::xpu::test::note_skip(xpu_skip_os_.str());      \
+		return;                                           \
+	} while (0)
+
 namespace xpu::test {
+
+// Marks the running test case as skipped (see XPU_SKIP).
+void note_skip(const std::string &reason);
 
 // The build directory: the directory of the running test binary.
 std::string build_dir();
@@ -28,10 +44,34 @@ struct RunResult {
 struct RunOptions {
 	std::optional<uid_t> uid;       // drop to this uid (and gid) before exec
 	int signal_after_ms = -1;       // send `signal` to the process after this long
+	// Or: send `signal` once this holds for the process's pid (polled; after
+	// 60 s without it, the test fails and the process is killed).
+	std::function<bool(pid_t)> signal_when;
 	int signal = 0;
 };
 
+// Polls `pred` every 10 ms until it holds; false after `timeout_s` (a guard
+// against hangs, not a speed bound: make it generous).
+bool wait_until(const std::function<bool()> &pred, double timeout_s = 60);
+// The pid of a child of `parent` whose executable's name is `exe_name`.
+std::optional<pid_t> child_named(pid_t parent, const std::string &exe_name);
+// Whether `pid`'s executable (after exec) has the name `exe_name`.
+bool runs_exe(pid_t pid, const std::string &exe_name);
+// User plus system CPU time of `pid` so far; 0 once it is gone.
+double cpu_seconds(pid_t pid);
+
 RunResult run(const std::vector<std::string> &argv, const RunOptions &opts = {});
+
+// A copy of xpu-perf that an unprivileged user can execute: the checkout may
+// sit in a directory others cannot enter (mktemp -d, a 0700 home). The copy
+// lives in its own 0755 directory under /tmp, removed with this object.
+struct BinaryForOthers {
+	std::string dir, path;
+	BinaryForOthers();
+	~BinaryForOthers();
+	BinaryForOthers(const BinaryForOthers &) = delete;
+	BinaryForOthers &operator=(const BinaryForOthers &) = delete;
+};
 
 // Starts argv in the background with stdout/stderr to /dev/null.
 pid_t spawn(const std::vector<std::string> &argv);

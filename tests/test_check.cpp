@@ -157,6 +157,7 @@ TEST_CASE("check on this machine: exact lines for what is present, exit 0", "[ch
 		INFO(name);
 		CHECK_FALSE(line_named(r.out, name).empty());
 	}
+	REQUIRE(!r.out.empty());
 	CHECK(lines_of(r.out).back() == "record can run here");
 	CHECK(r.err.empty());
 }
@@ -166,7 +167,8 @@ TEST_CASE("check without privileges: the setcap line, exit 2", "[check][bpf]")
 	REQUIRE(geteuid() == 0);  // to drop to nobody
 	RunOptions opts;
 	opts.uid = 65534;
-	auto r = run({xpu_perf(), "check"}, opts);
+	BinaryForOthers bin;
+	auto r = run({bin.path, "check"}, opts);
 	INFO(r.out << r.err);
 	CHECK(r.exit_code == 2);
 	CHECK(line_named(r.out, "privileges") ==
@@ -176,6 +178,7 @@ TEST_CASE("check without privileges: the setcap line, exit 2", "[check][bpf]")
 	CHECK(line_named(r.out, "bpf_record_programs") ==
 	      "missing  bpf_record_programs   record's BPF programs: cannot probe without "
 	      "privileges; fix: see privileges");
+	REQUIRE(!r.out.empty());
 	CHECK_THAT(lines_of(r.out).back(), Catch::StartsWith("record cannot run here: privileges, "));
 }
 
@@ -200,7 +203,8 @@ TEST_CASE("a command that lacks a prerequisite points to xpu-perf check", "[chec
 	REQUIRE(geteuid() == 0);  // to drop to nobody
 	RunOptions opts;
 	opts.uid = 65534;
-	auto r = run({xpu_perf(), "record", "-o", "/tmp/xpu-perf-test-hint.folded", "-a",
+	BinaryForOthers bin;
+	auto r = run({bin.path, "record", "-o", "/tmp/xpu-perf-test-hint.folded", "-a",
 		      "--duration", "1"},
 		     opts);
 	CHECK(r.exit_code == 2);

@@ -67,7 +67,8 @@ TEST_CASE("record without privileges says how to fix it (exit 2)", "[cli][bpf]")
 	RunOptions opts;
 	opts.uid = 65534;  // nobody
 	std::string out = "/tmp/xpu-perf-test-unpriv.folded";
-	auto r = run({xpu_perf(), "record", "-a", "-o", out}, opts);
+	BinaryForOthers bin;
+	auto r = run({bin.path, "record", "-a", "-o", out}, opts);
 	INFO("stderr: " << r.err);
 	CHECK(r.exit_code == 2);
 	CHECK_THAT(r.err, Catch::Contains("not enough privileges"));

@@ -104,14 +104,12 @@ TEST_CASE("CUPTI 13 callback names: 15 runtime and 14 driver launch entry points
 	CuptiApi api;
 	std::string error;
 	if (!load_cupti(api, error)) {
-		WARN("SKIP: " << error);
-		return;
+		XPU_SKIP(error);
 	}
 	uint32_t version = 0;
 	api.cuptiGetVersion(&version);
 	if (version < 130000 || version >= 140000) {
-		WARN("SKIP: counts are for CUPTI 13.x, this is " << version);
-		return;
+		XPU_SKIP("counts are for CUPTI 13.x, this is " << version);
 	}
 	int runtime = 0, driver = 0;
 	for (uint32_t cbid = 1; cbid < 2000; cbid++) {
@@ -150,7 +148,7 @@ TEST_CASE("injector: without XPU_PERF_PIPE it stays off", "[injector]")
 	CHECK(r.exit_code == 3);
 	CHECK(r.out.empty());
 	CHECK(r.err.starts_with("init_ms="));
-	CHECK(r.seconds < 0.5);
+	CHECK(r.seconds < 30);  // a hang guard, not a speed bound (shared CI machines stall)
 }
 
 TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[injector]")
@@ -165,20 +163,17 @@ TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[inj
 	CHECK(r.out.empty());     // not a byte on stdout
 	REQUIRE(r.err.starts_with("init_ms="));
 	double init_ms = std::stod(r.err.substr(8));
-	CHECK(init_ms < 100);
+	CHECK(init_ms < 30000);  // hang guards, not speed bounds (shared CI machines stall)
 	CHECK(r.err.find('\n') == r.err.size() - 1);  // and nothing else on stderr
-	CHECK(r.seconds < 1.5);
+	CHECK(r.seconds < 30);
 	std::string got;
 	char buf[4096];
 	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
 		got.append(buf, static_cast<size_t>(n));
 	close(rfd);
 	unlink(fifo.c_str());
-	// The stream is empty or complete: H first, a W saying why, E last.
-	if (got.empty()) {
-		WARN("the injector sent nothing");
-		return;
-	}
+	// The stream is complete: H first, a W saying why, E last.
+	REQUIRE(!got.empty());  // a reader was there: the injector must say why it gave up
 	auto lines = lines_of(got);
 	REQUIRE(lines.size() >= 3);
 	CHECK(lines.front().starts_with("H\t"));
@@ -202,11 +197,8 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
 	CHECK(r.exit_code == 0);
 	CHECK(r.err.empty());
-	// Five activity kinds on; one hook per outermost launch or memory call.
-	if (r.out == "hooks=unknown kinds=5\n")
-		WARN("hardware breakpoints unavailable: hook count not checked");
-	else
-		CHECK(r.out == "hooks=3 kinds=5\n");
+	// Five activity kinds on (the hook count is the next case's).
+	CHECK(r.out.ends_with(" kinds=5\n"));
 	std::string got;
 	char buf[4096];
 	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
@@ -242,14 +234,32 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 			  [](const std::string &n) { return n.starts_with("cudaLaunchKernel"); }));
 }
 
+TEST_CASE("injector on a mock libcupti: one hook per outermost launch or memory call", "[injector]")
+{
+	// mock_app counts the hook's executions with a hardware breakpoint, after
+	// proving one fires on a known call; where none fires it says "unknown".
+	std::string fifo = xpu::test::temp_path("mock.fifo");
+	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	REQUIRE(rfd >= 0);
+	std::string dir = xpu::test::build_dir() + "/fixtures/";
+	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + "libmock_cupti.so",
+				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
+	close(rfd);
+	unlink(fifo.c_str());
+	REQUIRE(r.exit_code == 0);
+	if (r.out == "hooks=unknown kinds=5\n")
+		XPU_SKIP("hardware breakpoints do not fire on this machine: hook count not checked");
+	CHECK(r.out == "hooks=3 kinds=5\n");
+}
+
 TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[injector]")
 {
 	// What the GPU tests rely on: -cudart shared makes <<<>>> an import of
 	// 13.0's __cudaLaunchKernel (versioned), and the launchers are symbols.
 	std::string dir = xpu::test::build_dir() + "/examples/cuda/";
 	if (xpu::test::read_file(dir + "vector_add").empty()) {
-		WARN("SKIP: examples/cuda not built (no nvcc in CUDA_HOME)");
-		return;
+		XPU_SKIP("examples/cuda not built (no nvcc in CUDA_HOME)");
 	}
 	auto dyn = xpu::test::run({"/usr/bin/nm", "-D", dir + "vector_add"});
 	REQUIRE(dyn.exit_code == 0);
@@ -277,8 +287,8 @@ TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[
 
 TEST_CASE("injector: loading", "[injector]")
 {
-	WARN("SKIP: built without CUDA's CUPTI headers (CUDA_HOME); injector load tests skipped");
 	CHECK(classify_api("cuLaunchKernel") == kApiLaunch);
+	XPU_SKIP("built without CUDA's CUPTI headers (CUDA_HOME); injector load tests skipped");
 }
 
 #endif

@@ -121,8 +121,7 @@ TEST_CASE("help CMD: the --help text where man is missing; unknown is exit 1", "
 TEST_CASE("help CMD: man -l on the page beside the binary", "[man]")
 {
 	if (access("/usr/bin/man", X_OK) != 0) {
-		WARN("SKIP: no /usr/bin/man (man-db not installed)");
-		return;
+		XPU_SKIP("no /usr/bin/man (man-db not installed)");
 	}
 	auto r = run({"/usr/bin/env", "MANPAGER=cat", "PAGER=cat", "MANWIDTH=80", xpu_perf(),
 		      "help", "record"});

@@ -100,8 +100,7 @@ TEST_CASE("tune actions: THP mode applied and reverted for real", "[tune][bpf]")
 	REQUIRE(geteuid() == 0);
 	const std::string before = bracketed_choice(first_line(kThpPath));
 	if (before.empty()) {
-		WARN("skipped: no transparent huge pages on this kernel");
-		return;
+		XPU_SKIP("no transparent huge pages on this kernel");
 	}
 	Guard g{[&] { write_file(kThpPath, before); }};
 	std::string want = before == "never" ? "madvise" : "never";
