@@ -150,18 +150,16 @@ TEST_CASE("pipe writer: no reader gives up after the connect deadline, never blo
 	uint64_t seq = 0;
 	for (int i = 0; i < 50; i++)
 		w.push(make_frame(1, seq, 10));
-	CHECK(ms_since(t0) < 500);  // pushing is queuing (a blocked push would never return)
-	while (!w.detached() && ms_since(t0) < 3000)
+	// Pushing is queuing: a blocked push would never return (no speed bound
+	// here: a loaded machine may stall any thread for seconds).
+	while (!w.detached() && ms_since(t0) < 60000)  // a hang guard
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	double waited = ms_since(t0);
 	CHECK(w.detached());
 	CHECK(!w.connected());
-	CHECK(waited >= 250);
-	CHECK(waited < 2500);
+	CHECK(waited >= 250);  // not before the deadline
 	CHECK(!w.push(make_frame(1, seq, 1)));
-	auto t1 = Clock::now();
-	w.finish("atexit", 1000);
-	CHECK(ms_since(t1) < 300);
+	w.finish("atexit", 1000);  // returns: nothing to drain, nobody to wait for
 	auto s = w.stats();
 	CHECK(s.frames_dropped == 51);
 	CHECK(s.records_lost == 501);
@@ -205,13 +203,12 @@ TEST_CASE("pipe writer: a slow reader costs dropped frames, counted in D and E",
 	// 2 MB into a 64 KiB pipe and a 64 KiB queue, nobody reading.
 	uint64_t seq = 0;
 	uint64_t pushed_records = 0, refused = 0;
-	auto t0 = Clock::now();
 	for (int i = 0; i < 600; i++) {
 		Frame f = make_frame(77, seq, 40);
 		pushed_records += f.records;
 		refused += w.push(std::move(f)) ? 0 : 1;
 	}
-	CHECK(ms_since(t0) < 1000);  // never waits for the reader
+	// It never waited for the reader (which reads nothing until below).
 	CHECK(refused > 400);
 	std::string got;
 	std::thread reader([&] { got = read_until_eof(rfd, 5000); });
@@ -297,7 +294,7 @@ TEST_CASE("pipe writer: the reader dies, the app survives (EPIPE, not SIGPIPE)",
 	// Read a little, then go away like a killed profiler.
 	std::string got;
 	auto t0 = Clock::now();
-	while (got.size() < 8192 && ms_since(t0) < 3000) {
+	while (got.size() < 8192 && ms_since(t0) < 60000) {  // a hang guard
 		char buf[4096];
 		ssize_t n = read(rfd, buf, sizeof(buf));
 		if (n > 0)
