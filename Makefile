@@ -450,6 +450,11 @@ $(OUT)/fixtures/symbols_nosym: $(OUT)/fixtures/symbols_pie
 # The build runs on every CPU unless JOBS says otherwise (CI calls plain
 # `make test`).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+# Fuzzing: make fuzz (tests/fuzz/fuzz.mk).
+include tests/fuzz/fuzz.mk
+# Sanitizers: make sanitize (tests/sanitize.mk).
+include tests/sanitize.mk
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) examples fixtures completion static
 	$(Q)tests/run.sh

@@ -1,0 +1,19 @@
+# Sanitizer build and run, included by the Makefile:
+#   make sanitize [SANITIZE=address,undefined]
+# builds the library, the binary and the Catch2 tests with -fsanitize into
+# build-san/, with its own fixtures and examples beside them, built plainly
+# first (the tests find everything next to their binary, and the symbolizer
+# fixtures must stay as the tests expect them), then runs the Catch2 suite through
+# tests/run.sh. Any ASan/UBSan report fails the case that triggered it:
+# UBSan is made fatal, and ASan exits non-zero.
+SANITIZE ?= address,undefined
+SAN_OUT  ?= build-san
+.PHONY: sanitize
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) OUT=$(SAN_OUT) examples fixtures
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) OUT=$(SAN_OUT) \
+		CXX="$(CXX) -fsanitize=$(SANITIZE) -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		$(SAN_OUT)/xpu-perf $(SAN_OUT)/xpu-perf-tests
+	$(Q)XPU_TEST_BIN=$(SAN_OUT)/xpu-perf-tests XPU_TEST_SHELL=0 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh
