@@ -17,6 +17,7 @@
 #include "gpu/gpu_frames.hpp"
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_protocol.h"
+#include "gpu/stale_run_dirs.hpp"
 #include "gpu/injector_blob.hpp"
 #include "base/log.hpp"
 #include "kernel/offcpu_tracer.hpp"
@@ -33,6 +34,8 @@ constexpr int kPipeBytes = 1 << 20;
 Result<std::string> make_run_dir()
 {
 	const char *tmp = std::getenv("TMPDIR");
+	for (const auto &stale : remove_stale_run_dirs(tmp && *tmp ? tmp : "/tmp"))
+		log::debug("removed {}, left by an xpu-perf that was killed", stale);
 	std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/xpu-perf-XXXXXX";
 	if (!mkdtemp(tmpl.data()))
 		return sys_fail(ExitCode::environment, errno, "create a directory in {}",
@@ -134,6 +137,13 @@ Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &op
 	auto impl = std::make_unique<Impl>(opts);
 	if (impl->entry_mode())  // nothing to inject: nothing to make
 		return std::unique_ptr<GpuSource>(new GpuSource(std::move(impl)));
+	// CUDA loads one injection library; replacing the user's would silently
+	// turn off whatever they set it for.
+	if (const char *user = std::getenv("CUDA_INJECTION64_PATH"); user && *user)
+		return fail(ExitCode::usage,
+			    "CUDA_INJECTION64_PATH is already set ({}): CUDA loads one injection "
+			    "library and --gpu needs its own; unset it, or record without --gpu",
+			    user);
 	auto dir = make_run_dir();
 	if (!dir)
 		return std::unexpected(dir.error());
