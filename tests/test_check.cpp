@@ -174,7 +174,7 @@ TEST_CASE("check without privileges: the setcap line, exit 2", "[check][bpf]")
 	CHECK(line_named(r.out, "privileges") ==
 	      "missing  privileges            not root (uid 65534); CAP_BPF no, CAP_PERFMON no; "
 	      "fix: run as root, or sudo setcap cap_bpf,cap_perfmon,cap_sys_ptrace,cap_sys_admin+ep " +
-		      xpu_perf());
+		      bin.path);
 	CHECK(line_named(r.out, "bpf_record_programs") ==
 	      "missing  bpf_record_programs   record's BPF programs: cannot probe without "
 	      "privileges; fix: see privileges");
