@@ -118,7 +118,7 @@ void add_live(CLI::App &app, Globals &g)
 			fail_with(to_int(sum.error().exit), sum.error().msg);
 		std::fprintf(stderr, "xpu-perf: %llu windows, %llu lost (stopped: %s)\n",
 			     static_cast<unsigned long long>(sum->windows),
-			     static_cast<unsigned long long>(sum->lost), sum->stop_reason.c_str());
+			     static_cast<unsigned long long>(sum->lost), describe(sum->stop_reason).c_str());
 		if (sum->exit_code != 0)
 			throw CLI::RuntimeError(sum->exit_code);
 	});

@@ -35,7 +35,7 @@ void add_record(CLI::App &app, Globals &g)
 		if (g.verbose > 0)
 			for (const auto &line : quality_table(sum->quality))
 				std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
-		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason == "target exited")
+		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason.kind == StopKind::target_exited)
 			std::fprintf(stderr, "xpu-perf: the command exited with status %d\n",
 				     *sum->target_exit);
 		if (sum->exit_code != 0)

@@ -220,7 +220,7 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 	uint64_t lost_before = 0;
 	double start = unix_now(), window_start = start;
 	auto next = Clock::now() + cfg.interval;
-	std::optional<std::string> reason;
+	std::optional<StopReason> reason;
 	while (true) {
 		auto r = session.run_until(next);
 		if (!r)
@@ -230,7 +230,7 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 			if (auto s = session.stop(); !s)
 				return std::unexpected(s.error());
 		} else if (cfg.windows && sum.windows + 1 >= cfg.windows) {
-			reason = "windows";
+			reason = StopReason{StopKind::windows};
 			if (auto s = session.stop(); !s)
 				return std::unexpected(s.error());
 		}
@@ -277,11 +277,9 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 	if (std::ferror(out))
 		return sys_fail(ExitCode::output, EIO, "write the windows");
 	sum.stop_reason = *reason;
-	http.end_reason = *reason;
+	http.end_reason = describe(*reason);
 	sum.lost = session.stats().lost();
-	if (session.command_pid())
-		(void)session.wait_command(5000);
-	sum.exit_code = session.stop_signal() ? 128 + session.stop_signal() : 0;
+	sum.exit_code = end_session(session, *reason, CommandStatus::ignored).exit_code;
 	return sum;
 }
 

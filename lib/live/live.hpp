@@ -13,6 +13,7 @@
 #include <string>
 
 #include "session/config.hpp"
+#include "session/session_end.hpp"
 #include "base/error.hpp"
 #include "live/http_options.hpp"
 #include "profile/profile.hpp"
@@ -38,7 +39,7 @@ struct LiveConfig {
 
 struct LiveSummary {
 	uint64_t windows = 0;
-	std::string stop_reason;
+	StopReason stop_reason;
 	uint64_t lost = 0;
 	int exit_code = 0;  // as record's: 128+N after a signal, else 0
 };

@@ -1,4 +1,5 @@
 #include "profile/folded_reader.hpp"
+#include "base/lines.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -101,11 +102,8 @@ Result<FoldedSource> parse_folded_text(std::string_view text, const std::string 
 	src.name = name;
 	size_t line_no = 0;
 	while (!text.empty()) {
-		size_t nl = text.find('\n');
-		std::string_view line = text.substr(0, nl);
-		if (auto r = take_line(line, ++line_no, src, sink, opts); !r)
+		if (auto r = take_line(next_line(text), ++line_no, src, sink, opts); !r)
 			return std::unexpected(r.error());
-		text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
 	}
 	return src;
 }

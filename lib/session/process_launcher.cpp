@@ -28,8 +28,8 @@ Result<std::string> check_executable(const std::string &path)
 }
 
 // In the child, between fork and exec: async-signal-safe calls only.
-[[noreturn]] void child_main(bool stdout_to_stderr, const char *path, char *const argv[],
-			     char *const envp[], int gate, int exec_err)
+[[noreturn]] void child_main(bool stdout_to_stderr, int devnull, const char *path,
+			     char *const argv[], char *const envp[], int gate, int exec_err)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -40,6 +40,10 @@ Result<std::string> check_executable(const std::string &path)
 	close(gate);
 	if (stdout_to_stderr)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+	}
 	execve(path, argv, envp);
 	int err = errno;
 	(void)!write(exec_err, &err, sizeof(err));
@@ -112,6 +116,12 @@ Result<HeldProcess> HeldProcess::spawn(const LaunchOptions &opts)
 		envp.push_back(const_cast<char *>(add.c_str()));
 	envp.push_back(nullptr);
 
+	Fd devnull;
+	if (opts.null_stdio) {
+		devnull.reset(open("/dev/null", O_RDWR | O_CLOEXEC));
+		if (!devnull)
+			return sys_fail(ExitCode::internal, errno, "open /dev/null");
+	}
 	int gate[2], err[2];
 	if (pipe2(gate, O_CLOEXEC) != 0)
 		return sys_fail(ExitCode::internal, errno, "pipe");
@@ -130,8 +140,8 @@ Result<HeldProcess> HeldProcess::spawn(const LaunchOptions &opts)
 	if (pid == 0) {
 		close(gate[1]);
 		close(err[0]);
-		child_main(opts.stdout_to_stderr, path->c_str(), argv.data(), envp.data(), gate[0],
-			   err[1]);
+		child_main(opts.stdout_to_stderr, devnull ? devnull.get() : -1, path->c_str(),
+			   argv.data(), envp.data(), gate[0], err[1]);
 	}
 	close(gate[0]);
 	close(err[1]);

@@ -22,6 +22,9 @@ struct LaunchOptions {
 	// "NAME=value" entries set (or replaced) in the command's environment:
 	// the GPU source's injector and pipe.
 	std::vector<std::string> env;
+	// stdin from and stdout to /dev/null: tune --verify's timed runs, whose
+	// output would mix with the findings.
+	bool null_stdio = false;
 };
 
 // Resolves argv[0] the way execvp would: 127 when not found, 126 when found

@@ -50,12 +50,6 @@ Fd open_pidfd(pid_t pid)
 #endif
 }
 
-std::string signal_name(int sig)
-{
-	const char *abbrev = sigabbrev_np(sig);
-	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
 void add_hashes(const ThreadStacks &t, std::vector<uint64_t> &out)
 {
 	out.push_back(t.ustack);
@@ -100,7 +94,6 @@ struct ProfileSession::Impl {
 	std::optional<Clock::time_point> deadline;  // --duration, from the release
 	bool released = false;
 	bool stopped = false;
-	int stop_signal = 0;
 	std::vector<pid_t> pids;                     // -p, as processes
 	std::vector<std::pair<pid_t, Fd>> attached;  // -p pids still alive
 	StackStore stack_cache;                      // windows: every stack read so far
@@ -337,7 +330,7 @@ Result<void> ProfileSession::Impl::consume_events()
 	return {};
 }
 
-Result<std::optional<std::string>> ProfileSession::run_until(Clock::time_point until)
+Result<std::optional<StopReason>> ProfileSession::run_until(Clock::time_point until)
 {
 	Impl &s = *impl_;
 	if (!s.released) {
@@ -352,19 +345,17 @@ Result<std::optional<std::string>> ProfileSession::run_until(Clock::time_point u
 	}
 	const auto end = s.deadline ? std::min(until, *s.deadline) : until;
 	while (true) {
-		if (int sig = s.stop_signals->received()) {
-			s.stop_signal = sig;
-			return signal_name(sig);
-		}
+		if (int sig = s.stop_signals->received())
+			return StopReason{StopKind::signal, sig};
 		if (s.child && s.child->try_wait())
-			return std::string("target exited");
+			return StopReason{StopKind::target_exited};
 		if (!s.pids.empty() && s.attached_pids_gone())
-			return std::string("target exited");
+			return StopReason{StopKind::target_exited};
 		auto now = Clock::now();
 		if (s.deadline && now >= *s.deadline)
-			return std::string("duration");
+			return StopReason{StopKind::duration};
 		if (now >= end)
-			return std::optional<std::string>();
+			return std::optional<StopReason>();
 		s.wait_for_activity(end);
 		if (auto r = s.consume_events(); !r)
 			return std::unexpected(r.error());
@@ -530,7 +521,6 @@ std::optional<GpuSummary> ProfileSession::gpu_summary() const
 	g.dropped += impl_->bpf->stats().launches_lost;
 	return g;
 }
-int ProfileSession::stop_signal() const { return impl_->stop_signal; }
 pid_t ProfileSession::command_pid() const { return impl_->child ? impl_->child->pid() : 0; }
 
 std::optional<int> ProfileSession::wait_command(int timeout_ms)

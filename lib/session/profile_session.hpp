@@ -16,6 +16,7 @@
 
 #include "kernel/bpf_session.hpp"
 #include "session/config.hpp"
+#include "session/session_end.hpp"
 #include "gpu/gpu_source.hpp"
 #include "base/error.hpp"
 #include "profile/profile.hpp"
@@ -43,9 +44,9 @@ public:
 	Result<void> open(const std::function<Result<void>()> &after_target = {});
 
 	// Lets the command run (on the first call) and follows its processes
-	// until `until`. Returns why the session should end ("target exited",
-	// "duration", "SIGINT", ...) as soon as it should, or nothing at `until`.
-	Result<std::optional<std::string>> run_until(Clock::time_point until);
+	// until `until`. Returns why the session should end as soon as it
+	// should, or nothing at `until`.
+	Result<std::optional<StopReason>> run_until(Clock::time_point until);
 
 	// What the sources counted since the previous call (since the start for
 	// the first), waits still open counted up to now; needs `windows`.
@@ -72,7 +73,6 @@ public:
 	bool offcpu() const;
 	// What the GPU layer saw; nothing when it is off.
 	std::optional<GpuSummary> gpu_summary() const;
-	int stop_signal() const;  // the signal that ended the session, 0 if none
 	// The command's pid, or 0 when there is none.
 	pid_t command_pid() const;
 	// Waits up to `timeout_ms` for the command and returns its wait status.

@@ -4,7 +4,6 @@
 
 #include "base/log.hpp"
 #include "base/output_file.hpp"
-#include "session/process_launcher.hpp"
 #include "session/profile_session.hpp"
 #include "output/writer_folded.hpp"
 
@@ -13,18 +12,6 @@ namespace xpu {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The command's own status when it ended by itself; 128+N when a signal
-// stopped the recording (the shell's convention, as if it had killed us);
-// 0 when --duration ended it and the profile was written.
-int exit_code_for(const RecordSummary &s, int stop_signal)
-{
-	if (stop_signal)
-		return 128 + stop_signal;
-	if (s.stop_reason == "target exited" && s.target_exit)
-		return *s.target_exit;
-	return 0;
-}
 
 Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum)
 {
@@ -74,7 +61,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	if (!reason)
 		return std::unexpected(reason.error());
 	const auto t_stop = Clock::now();
-	sum.stop_reason = reason->value_or("duration");
+	sum.stop_reason = reason->value_or(StopReason{StopKind::duration});
 	sum.seconds = std::chrono::duration<double>(t_stop - t0).count();
 
 	if (auto r = session.stop(); !r)
@@ -92,14 +79,9 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.stack_errors = st.stack_errors();
 	if (st.procs_full)
 		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
-	if (pid_t pid = session.command_pid()) {
-		auto status = session.wait_command(5000);
-		if (status)
-			sum.target_exit = exit_code_of(*status);
-		else
-			log::warn("command {} still running 5 s after SIGTERM; left running", pid);
-	}
-	sum.exit_code = exit_code_for(sum, session.stop_signal());
+	auto end = end_session(session, sum.stop_reason, CommandStatus::passed_on);
+	sum.target_exit = end.target_exit;
+	sum.exit_code = end.exit_code;
 	return sum;
 }
 
@@ -200,7 +182,7 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 	if (!s.processes.empty() || s.switches)
 		counted += fmt::format(", {} off-CPU intervals", s.switches);
 	std::string line = fmt::format("{}, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}",
-				       counted, s.stacks, s.lost, s.seconds, s.event, s.stop_reason,
+				       counted, s.stacks, s.lost, s.seconds, s.event, describe(s.stop_reason),
 				       output == "-" ? "stdout" : output);
 	if (s.stack_errors)
 		line += fmt::format("; {} stacks incomplete", s.stack_errors);

@@ -10,6 +10,7 @@
 #include "gpu/gpu_source.hpp"
 #include "base/error.hpp"
 #include "profile/profile_builder.hpp"
+#include "session/session_end.hpp"
 
 namespace xpu {
 
@@ -22,7 +23,7 @@ struct RecordSummary {
 	uint64_t stack_errors = 0;   // samples whose stack capture failed
 	double seconds = 0;          // wall time sampled
 	std::string event;           // "cpu-clock" or "cycles"
-	std::string stop_reason;     // "target exited", "duration", "SIGINT", ...
+	StopReason stop_reason;
 	std::optional<int> target_exit;  // shell-style exit code of the command
 	int exit_code = 0;               // what xpu-perf should exit with (see record.cpp)
 	double exit_to_written_s = 0;    // stop to profile on disk

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "symbolize/proc_maps.hpp"
+#include "base/lines.hpp"
 
 namespace xpu {
 
@@ -35,9 +36,7 @@ Ksyms Ksyms::parse(std::string_view text)
 {
 	Ksyms k;
 	while (!text.empty()) {
-		size_t nl = text.find('\n');
-		std::string_view line = text.substr(0, nl);
-		text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+		std::string_view line = next_line(text);
 		uint64_t addr = 0;
 		char type = 0;
 		std::string_view name;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "symbolize/proc_maps.hpp"
+#include "base/lines.hpp"
 
 namespace xpu {
 
@@ -42,9 +43,7 @@ PerfMap PerfMap::parse(std::string_view text)
 {
 	PerfMap map;
 	while (!text.empty()) {
-		size_t nl = text.find('\n');
-		std::string_view line = text.substr(0, nl);
-		text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+		std::string_view line = next_line(text);
 		if (line.empty())
 			continue;
 		uint64_t start = 0, size = 0;

@@ -1,4 +1,5 @@
 #include "symbolize/proc_maps.hpp"
+#include "base/lines.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -93,9 +94,7 @@ Result<std::vector<Mapping>> parse_proc_maps(std::string_view text)
 	std::vector<Mapping> out;
 	size_t lineno = 0;
 	while (!text.empty()) {
-		size_t nl = text.find('\n');
-		std::string_view line = text.substr(0, nl);
-		text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+		std::string_view line = next_line(text);
 		lineno++;
 		if (line.empty())
 			continue;

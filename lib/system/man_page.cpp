@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "session/process_launcher.hpp"
+
 namespace xpu {
 
 std::optional<std::string> find_man_page(const std::string &page)
@@ -26,19 +28,8 @@ std::optional<std::string> find_man_page(const std::string &page)
 
 std::optional<std::string> find_program(const std::string &name)
 {
-	const char *env = std::getenv("PATH");
-	std::string path = env ? env : "/usr/bin:/bin";
-	for (size_t at = 0; at <= path.size();) {
-		size_t end = path.find(':', at);
-		if (end == path.npos)
-			end = path.size();
-		std::string dir = end > at ? path.substr(at, end - at) : ".";
-		std::string file = dir + "/" + name;
-		if (access(file.c_str(), X_OK) == 0)
-			return file;
-		at = end + 1;
-	}
-	return std::nullopt;
+	auto path = resolve_command(name);  // the one PATH search, execvp's
+	return path ? std::optional<std::string>(*path) : std::nullopt;
 }
 
 }  // namespace xpu

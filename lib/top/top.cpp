@@ -175,7 +175,7 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 			sum.stop_reason = **r;
 			// What the target did since the last refresh (its GPU work
 			// arrives at its exit) is shown, not dropped.
-			if (sum.stop_reason == "target exited") {
+			if (sum.stop_reason.kind == StopKind::target_exited) {
 				if (auto r2 = refresh(Clock::now()); !r2)
 					return std::unexpected(r2.error());
 			}
@@ -191,7 +191,7 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 			redraw = redraw || term->rows() != last_rows || term->cols() != last_cols;
 		}
 		if (quit) {
-			sum.stop_reason = "quit";
+			sum.stop_reason = {StopKind::quit};
 			break;
 		}
 		auto now = Clock::now();
@@ -203,7 +203,7 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 				next_refresh = now + cfg.delay;
 			redraw = redraw || term.has_value();
 			if (cfg.iterations && sum.refreshes >= cfg.iterations) {
-				sum.stop_reason = "iterations";
+				sum.stop_reason = {StopKind::iterations};
 				if (redraw)
 					draw();
 				break;
@@ -216,14 +216,12 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 		// The shell's screen back; when the target ended by itself, its
 		// last picture stays readable there.
 		term.reset();
-		if (sum.stop_reason != "quit" && sum.refreshes > 0)
+		if (sum.stop_reason.kind != StopKind::quit && sum.refreshes > 0)
 			std::fputs(render_top_batch(model, view, header, cfg.rows).c_str(), stdout);
 	}
 	if (auto r = session.stop(); !r)
 		return std::unexpected(r.error());
-	if (session.command_pid())
-		(void)session.wait_command(5000);
-	sum.exit_code = session.stop_signal() ? 128 + session.stop_signal() : 0;
+	sum.exit_code = end_session(session, sum.stop_reason, CommandStatus::ignored).exit_code;
 	return sum;
 }
 

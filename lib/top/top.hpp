@@ -7,6 +7,7 @@
 #include <string>
 
 #include "session/config.hpp"
+#include "session/session_end.hpp"
 #include "base/error.hpp"
 #include "top/top_model.hpp"
 
@@ -24,7 +25,7 @@ struct TopConfig {
 
 struct TopSummary {
 	uint64_t refreshes = 0;
-	std::string stop_reason;  // "quit", "iterations", "SIGINT", "target exited", ...
+	StopReason stop_reason;
 	int exit_code = 0;
 };
 

@@ -57,31 +57,30 @@ Result<std::map<std::string, Value>> parse_facts(const std::vector<std::string> 
 // --- the objective of --verify ------------------------------------------------
 
 // Runs argv once (with LD_PRELOAD=`preload` when given): its wall
-// seconds, and its exit code in `exit_code`.
+// seconds, and its exit code in `exit_code` (127/126, as the shell's,
+// when it cannot be run: the measurement is then invalid, not an error).
 Result<double> run_once(const std::vector<std::string> &argv, int &exit_code,
 			const std::string &preload = "")
 {
 	auto t0 = std::chrono::steady_clock::now();
-	pid_t pid = fork();
-	if (pid < 0)
-		return sys_fail(ExitCode::environment, errno, "fork");
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);  // stdout is for findings
-		if (!preload.empty())
-			setenv("LD_PRELOAD", preload.c_str(), 1);
-		std::vector<char *> args;
-		for (const auto &a : argv)
-			args.push_back(const_cast<char *>(a.c_str()));
-		args.push_back(nullptr);
-		execvp(args[0], args.data());
-		_exit(127);
-	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
-	exit_code = exit_code_of(status);
+	LaunchOptions opts;
+	opts.argv = argv;
+	opts.null_stdio = true;
+	if (!preload.empty())
+		opts.env.push_back("LD_PRELOAD=" + preload);
+	auto cannot_run = [&](const Error &e) -> Result<double> {
+		if (e.exit != ExitCode::not_found && e.exit != ExitCode::not_executable)
+			return std::unexpected(e);
+		exit_code = to_int(e.exit);
+		return 0.0;
+	};
+	auto child = HeldProcess::spawn(opts);
+	if (!child)
+		return cannot_run(child.error());
+	if (auto r = child->release(); !r)
+		return cannot_run(r.error());
+	auto status = child->wait();
+	exit_code = status ? exit_code_of(*status) : 1;
 	return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -231,8 +230,8 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 	auto ob = cfg.input.empty() ? observe(cfg.record) : observe_file(cfg.input, cfg.record.freq);
 	if (!ob)
 		return std::unexpected(ob.error());
-	if (ob->stop_signal)
-		return 128 + ob->stop_signal;  // interrupted: no findings from half a profile
+	if (ob->exit_code)
+		return ob->exit_code;  // interrupted: no findings from half a profile
 	if (ob->target_exit && *ob->target_exit != 0)
 		log::warn("the command exited with status {}", *ob->target_exit);
 	Evidence ev;

@@ -7,7 +7,6 @@
 
 #include "profile/folded_reader.hpp"
 #include "base/log.hpp"
-#include "session/process_launcher.hpp"
 #include "session/profile_session.hpp"
 #include "tune/tune_counters.hpp"
 
@@ -41,7 +40,7 @@ Result<Observation> observe(RecordConfig cfg)
 	if (!reason)
 		return std::unexpected(reason.error());
 	ob.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
-	ob.stop_reason = reason->value_or("duration");
+	ob.stop_reason = reason->value_or(StopReason{StopKind::duration});
 	if (counters)
 		ob.counters = counters->read();
 	if (auto r = session.stop(); !r)
@@ -50,11 +49,9 @@ Result<Observation> observe(RecordConfig cfg)
 	if (!set)
 		return std::unexpected(set.error());
 	ob.profile = session.build(*set);
-	ob.stop_signal = session.stop_signal();
-	if (session.command_pid()) {
-		if (auto status = session.wait_command(5000))
-			ob.target_exit = exit_code_of(*status);
-	}
+	auto end = end_session(session, ob.stop_reason, CommandStatus::ignored);
+	ob.target_exit = end.target_exit;
+	ob.exit_code = end.exit_code;
 	for (pid_t pid : cfg.pids)
 		if (kill(pid, 0) == 0)
 			ob.live_pids.push_back(pid);

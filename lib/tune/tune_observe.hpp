@@ -13,6 +13,7 @@
 #include "session/config.hpp"
 #include "base/error.hpp"
 #include "profile/profile.hpp"
+#include "session/session_end.hpp"
 
 namespace xpu::tune {
 
@@ -23,8 +24,8 @@ struct Observation {
 	std::map<std::string, uint64_t> counters;  // empty for a file
 	std::vector<pid_t> live_pids;  // -p processes still running at the end
 	std::optional<int> target_exit;  // the command's exit code, when there was one
-	std::string stop_reason;
-	int stop_signal = 0;           // SIGINT etc. that ended the session
+	StopReason stop_reason;
+	int exit_code = 0;             // 128+N when signal N interrupted the session
 	bool offcpu = true;            // off-CPU time was profiled (always "true" for a file)
 };
 

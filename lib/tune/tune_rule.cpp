@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/parse.hpp"
+#include "base/lines.hpp"
 
 namespace xpu::tune {
 
@@ -744,9 +745,7 @@ Result<std::vector<Rule>> parse_rules(std::string_view text, const std::string &
 	std::vector<Rule> rules;
 	size_t line_no = 0;
 	while (!text.empty()) {
-		size_t nl = text.find('\n');
-		std::string_view line = text.substr(0, nl);
-		text = nl == text.npos ? std::string_view() : text.substr(nl + 1);
+		std::string_view line = next_line(text);
 		line_no++;
 		if (line.ends_with('\r'))
 			line.remove_suffix(1);
