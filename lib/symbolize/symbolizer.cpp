@@ -82,8 +82,8 @@ struct StatKeyHash {
 };
 
 struct PerfMapState {
-	bool loaded = false;
 	PerfMap map;
+	uint64_t refreshed_in = 0;  // the user_stack() call that last refreshed it
 };
 
 std::string make_label(const Mapping &m)
@@ -173,6 +173,7 @@ struct Symbolizer::Impl {
 	std::unordered_map<std::string, std::unique_ptr<FileEntry>> files;  // build-id or dev:ino
 	std::unordered_map<StatKey, FileEntry *, StatKeyHash> by_stat;      // null: not an ELF
 	std::unordered_map<pid_t, PerfMapState> perf_maps;
+	uint64_t stack_calls = 0;  // user_stack() calls so far
 
 	bool vdso_tried = false;
 	FileEntry *vdso = nullptr;
@@ -191,7 +192,7 @@ struct Symbolizer::Impl {
 	FileEntry *open_file(pid_t pid, const Mapping &m);
 	FileEntry *add_file(std::unique_ptr<ElfFile> elf, const StatKey &key);
 	FileEntry *vdso_file();
-	void load_perf_map(pid_t pid);
+	PerfMapState &refresh_perf_map(pid_t pid);
 	const AddressSpace *space_for(pid_t pid, uint32_t gen) const;
 	const std::vector<std::string> &frames_for(FileEntry &f, uint64_t vaddr);
 	const std::string &frame_name(const std::string &raw);
@@ -221,7 +222,7 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 	// Read the perf map while the process is alive to read it: JITs
 	// commonly delete it at exit, before a profile is symbolized.
 	if (has_jit)
-		load_perf_map(pid);
+		refresh_perf_map(pid);
 	stats.processes = spaces.size();
 	return true;
 }
@@ -302,18 +303,15 @@ FileEntry *Symbolizer::Impl::vdso_file()
 	return vdso = slot.get();
 }
 
-// A failed reload keeps what was read before (the JIT may have exited and
-// removed its map since).
-void Symbolizer::Impl::load_perf_map(pid_t pid)
+// Reads only what the JIT appended since the last time. A failed read keeps
+// what was read before (the JIT may have exited and removed its map since).
+PerfMapState &Symbolizer::Impl::refresh_perf_map(pid_t pid)
 {
 	PerfMapState &st = perf_maps[pid];
-	st.loaded = true;
-	auto map = PerfMap::load(pid);
-	if (!map) {
-		log::debug("pid {}: {}", pid, map.error().msg);
-		return;
-	}
-	st.map = std::move(*map);
+	st.refreshed_in = stack_calls;
+	if (auto r = st.map.refresh(pid); !r)
+		log::debug("pid {}: {}", pid, r.error().msg);
+	return st;
 }
 
 const AddressSpace *Symbolizer::Impl::space_for(pid_t pid, uint32_t gen) const
@@ -379,13 +377,17 @@ void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64
 				return;
 		}
 	} else if (r->jit) {
-		auto st = perf_maps.find(pid);
-		if (st == perf_maps.end() || !st->second.loaded) {
-			load_perf_map(pid);
-			st = perf_maps.find(pid);
+		// A miss re-reads the map (code compiled after the last read),
+		// at most once per stack: interpreter frames miss every time.
+		auto it = perf_maps.find(pid);
+		PerfMapState &st = it != perf_maps.end() ? it->second : refresh_perf_map(pid);
+		auto name = st.map.lookup(addr);
+		if (!name && st.refreshed_in != stack_calls) {
+			refresh_perf_map(pid);
+			name = st.map.lookup(addr);
 		}
-		if (const std::string *name = st->second.map.lookup(addr)) {
-			std::string s = *name;
+		if (name) {
+			std::string s(*name);
 			make_frame_safe(s);
 			out.push_back(std::move(s));
 			stats.frames++;
@@ -399,6 +401,7 @@ std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 						      std::span<const uint64_t> ips)
 {
 	const AddressSpace *space = space_for(pid, gen);
+	stack_calls++;
 	std::vector<std::string> out;
 	size_t n = stack_depth(ips);
 	out.reserve(n);
