@@ -55,6 +55,8 @@ struct Region {
 	uint64_t offset = 0;  // file offset mapped at `start`
 	FileEntry *file = nullptr;  // null: anonymous, not executable, or unreadable
 	bool jit = false;           // executable without an ELF: ask the perf map
+	bool exec = false;          // mapped executable
+	uint64_t dev = 0, inode = 0;  // of the mapped file, to know it again
 	std::string label;          // "[libc.so.6]", "[vdso]"; "" when anonymous
 };
 
@@ -85,6 +87,8 @@ struct PerfMapState {
 	PerfMap map;
 	uint64_t refreshed_in = 0;  // the user_stack() call that last refreshed it
 };
+
+uint64_t mapping_dev(const Mapping &m) { return uint64_t(m.dev_major) << 32 | m.dev_minor; }
 
 std::string make_label(const Mapping &m)
 {
@@ -215,7 +219,14 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 	AddressSpace &space = spaces[{pid, gen}];
 	bool has_jit = false;
 	for (const Mapping &m : *maps) {
-		Region r = make_region(pid, m);
+		// A re-read mostly finds the mappings of the last one: keep those
+		// as they were instead of opening their files again.
+		const Region *old = space.find(m.start);
+		Region r = old && old->start == m.start && old->offset == m.offset &&
+				   old->inode == m.inode && old->dev == mapping_dev(m) &&
+				   old->exec == m.executable() && old->label == make_label(m)
+			       ? *old
+			       : make_region(pid, m);
 		has_jit |= r.jit;
 		space.assign(m.start, m.end, std::move(r));
 	}
@@ -233,6 +244,9 @@ Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
 	r.start = m.start;
 	r.offset = m.offset;
 	r.label = make_label(m);
+	r.exec = m.executable();
+	r.dev = mapping_dev(m);
+	r.inode = m.inode;
 	if (!m.executable())
 		return r;
 	if (m.path == "[vdso]")
