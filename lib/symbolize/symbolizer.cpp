@@ -13,6 +13,7 @@
 #include <climits>
 #include <future>
 #include <map>
+#include <set>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -174,6 +175,7 @@ struct Symbolizer::Impl {
 
 	std::map<std::pair<pid_t, uint32_t>, AddressSpace> spaces;
 	std::map<std::pair<pid_t, uint32_t>, std::pair<pid_t, uint32_t>> parents;  // inherit()
+	std::set<std::pair<pid_t, uint32_t>> forgotten;  // exited; kept while a child links here
 	std::unordered_map<std::string, std::unique_ptr<FileEntry>> files;  // build-id or dev:ino
 	std::unordered_map<StatKey, FileEntry *, StatKeyHash> by_stat;      // null: not an ELF
 	std::unordered_map<pid_t, PerfMapState> perf_maps;
@@ -192,6 +194,8 @@ struct Symbolizer::Impl {
 	std::unordered_map<uint64_t, std::string> kernel_cache;
 
 	bool snapshot(pid_t pid, uint32_t gen);
+	std::vector<std::pair<pid_t, uint32_t>> address_spaces(pid_t pid) const;
+	void forget(pid_t pid, uint32_t gen);
 	Region make_region(pid_t pid, const Mapping &m);
 	FileEntry *open_file(pid_t pid, const Mapping &m);
 	FileEntry *add_file(std::unique_ptr<ElfFile> elf, const StatKey &key);
@@ -236,6 +240,42 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 		refresh_perf_map(pid);
 	stats.processes = spaces.size();
 	return true;
+}
+
+std::vector<std::pair<pid_t, uint32_t>> Symbolizer::Impl::address_spaces(pid_t pid) const
+{
+	std::vector<std::pair<pid_t, uint32_t>> out;
+	for (auto it = spaces.lower_bound({pid, 0}); it != spaces.end() && it->first.first == pid; ++it)
+		out.push_back(it->first);
+	for (auto it = parents.lower_bound({pid, 0}); it != parents.end() && it->first.first == pid;
+	     ++it)
+		out.push_back(it->first);
+	return out;
+}
+
+void Symbolizer::Impl::forget(pid_t pid, uint32_t gen)
+{
+	std::pair<pid_t, uint32_t> key{pid, gen};
+	parents.erase(key);
+	// pending: spaces kept only for children that inherit()ed them.
+	forgotten.insert(key);
+	// Drop every forgotten space no remaining link points at; links are
+	// few (children not yet snapshotted), so a scan is cheap.
+	std::set<std::pair<pid_t, uint32_t>> linked;
+	for (const auto &[child, parent] : parents)
+		linked.insert(parent);
+	for (auto it = forgotten.begin(); it != forgotten.end();) {
+		if (linked.contains(*it)) {
+			++it;
+			continue;
+		}
+		spaces.erase(*it);
+		it = forgotten.erase(it);
+	}
+	auto left = spaces.lower_bound({pid, 0});
+	if (left == spaces.end() || left->first.first != pid)
+		perf_maps.erase(pid);
+	stats.processes = spaces.size();
 }
 
 Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
@@ -490,6 +530,25 @@ void Symbolizer::inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t
 			impl_->parents[{child, child_gen}] = {parent, parent_gen};
 	} catch (const std::exception &e) {
 		log::debug("inherit pid {}: {}", child, e.what());
+	}
+}
+
+std::vector<std::pair<pid_t, uint32_t>> Symbolizer::address_spaces(pid_t pid) const
+{
+	try {
+		return impl_->address_spaces(pid);
+	} catch (const std::exception &e) {
+		log::debug("address spaces of pid {}: {}", pid, e.what());
+		return {};
+	}
+}
+
+void Symbolizer::forget(pid_t pid, uint32_t gen)
+{
+	try {
+		impl_->forget(pid, gen);
+	} catch (const std::exception &e) {
+		log::debug("forget pid {}: {}", pid, e.what());
 	}
 }
 
