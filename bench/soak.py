@@ -47,11 +47,16 @@ def cpu_seconds(pid):
 
 
 def rss_mb(pid):
+    """VmRSS and its anonymous part (RssAnon: the heap; the rest is mapped
+    files such as the ELF images being symbolized, which the kernel can
+    reclaim), in MB."""
+    out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon"):
+                out[key] = int(line.split()[1]) / 1024
+    return out.get("VmRSS", 0.0), out.get("RssAnon", 0.0)
 
 
 def slope(points):
@@ -91,7 +96,7 @@ def soak(xpu, mode, seconds, every, out_dir):
         "record": [xpu, "record", "-a", "-o", os.path.join(out_dir, "soak.folded")],
     }[mode]
     print(f"\n== {' '.join(cmd[1:])} for {seconds:.0f} s", flush=True)
-    print(f"{'t-s':>6} {'rss-MB':>8} {'cpu-%':>7}", flush=True)
+    print(f"{'t-s':>6} {'rss-MB':>8} {'anon-MB':>8} {'cpu-%':>7}", flush=True)
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t0 = time.monotonic()
     last_t, last_cpu = t0, 0.0
@@ -103,11 +108,11 @@ def soak(xpu, mode, seconds, every, out_dir):
                 print(f"{mode} exited early ({p.returncode}): "
                       f"{p.stderr.read().decode(errors='replace')[-500:]}")
                 return None
-            now, cpu, rss = time.monotonic(), cpu_seconds(p.pid), rss_mb(p.pid)
+            now, cpu, (rss, anon) = time.monotonic(), cpu_seconds(p.pid), rss_mb(p.pid)
             pct = 100 * (cpu - last_cpu) / (now - last_t)
             last_t, last_cpu = now, cpu
-            points.append((now - t0, rss, pct))
-            print(f"{now - t0:6.0f} {rss:8.1f} {pct:7.1f}", flush=True)
+            points.append((now - t0, rss, pct, anon))
+            print(f"{now - t0:6.0f} {rss:8.1f} {anon:8.1f} {pct:7.1f}", flush=True)
             if now - t0 >= seconds:
                 break
     finally:
@@ -118,11 +123,13 @@ def soak(xpu, mode, seconds, every, out_dir):
             p.kill()
             p.wait()
     steady = points[len(points) // 3:]
-    mem = slope([(t, r) for t, r, _ in steady])
-    cpu = slope([(t, c) for t, _, c in steady])
+    mem = slope([(t, r) for t, r, _, _ in steady])
+    anon = slope([(t, a) for t, _, _, a in steady])
+    cpu = slope([(t, c) for t, _, c, _ in steady])
     print(f"{mode}: RSS {points[0][1]:.1f} -> {points[-1][1]:.1f} MB; after warm-up "
-          f"{mem:+.2f} MB/min, CPU {sum(c for _, _, c in steady) / len(steady):.1f}% "
-          f"({cpu:+.2f} points/min)", flush=True)
+          f"{mem:+.2f} MB/min (anon {anon:+.2f}), CPU "
+          f"{sum(c for _, _, c, _ in steady) / len(steady):.1f}% ({cpu:+.2f} points/min)",
+          flush=True)
     return mem
 
 
