@@ -3,6 +3,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstring>
 
 #include <catch2/catch.hpp>
 
@@ -14,8 +15,8 @@ namespace {
 
 std::string name_at(const PerfMap &m, uint64_t addr)
 {
-	const std::string *n = m.lookup(addr);
-	return n ? *n : "-";
+	auto n = m.lookup(addr);
+	return n ? std::string(*n) : "-";
 }
 
 }  // namespace
@@ -74,4 +75,56 @@ TEST_CASE("perf map: loaded from /tmp/perf-PID.map", "[perf_map]")
 	unlink(path.c_str());
 	REQUIRE(m);
 	CHECK(name_at(*m, 0xa00f) == "jitted one");
+}
+
+TEST_CASE("perf map: refresh parses only what was appended", "[perf_map]")
+{
+	char path[] = "/tmp/xpu-perf-map-test-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	auto append = [&](const char *text) {
+		REQUIRE(write(fd, text, strlen(text)) == ssize_t(strlen(text)));
+	};
+	PerfMap m;
+	append("1000 100 first\n2000 100 second\n3000 10 thi");  // a line half written
+	REQUIRE(m.refresh_path(path));
+	CHECK(m.lines_parsed() == 2);
+	CHECK(m.size() == 2);
+	CHECK(name_at(m, 0x1050) == "first");
+	CHECK(name_at(m, 0x3000) == "-");  // not finished yet
+
+	append("rd\n0500 10 below\n");  // the rest of the line, then new code
+	REQUIRE(m.refresh_path(path));
+	CHECK(m.lines_parsed() == 4);  // the two new lines only
+	CHECK(name_at(m, 0x3009) == "third");
+	CHECK(name_at(m, 0x0505) == "below");
+	CHECK(name_at(m, 0x2000) == "second");
+
+	auto again = m.refresh_path(path);  // nothing new: nothing parsed
+	REQUIRE(again);
+	CHECK_FALSE(*again);
+	CHECK(m.lines_parsed() == 4);
+
+	append("1040 20 reused\n4000 10 fourth\n");  // memory reused: the later line wins
+	REQUIRE(m.refresh_path(path));
+	CHECK(m.lines_parsed() == 6);
+	CHECK(name_at(m, 0x103f) == "first");
+	CHECK(name_at(m, 0x1040) == "reused");
+	CHECK(name_at(m, 0x1060) == "first");
+	CHECK(name_at(m, 0x4000) == "fourth");
+	CHECK(name_at(m, 0x3009) == "third");
+	CHECK(m.size() == 7);  // first split around reused
+
+	// Rewritten from scratch (a new JIT with a recycled pid): read again.
+	REQUIRE(ftruncate(fd, 0) == 0);
+	REQUIRE(lseek(fd, 0, SEEK_SET) == 0);
+	append("9000 10 new\n");
+	REQUIRE(m.refresh_path(path));
+	CHECK(name_at(m, 0x9000) == "new");
+	CHECK(name_at(m, 0x1050) == "-");
+	CHECK(m.size() == 1);
+	close(fd);
+	unlink(path);
+	CHECK_FALSE(m.refresh_path(path));  // gone: an error, and the table stays
+	CHECK(name_at(m, 0x9000) == "new");
 }

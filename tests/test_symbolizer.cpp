@@ -249,6 +249,31 @@ TEST_CASE("symbolizer: a forked child resolves with its parent's maps", "[symbol
 	CHECK(s.user_stack(child, 6, ips) == Frames{"[unknown]"});
 }
 
+TEST_CASE("symbolizer: exited processes are forgotten, after the children that link to them",
+	  "[symbolizer]")
+{
+	FixtureProcess p(fixture_path("symbols_pie"));
+	Symbolizer s;
+	REQUIRE(s.snapshot(p.pid(), 0));
+	REQUIRE(s.snapshot(p.pid(), 1));  // after an exec
+	pid_t child = p.pid() + 1000000;  // never snapshotted
+	s.inherit(child, 5, p.pid(), 1);
+	using Spaces = std::vector<std::pair<pid_t, uint32_t>>;
+	CHECK(s.address_spaces(p.pid()) == Spaces{{p.pid(), 0}, {p.pid(), 1}});
+	CHECK(s.address_spaces(child) == Spaces{{child, 5}});
+	uint64_t ips[] = {p.addr("plain_c_function")};
+	s.forget(p.pid(), 0);
+	s.forget(p.pid(), 1);
+	CHECK(s.stats().processes == 1);  // gen 1 stays: the child resolves through it
+	CHECK(s.user_stack(p.pid(), 0, ips) == Frames{"[unknown]"});
+	CHECK(s.user_stack(child, 5, ips) == Frames{"plain_c_function"});
+	s.forget(child, 5);
+	CHECK(s.stats().processes == 0);
+	CHECK(s.address_spaces(p.pid()).empty());
+	CHECK(s.user_stack(child, 5, ips) == Frames{"[unknown]"});
+	CHECK(s.stats().files >= 3);  // files stay cached for other processes
+}
+
 TEST_CASE("symbolizer: processes share files, and stats count frames", "[symbolizer]")
 {
 	FixtureProcess a(fixture_path("symbols_pie"));

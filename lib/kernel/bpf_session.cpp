@@ -250,6 +250,15 @@ Result<void> BpfSession::fetch_stacks(const std::vector<uint64_t> &hashes, Stack
 	return {};
 }
 
+void BpfSession::forget_stacks(const std::vector<uint64_t> &hashes)
+{
+	int fd = bpf_map__fd(impl_->skel->maps.stacks);
+	for (uint64_t h : hashes) {
+		bpf_map_delete_elem(fd, &h);  // ENOENT: it came through the ring buffer
+		impl_->sent_stacks.erase(h);
+	}
+}
+
 BpfStats BpfSession::stats() const
 {
 	const auto *st = impl_->skel->bss->stats;

@@ -97,6 +97,10 @@ public:
 	// Adds to `cache` the stacks behind `hashes` that it lacks (0 and
 	// unknown hashes are skipped): a live view's reads cost what is new.
 	Result<void> fetch_stacks(const std::vector<uint64_t> &hashes, StackStore &cache) const;
+	// Drops stacks no window needs any more from the kernel's map (and
+	// from those that came through the ring buffer), so a long windowed
+	// session keeps room for new ones. A stack sampled again is stored again.
+	void forget_stacks(const std::vector<uint64_t> &hashes);
 	BpfStats stats() const;
 
 	const BpfOptions &options() const;

@@ -96,7 +96,19 @@ struct ProfileSession::Impl {
 	bool stopped = false;
 	std::vector<pid_t> pids;                     // -p, as processes
 	std::vector<std::pair<pid_t, Fd>> attached;  // -p pids still alive
-	StackStore stack_cache;                      // windows: every stack read so far
+	StackStore stack_cache;                      // windows: stacks of recent windows
+	// Windows: when each cached stack was last in a window, and whether it
+	// has been dropped from the kernel's map already (see evict_stacks()).
+	struct StackUse {
+		uint32_t window;
+		bool dropped;
+	};
+	std::unordered_map<uint64_t, StackUse> stack_use;
+	uint32_t window_no = 0;
+	// Windows: address spaces of processes that exited, forgotten once the
+	// windows that may hold their samples are symbolized.
+	std::vector<std::pair<pid_t, uint32_t>> exited_now, exited_before;
+	void evict_stacks(const std::vector<uint64_t> &used);
 };
 
 ProfileSession::ProfileSession(const RecordConfig &cfg, bool windows)
@@ -284,6 +296,10 @@ void ProfileSession::Impl::on_event(const ProcEvent &e)
 		break;
 	case ProcEvent::Type::exit:
 		schedule.forget(e.pid);
+		if (windows) {
+			auto gone = sym.address_spaces(e.pid);
+			exited_now.insert(exited_now.end(), gone.begin(), gone.end());
+		}
 		break;
 	}
 }
@@ -374,10 +390,44 @@ void ProfileSession::Impl::drop_our_own(SampleSet &set) const
 	std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
 }
 
+// A stack no window used for a few windows leaves the kernel's map first
+// and our cache one window later: a sample may have found it in the map
+// just before the delete, and its window still finds it here.
+void ProfileSession::Impl::evict_stacks(const std::vector<uint64_t> &used)
+{
+	constexpr uint32_t kIdleWindows = 3;
+	window_no++;
+	for (uint64_t h : used) {
+		if (h != 0 && stack_cache.contains(h))
+			stack_use[h] = {window_no, false};
+	}
+	std::vector<uint64_t> drop;
+	for (auto it = stack_use.begin(); it != stack_use.end();) {
+		uint32_t idle = window_no - it->second.window;
+		if (idle > kIdleWindows && it->second.dropped) {
+			stack_cache.erase(it->first);
+			it = stack_use.erase(it);
+			continue;
+		}
+		if (idle >= kIdleWindows && !it->second.dropped) {
+			drop.push_back(it->first);
+			it->second.dropped = true;
+		}
+		++it;
+	}
+	bpf->forget_stacks(drop);
+}
+
 Result<SampleSet> ProfileSession::take_window()
 {
 	Impl &s = *impl_;
 	SampleSet set;
+	// The caller has symbolized the windows before this one: processes that
+	// exited before the last window was taken have no samples left.
+	for (auto [pid, gen] : s.exited_before)
+		s.sym.forget(pid, gen);
+	s.exited_before = std::move(s.exited_now);
+	s.exited_now.clear();
 	if (s.offcpu) {
 		if (auto r = s.offcpu->cut_window(); !r)
 			return std::unexpected(r.error());
@@ -414,6 +464,7 @@ Result<SampleSet> ProfileSession::take_window()
 		if (auto it = s.stack_cache.find(h); it != s.stack_cache.end())
 			set.stacks.try_emplace(h, it->second);
 	}
+	s.evict_stacks(hashes);
 	return set;
 }
 

@@ -13,6 +13,7 @@
 #include <climits>
 #include <future>
 #include <map>
+#include <set>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -55,6 +56,8 @@ struct Region {
 	uint64_t offset = 0;  // file offset mapped at `start`
 	FileEntry *file = nullptr;  // null: anonymous, not executable, or unreadable
 	bool jit = false;           // executable without an ELF: ask the perf map
+	bool exec = false;          // mapped executable
+	uint64_t dev = 0, inode = 0;  // of the mapped file, to know it again
 	std::string label;          // "[libc.so.6]", "[vdso]"; "" when anonymous
 };
 
@@ -82,9 +85,11 @@ struct StatKeyHash {
 };
 
 struct PerfMapState {
-	bool loaded = false;
 	PerfMap map;
+	uint64_t refreshed_in = 0;  // the user_stack() call that last refreshed it
 };
+
+uint64_t mapping_dev(const Mapping &m) { return uint64_t(m.dev_major) << 32 | m.dev_minor; }
 
 std::string make_label(const Mapping &m)
 {
@@ -170,9 +175,11 @@ struct Symbolizer::Impl {
 
 	std::map<std::pair<pid_t, uint32_t>, AddressSpace> spaces;
 	std::map<std::pair<pid_t, uint32_t>, std::pair<pid_t, uint32_t>> parents;  // inherit()
+	std::set<std::pair<pid_t, uint32_t>> forgotten;  // exited; kept while a child links here
 	std::unordered_map<std::string, std::unique_ptr<FileEntry>> files;  // build-id or dev:ino
 	std::unordered_map<StatKey, FileEntry *, StatKeyHash> by_stat;      // null: not an ELF
 	std::unordered_map<pid_t, PerfMapState> perf_maps;
+	uint64_t stack_calls = 0;  // user_stack() calls so far
 
 	bool vdso_tried = false;
 	FileEntry *vdso = nullptr;
@@ -187,11 +194,13 @@ struct Symbolizer::Impl {
 	std::unordered_map<uint64_t, std::string> kernel_cache;
 
 	bool snapshot(pid_t pid, uint32_t gen);
+	std::vector<std::pair<pid_t, uint32_t>> address_spaces(pid_t pid) const;
+	void forget(pid_t pid, uint32_t gen);
 	Region make_region(pid_t pid, const Mapping &m);
 	FileEntry *open_file(pid_t pid, const Mapping &m);
 	FileEntry *add_file(std::unique_ptr<ElfFile> elf, const StatKey &key);
 	FileEntry *vdso_file();
-	void load_perf_map(pid_t pid);
+	PerfMapState &refresh_perf_map(pid_t pid);
 	const AddressSpace *space_for(pid_t pid, uint32_t gen) const;
 	const std::vector<std::string> &frames_for(FileEntry &f, uint64_t vaddr);
 	const std::string &frame_name(const std::string &raw);
@@ -214,16 +223,59 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 	AddressSpace &space = spaces[{pid, gen}];
 	bool has_jit = false;
 	for (const Mapping &m : *maps) {
-		Region r = make_region(pid, m);
+		// A re-read mostly finds the mappings of the last one: keep those
+		// as they were instead of opening their files again.
+		const Region *old = space.find(m.start);
+		Region r = old && old->start == m.start && old->offset == m.offset &&
+				   old->inode == m.inode && old->dev == mapping_dev(m) &&
+				   old->exec == m.executable() && old->label == make_label(m)
+			       ? *old
+			       : make_region(pid, m);
 		has_jit |= r.jit;
 		space.assign(m.start, m.end, std::move(r));
 	}
 	// Read the perf map while the process is alive to read it: JITs
 	// commonly delete it at exit, before a profile is symbolized.
 	if (has_jit)
-		load_perf_map(pid);
+		refresh_perf_map(pid);
 	stats.processes = spaces.size();
 	return true;
+}
+
+std::vector<std::pair<pid_t, uint32_t>> Symbolizer::Impl::address_spaces(pid_t pid) const
+{
+	std::vector<std::pair<pid_t, uint32_t>> out;
+	for (auto it = spaces.lower_bound({pid, 0}); it != spaces.end() && it->first.first == pid; ++it)
+		out.push_back(it->first);
+	for (auto it = parents.lower_bound({pid, 0}); it != parents.end() && it->first.first == pid;
+	     ++it)
+		out.push_back(it->first);
+	return out;
+}
+
+void Symbolizer::Impl::forget(pid_t pid, uint32_t gen)
+{
+	std::pair<pid_t, uint32_t> key{pid, gen};
+	parents.erase(key);
+	// pending: spaces kept only for children that inherit()ed them.
+	forgotten.insert(key);
+	// Drop every forgotten space no remaining link points at; links are
+	// few (children not yet snapshotted), so a scan is cheap.
+	std::set<std::pair<pid_t, uint32_t>> linked;
+	for (const auto &[child, parent] : parents)
+		linked.insert(parent);
+	for (auto it = forgotten.begin(); it != forgotten.end();) {
+		if (linked.contains(*it)) {
+			++it;
+			continue;
+		}
+		spaces.erase(*it);
+		it = forgotten.erase(it);
+	}
+	auto left = spaces.lower_bound({pid, 0});
+	if (left == spaces.end() || left->first.first != pid)
+		perf_maps.erase(pid);
+	stats.processes = spaces.size();
 }
 
 Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
@@ -232,6 +284,9 @@ Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
 	r.start = m.start;
 	r.offset = m.offset;
 	r.label = make_label(m);
+	r.exec = m.executable();
+	r.dev = mapping_dev(m);
+	r.inode = m.inode;
 	if (!m.executable())
 		return r;
 	if (m.path == "[vdso]")
@@ -302,18 +357,15 @@ FileEntry *Symbolizer::Impl::vdso_file()
 	return vdso = slot.get();
 }
 
-// A failed reload keeps what was read before (the JIT may have exited and
-// removed its map since).
-void Symbolizer::Impl::load_perf_map(pid_t pid)
+// Reads only what the JIT appended since the last time. A failed read keeps
+// what was read before (the JIT may have exited and removed its map since).
+PerfMapState &Symbolizer::Impl::refresh_perf_map(pid_t pid)
 {
 	PerfMapState &st = perf_maps[pid];
-	st.loaded = true;
-	auto map = PerfMap::load(pid);
-	if (!map) {
-		log::debug("pid {}: {}", pid, map.error().msg);
-		return;
-	}
-	st.map = std::move(*map);
+	st.refreshed_in = stack_calls;
+	if (auto r = st.map.refresh(pid); !r)
+		log::debug("pid {}: {}", pid, r.error().msg);
+	return st;
 }
 
 const AddressSpace *Symbolizer::Impl::space_for(pid_t pid, uint32_t gen) const
@@ -379,13 +431,17 @@ void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64
 				return;
 		}
 	} else if (r->jit) {
-		auto st = perf_maps.find(pid);
-		if (st == perf_maps.end() || !st->second.loaded) {
-			load_perf_map(pid);
-			st = perf_maps.find(pid);
+		// A miss re-reads the map (code compiled after the last read),
+		// at most once per stack: interpreter frames miss every time.
+		auto it = perf_maps.find(pid);
+		PerfMapState &st = it != perf_maps.end() ? it->second : refresh_perf_map(pid);
+		auto name = st.map.lookup(addr);
+		if (!name && st.refreshed_in != stack_calls) {
+			refresh_perf_map(pid);
+			name = st.map.lookup(addr);
 		}
-		if (const std::string *name = st->second.map.lookup(addr)) {
-			std::string s = *name;
+		if (name) {
+			std::string s(*name);
 			make_frame_safe(s);
 			out.push_back(std::move(s));
 			stats.frames++;
@@ -399,6 +455,7 @@ std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 						      std::span<const uint64_t> ips)
 {
 	const AddressSpace *space = space_for(pid, gen);
+	stack_calls++;
 	std::vector<std::string> out;
 	size_t n = stack_depth(ips);
 	out.reserve(n);
@@ -473,6 +530,25 @@ void Symbolizer::inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t
 			impl_->parents[{child, child_gen}] = {parent, parent_gen};
 	} catch (const std::exception &e) {
 		log::debug("inherit pid {}: {}", child, e.what());
+	}
+}
+
+std::vector<std::pair<pid_t, uint32_t>> Symbolizer::address_spaces(pid_t pid) const
+{
+	try {
+		return impl_->address_spaces(pid);
+	} catch (const std::exception &e) {
+		log::debug("address spaces of pid {}: {}", pid, e.what());
+		return {};
+	}
+}
+
+void Symbolizer::forget(pid_t pid, uint32_t gen)
+{
+	try {
+		impl_->forget(pid, gen);
+	} catch (const std::exception &e) {
+		log::debug("forget pid {}: {}", pid, e.what());
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,16 @@ public:
 	// of its own, resolve it with the parent's (identical) maps. A fork's
 	// child may exit before anyone can read its maps.
 	void inherit(pid_t child, uint32_t child_gen, pid_t parent, uint32_t parent_gen);
+
+	// The address spaces (pid, gen) held for pid now: snapshotted or
+	// inherit()ed. A session asks at the process's exit and forgets them
+	// once the stacks sampled before the exit are symbolized.
+	std::vector<std::pair<pid_t, uint32_t>> address_spaces(pid_t pid) const;
+	// Drops an address space of an exited process (and its perf map, with
+	// the process's last one). An address space an inherit()ed child still
+	// resolves through is kept until that child is forgotten too. The files
+	// stay cached: other processes map them too.
+	void forget(pid_t pid, uint32_t gen);
 
 	// User stack, `ips` leaf first (as bpf_get_stack returns them). Returns
 	// frames root first, ready to be joined with ';' (every name has been
