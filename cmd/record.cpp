@@ -23,6 +23,10 @@ void add_record(CLI::App &app, Globals &g)
 		->capture_default_str();
 	sub->add_flag("--pid-prefix", f->cfg.pid_prefix,
 		      "root frame 'comm-PID' instead of 'comm' (stackcollapse-perf --pid)");
+	sub->add_option("--trace", f->cfg.trace,
+			"also write a timeline of the GPU work and its launches (trace-event JSON "
+			"for Perfetto or speedscope; gzip'd when FILE ends in .gz)")
+		->type_name("FILE");
 	sub->add_flag("--wakers", f->cfg.wakers,
 		      "append the waker's stack to each off-CPU stack, after a '--' frame");
 	sub->callback([f, &g] {

@@ -77,6 +77,7 @@ struct GpuSource::Impl {
 	std::unique_ptr<LaunchProbe> probe;
 	GpuCorrelator correlator;
 	GpuStreamParser parser;
+	std::unique_ptr<GpuTimeline> timeline;  // --trace only
 	std::set<pid_t> named;  // processes whose comm the correlator has
 	// Entry-point mode: launches counted per (thread stacks, entry point).
 	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
@@ -92,14 +93,25 @@ struct GpuSource::Impl {
 			  .activity =
 				  [this](const GpuActivity &a) {
 					  correlator.add_activity(a, monotonic_ns());
+					  if (timeline)
+						  timeline->add_activity(a);
 				  },
 			  .api_name =
 				  [this](pid_t pid, uint32_t domain, uint32_t cbid,
 					 const std::string &name) {
 					  correlator.set_api_name(pid, domain, cbid, name);
+					  if (timeline)
+						  timeline->set_api_name(pid, domain, cbid, name);
+				  },
+			  .api_call =
+				  [this](const GpuApiCall &c) {
+					  if (timeline)
+						  timeline->add_api_call(c);
 				  },
 		  })
 	{
+		if (o.timeline)
+			timeline = std::make_unique<GpuTimeline>();
 	}
 
 	~Impl()
@@ -237,9 +249,11 @@ Result<void> GpuSource::pump()
 	if (s.probe) {
 		uint64_t now = monotonic_ns();
 		auto r = s.probe->consume([&](const LaunchEvent &l) {
-			if (l.from_hook)
+			if (l.from_hook) {
 				s.correlator.add_launch(l, now);
-			else
+				if (s.timeline)
+					s.timeline->add_launch(l);
+			} else
 				s.count_entry(l);
 		});
 		if (!r)
@@ -287,6 +301,8 @@ void GpuSource::detach()
 }
 
 bool GpuSource::counts_launches() const { return impl_->entry_mode(); }
+
+const GpuTimeline *GpuSource::timeline() const { return impl_->timeline.get(); }
 
 GpuSummary GpuSource::summary() const
 {

@@ -17,6 +17,7 @@
 #include "base/error.hpp"
 #include "gpu/gpu_correlator.hpp"
 #include "gpu/gpu_stream.hpp"
+#include "gpu/gpu_timeline.hpp"
 #include "profile/samples.hpp"
 
 namespace xpu {
@@ -24,6 +25,7 @@ namespace xpu {
 struct GpuSourceOptions {
 	std::string injector;  // --gpu-injector: use this library, not the built-in one
 	bool streams = false;  // --gpu-streams
+	bool timeline = false; // --trace: keep every launch and record (lib/gpu/gpu_timeline)
 	// Running processes (-p): no injector, launch counts at the CUDA API's
 	// entry points instead (lib/gpu/gpu_entry_points.hpp).
 	std::vector<pid_t> entry_pids;
@@ -73,6 +75,8 @@ public:
 	GpuSummary summary() const;
 	// Launches counted at API entry points (-p), not GPU work from an injector.
 	bool counts_launches() const;
+	// Every launch and GPU record, with `timeline`; null without.
+	const GpuTimeline *timeline() const;
 
 	struct Impl;
 

@@ -233,7 +233,19 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 			return false;
 		p.warnings.push_back(unescape_field(f[3]));
 		return true;
-	case 'A':
+	case 'A': {
+		GpuApiCall c;
+		c.pid = pid;
+		uint64_t ret = 0;
+		if (f.size() < 9 || !nums(f, 2, c.tid, c.corr) || !nums(f, 5, c.cbid, c.start, c.end, ret))
+			return false;
+		c.driver = f[4] == "D";
+		c.start = to_mono(pid, c.start);
+		c.end = to_mono(pid, c.end);
+		if (sink_.api_call)
+			sink_.api_call(c);
+		return true;
+	}
 	case 'X':
 	case 'G':
 		return true;  // carried for other readers; the profile needs none

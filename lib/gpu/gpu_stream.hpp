@@ -36,6 +36,18 @@ struct GpuActivity {
 	uint64_t ns() const { return end > start ? end - start : 0; }
 };
 
+// One CUDA API call as CUPTI timed it (an A record): the launching call's
+// interval on its thread, for the timeline. Runtime and driver records of
+// one nested call share the correlation id.
+struct GpuApiCall {
+	pid_t pid = 0;
+	uint32_t tid = 0;  // CUPTI's thread id
+	uint32_t corr = 0;
+	bool driver = false;
+	uint32_t cbid = 0;
+	uint64_t start = 0, end = 0;  // CLOCK_MONOTONIC ns
+};
+
 // What one process's stream said about itself.
 struct GpuProcessStream {
 	bool hello = false;         // an H record arrived
@@ -59,6 +71,8 @@ public:
 		std::function<void(const GpuActivity &)> activity;
 		// N records: (pid, domain, cbid) -> the API's name.
 		std::function<void(pid_t, uint32_t, uint32_t, const std::string &)> api_name;
+		// A records; may be empty.
+		std::function<void(const GpuApiCall &)> api_call;
 	};
 
 	explicit GpuStreamParser(Sink sink);

@@ -198,6 +198,13 @@ void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, 
 
 std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix, state); }
 
+std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym)
+{
+	std::vector<std::string> frames;
+	append_stacks(frames, t, stacks, sym, true);
+	return frames;
+}
+
 std::string truncation_reason(uint64_t sentinel)
 {
 	static constexpr const char *kReasons[] = {"",	    "no-mapping", "no-table", "read-fault",

@@ -58,6 +58,10 @@ struct StackQuality {
 // The outermost frames a complete stack ends in.
 bool is_root_frame(std::string_view name);
 
+// A GPU launch's stack, root first, as its folded GPU stacks show it
+// between the thread's name and the API frame (for the timeline).
+std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym);
+
 Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality = nullptr);
 

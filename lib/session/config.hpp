@@ -41,6 +41,7 @@ struct RecordConfig {
 	bool no_gpu = false;                // --no-gpu
 	bool gpu_streams = false;           // --gpu-streams: a device:stream frame
 	std::string gpu_injector;           // --gpu-injector: instead of the built-in one
+	std::string trace;                  // --trace FILE: a timeline (trace-event JSON)
 };
 
 // Which sources a record session runs, from the flags above.

@@ -173,7 +173,10 @@ Result<void> ProfileSession::Impl::prepare_gpu()
 		return {};
 	}
 	auto g = GpuSource::prepare(
-		{.injector = cfg.gpu_injector, .streams = cfg.gpu_streams, .entry_pids = {}});
+		{.injector = cfg.gpu_injector,
+		 .streams = cfg.gpu_streams,
+		 .timeline = !cfg.trace.empty(),
+		 .entry_pids = {}});
 	if (!g) {
 		if (cfg.gpu_only || g.error().exit == ExitCode::usage)
 			return std::unexpected(g.error());
@@ -563,6 +566,19 @@ std::string ProfileSession::event_name() const
 
 int ProfileSession::freq() const { return impl_->cfg.freq; }
 bool ProfileSession::offcpu() const { return impl_->offcpu != nullptr; }
+
+TraceInput ProfileSession::trace_input(const SampleSet &set)
+{
+	const GpuTimeline *t = impl_->gpu ? impl_->gpu->timeline() : nullptr;
+	if (!t)
+		return {};
+	if (t->dropped())
+		log::warn("--trace: {} GPU events past the first {} left out of the timeline",
+			  t->dropped(), GpuTimeline::kMaxEvents);
+	return t->to_trace([&](const LaunchEvent &l) {
+		return launch_frames(l.where, set.stacks, impl_->sym);
+	});
+}
 
 std::optional<GpuSummary> ProfileSession::gpu_summary() const
 {

@@ -18,6 +18,7 @@
 #include "session/config.hpp"
 #include "session/session_end.hpp"
 #include "gpu/gpu_source.hpp"
+#include "gpu/trace_writer.hpp"
 #include "base/error.hpp"
 #include "profile/profile.hpp"
 #include "profile/profile_builder.hpp"
@@ -71,6 +72,9 @@ public:
 	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
 	int freq() const;
 	bool offcpu() const;
+	// The timeline of GPU launches and work (--trace), stacks symbolized
+	// from `set`; empty when the GPU layer is off.
+	TraceInput trace_input(const SampleSet &set);
 	// What the GPU layer saw; nothing when it is off.
 	std::optional<GpuSummary> gpu_summary() const;
 	// The command's pid, or 0 when there is none.

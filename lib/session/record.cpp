@@ -13,7 +13,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum)
+Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum,
+			   OutputFile *trace)
 {
 	auto ms = [t = Clock::now()] {
 		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -28,6 +29,10 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 		return r;
 	if (auto r = out.commit(); !r)
 		return r;
+	if (trace) {  // the same run's timeline; the profile above is unchanged by it
+		if (auto r = write_trace(session.trace_input(*set), *trace); !r)
+			return r;
+	}
 	sum.weight = prof.total();
 	sum.stacks = prof.size();
 	if (session.offcpu())
@@ -42,12 +47,18 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 Result<RecordSummary> run_record(const RecordConfig &cfg)
 {
 	ProfileSession session(cfg, false);
-	std::optional<OutputFile> out;
+	std::optional<OutputFile> out, trace;
 	auto opened = session.open([&]() -> Result<void> {
 		auto o = OutputFile::open(cfg.output);
 		if (!o)
 			return std::unexpected(o.error());
 		out.emplace(std::move(*o));
+		if (!cfg.trace.empty()) {
+			auto t = OutputFile::open(cfg.trace);
+			if (!t)
+				return std::unexpected(t.error());
+			trace.emplace(std::move(*t));
+		}
 		return {};
 	});
 	if (!opened)
@@ -66,7 +77,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 
 	if (auto r = session.stop(); !r)
 		return std::unexpected(r.error());
-	if (auto r = write_profile(session, *out, sum); !r)
+	if (auto r = write_profile(session, *out, sum, trace ? &*trace : nullptr); !r)
 		return std::unexpected(r.error());
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 

@@ -34,6 +34,12 @@ Result<void> validate_layers(const RecordConfig &cfg)
 		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
 	if (cfg.wakers && !resolve_layers(cfg).offcpu)
 		return fail(ExitCode::usage, "--wakers needs off-CPU time (with -a, add --off-cpu)");
+	if (!cfg.trace.empty() && !resolve_layers(cfg).gpu)
+		return fail(ExitCode::usage,
+			    "--trace draws the GPU work of a command xpu-perf starts: give a command, "
+			    "without --no-gpu, --cpu-only or --off-cpu-only");
+	if (!cfg.trace.empty() && cfg.trace == cfg.output)
+		return fail(ExitCode::usage, "--trace and -o name the same file");
 	if (cfg.min_block_us && cfg.max_block_us && *cfg.min_block_us > *cfg.max_block_us)
 		return fail(ExitCode::usage, "--min-block {} is above --max-block {}",
 			    *cfg.min_block_us, *cfg.max_block_us);

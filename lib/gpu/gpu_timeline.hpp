@@ -1,0 +1,58 @@
+// Everything `record --trace` needs to draw a timeline, kept as it arrives:
+// each launch (thread, time, correlation id, stack hashes), each GPU record,
+// and the API intervals CUPTI timed (A records). The folded profile sums
+// these away; the timeline keeps every one, up to a bound (counted beyond).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "gpu/gpu_launch_probe.hpp"
+#include "gpu/gpu_stream.hpp"
+#include "gpu/trace_writer.hpp"
+
+namespace xpu {
+
+class GpuTimeline {
+public:
+	// Past this many launches plus GPU records, more are counted, not kept
+	// (about 200 bytes each: 4 M is under 1 GB only with short names).
+	static constexpr size_t kMaxEvents = 4u << 20;
+
+	void add_launch(const LaunchEvent &l);
+	void add_activity(const GpuActivity &a);
+	void add_api_call(const GpuApiCall &c);
+	void set_api_name(pid_t pid, uint32_t domain, uint32_t cbid, const std::string &name);
+
+	const std::vector<LaunchEvent> &launches() const { return launches_; }
+	const std::vector<GpuActivity> &activities() const { return activities_; }
+	// The launching API's frame name ("cudaLaunchKernel").
+	std::string api_of(const LaunchEvent &l) const;
+	// The interval CUPTI timed for the call with this id: the outermost of
+	// the nested runtime and driver records. {0, 0} when none came.
+	std::pair<uint64_t, uint64_t> api_interval(pid_t pid, uint32_t corr) const;
+	uint64_t dropped() const { return dropped_; }
+
+	// The trace writer's input: one call per launch, at CUPTI's interval
+	// for it or the hook's moment, with the stack `stack_of` gives.
+	using StackFn = std::function<std::vector<std::string>(const LaunchEvent &)>;
+	TraceInput to_trace(const StackFn &stack_of) const;
+
+private:
+	bool full();
+
+	std::vector<LaunchEvent> launches_;
+	std::vector<GpuActivity> activities_;
+	std::map<std::pair<pid_t, uint32_t>, std::pair<uint64_t, uint64_t>> api_;
+	std::map<std::tuple<pid_t, uint32_t, uint32_t>, std::string> api_names_;
+	uint64_t dropped_ = 0;
+};
+
+}  // namespace xpu

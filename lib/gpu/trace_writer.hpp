@@ -1,0 +1,60 @@
+// `record --trace FILE`: a timeline in Chrome's trace-event JSON, the format
+// Kineto writes and Perfetto (ui.perfetto.dev) and speedscope open.
+//
+//   GPU work    "X" events, one lane per device and stream: pid = device,
+//               tid = stream (Kineto's layout; Perfetto's JSON import
+//               cannot overlap slices on one lane, and one stream's work
+//               never overlaps). Names: the kernel (demangled), the copy's
+//               direction, "Memset".
+//   API calls   "X" events on the launching thread's lane (pid, tid): the
+//               interval CUPTI timed (A records) when it sent one, else the
+//               hook's moment (dur 0); args carry the launch stack, root
+//               first, and the correlation id.
+//   flows       "s" at the call, "f" with "bp":"e" at each GPU record it
+//               launched; cat and name "ac2g". The id is the correlation id
+//               for the first process's first record of a launch; the other
+//               records of a graph launch, and other processes, set bits
+//               above 32 (process index << 40, record index << 32) so that
+//               no two flows share an id.
+//   names       "M" process_name / thread_name events.
+//
+// Times are CLOCK_MONOTONIC in µs with 3 decimals (ns exact), as Kineto's.
+// Pure: the session gathers the input (lib/gpu/gpu_timeline) and symbolizes
+// the stacks; this only formats.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/output_file.hpp"
+#include "gpu/gpu_stream.hpp"
+
+namespace xpu {
+
+struct TraceApiCall {
+	pid_t pid = 0, tid = 0;
+	uint32_t corr = 0;
+	bool driver = false;  // the driver API (cu*), else the runtime (cuda*)
+	std::string api;      // "cudaLaunchKernel"
+	uint64_t start = 0, end = 0;  // ns; start == end: the hook's moment
+	std::vector<std::string> stack;  // root first, without the API frame
+};
+
+struct TraceInput {
+	std::vector<TraceApiCall> calls;
+	std::vector<GpuActivity> gpu;
+	std::map<pid_t, std::string> process_names;  // comm per CPU pid
+	std::map<std::pair<pid_t, pid_t>, std::string> thread_names;  // (pid, tid) -> comm
+};
+
+// The whole document.
+std::string trace_json(const TraceInput &in);
+// Written to `out` (gzip'd when its path ends in ".gz") and committed.
+Result<void> write_trace(const TraceInput &in, OutputFile &out);
+
+}  // namespace xpu
