@@ -63,6 +63,11 @@ struct xpu_scratch {
 	 * program, 3 s to load). */
 	__u32 lo;
 	__u32 hi;
+	/* The Python walk (bpf/python.bpf.h): the next Python frame, where
+	 * the walk stands (PY_*), and whether the current pc was checked. */
+	__u64 py_frame;
+	__u32 py_state;
+	__u32 py_checked;
 };
 
 struct {
@@ -75,6 +80,7 @@ struct {
 struct unwind_ctx { /* bpf_loop's context must be on the stack */
 	struct xpu_scratch *s;
 	struct xpu_unwind_proc *proc; /* NULL: no tables for this process */
+	struct xpu_py_proc *py;       /* NULL: no Python interpreter mapped */
 };
 
 /* Ends the walk; with a reason, the stack's last entry says why (or that
@@ -108,6 +114,7 @@ static __always_inline long push_caller(struct xpu_scratch *s, __u64 cfa, __u64 
 	s->sp = cfa;
 	s->bp = bp;
 	s->exact = 0;
+	s->py_checked = 0;
 	return 0;
 }
 
@@ -285,13 +292,18 @@ static __always_inline long cfi_step(struct xpu_scratch *s, struct xpu_unwind_pr
 	return push_caller(s, cfa, ra, bp);
 }
 
+#include "python.bpf.h"
+
 static long unwind_step(__u32 i, void *ctx)
 {
 	struct unwind_ctx *c = ctx;
 	struct xpu_scratch *s = c->s;
+	long ret = 0;
 
 	if (s->ended)
 		return 1;
+	if (c->py && py_step(s, c->py, &ret))
+		return ret;
 	if (unwind_mode == UNWIND_FP)
 		return fp_step(s);
 	if (!c->proc) /* not described yet: user space is reading its maps */
@@ -309,6 +321,9 @@ static __always_inline void walk_begin(struct xpu_scratch *s, __u64 ip, __u64 sp
 	s->sp = sp;
 	s->bp = bp;
 	s->exact = 1;
+	s->py_frame = 0;
+	s->py_state = 0;
+	s->py_checked = 0;
 	if (!ip) {
 		s->ended = 1;
 		return;
@@ -326,6 +341,7 @@ static __always_inline void walk_steps(struct xpu_scratch *s, __u32 tgid, __u32 
 		return;
 	if (unwind_mode != UNWIND_FP)
 		c.proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+	c.py = bpf_map_lookup_elem(&py_procs, &tgid);
 	bpf_loop(steps, unwind_step, &c, 0);
 }
 

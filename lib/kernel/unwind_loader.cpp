@@ -145,6 +145,24 @@ void UnwindLoader::load(pid_t pid, uint32_t gen, const std::vector<ExecMapping> 
 		log::debug("pid {}: cannot describe mappings: {}", pid, std::strerror(errno));
 	else
 		stats_.processes++;
+	describe_python(pid, mappings);
+}
+
+// The Python walker's description of the process's interpreter, if it has
+// one that can be walked (bpf/python.bpf.h).
+void UnwindLoader::describe_python(pid_t pid, const std::vector<ExecMapping> &mappings)
+{
+	auto found = python_.find(mappings);
+	__u32 key = static_cast<__u32>(pid);
+	int fd = bpf_map__fd(bpf_.skel().maps.py_procs);
+	if (!found.binary || !found.binary->refused.empty()) {
+		bpf_map_delete_elem(fd, &key);  // an exec may have replaced one
+		return;
+	}
+	xpu_py_proc py = found.binary->describe(found.mapping->bias);
+	has_python_ = true;
+	if (bpf_map_update_elem(fd, &key, &py, BPF_ANY))
+		log::debug("pid {}: cannot describe its interpreter: {}", pid, std::strerror(errno));
 }
 
 }  // namespace xpu

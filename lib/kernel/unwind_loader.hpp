@@ -18,6 +18,7 @@
 #include "base/error.hpp"
 #include "symbolize/symbolizer.hpp"
 #include "kernel/unwind_table.hpp"
+#include "python/python_detector.hpp"
 
 namespace xpu {
 
@@ -48,6 +49,8 @@ public:
 	void prepare(ElfFile *file) { bin_for(file); }
 
 	UnwindStats stats() const { return stats_; }
+	// Whether some process described so far has a walkable interpreter.
+	bool has_python() const { return has_python_; }
 	// Rows the rows array holds (the size user space gives it before load).
 	static constexpr uint32_t kRowCapacity = 1u << 20;  // 8 MiB
 
@@ -55,6 +58,7 @@ private:
 	uint32_t bin_for(ElfFile *file);
 	Result<uint32_t> load_table(ElfFile *file);
 	Result<uint16_t> rule_id(const UnwindRule &r);
+	void describe_python(pid_t pid, const std::vector<ExecMapping> &mappings);
 
 	BpfSession &bpf_;
 	void *rows_ = nullptr;   // mmap of unwind_rows
@@ -65,6 +69,8 @@ private:
 	std::map<UnwindRule, uint16_t> rule_ids_;
 	std::unordered_map<ElfFile *, uint32_t> bins_;
 	UnwindStats stats_;
+	PythonDetector python_;
+	bool has_python_ = false;
 };
 
 }  // namespace xpu

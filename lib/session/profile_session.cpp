@@ -18,6 +18,7 @@
 #include "session/process_launcher.hpp"
 #include "session/record_config.hpp"
 #include "session/snapshot_schedule.hpp"
+#include "session/python_prefetch.hpp"
 #include "base/stop_signals.hpp"
 #include "symbolize/symbolizer.hpp"
 #include "kernel/unwind_loader.hpp"
@@ -92,6 +93,8 @@ struct ProfileSession::Impl {
 	std::optional<uint32_t> command_gen;
 	std::optional<StopSignals> stop_signals;  // while running
 	std::optional<Clock::time_point> deadline;  // --duration, from the release
+	Clock::time_point python_due{};  // next read of Python names (python_prefetch.hpp)
+	StackStore python_stacks;        // stacks whose Python names were read
 	bool released = false;
 	bool stopped = false;
 	std::vector<pid_t> pids;                     // -p, as processes
@@ -345,6 +348,10 @@ Result<void> ProfileSession::Impl::consume_events()
 	for (auto [pid, gen] : schedule.due(Clock::now())) {
 		if (!snapshot(pid, gen))
 			schedule.forget(pid);
+	}
+	if (unwind && unwind->has_python() && Clock::now() >= python_due) {
+		python_due = Clock::now() + std::chrono::milliseconds(200);
+		prefetch_python_names(sampler.get(), offcpu.get(), *bpf, sym, python_stacks);
 	}
 	return {};
 }

@@ -4,6 +4,9 @@
 // Not thread-safe: one owner calls it.
 #include "symbolize/symbolizer.hpp"
 
+#include "python/python_code.hpp"
+#include "python/python_detector.hpp"
+
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -187,6 +190,12 @@ struct Symbolizer::Impl {
 	// Raw name -> finished frame name: a function is seen at many addresses,
 	// and __cxa_demangle costs microseconds for a long C++ name.
 	std::unordered_map<std::string, std::string> names;
+
+	// Python frames (bpf/python.h): interpreters per file, code objects
+	// per (pid, address).
+	PythonDetector python_bins;
+	PyCodeReader python;
+	void note_python(pid_t pid, uint32_t gen);
 
 	bool ksyms_tried = false;
 	Ksyms ksyms;
@@ -451,6 +460,21 @@ void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64
 	push_unknown(out, r->label);
 }
 
+// The interpreter's offsets for reading pid's code objects.
+void Symbolizer::Impl::note_python(pid_t pid, uint32_t gen)
+{
+	std::vector<ExecMapping> maps;
+	const AddressSpace *space = space_for(pid, gen);
+	if (!space)
+		return;
+	for (const auto &[start, range] : *space)
+		if (range.value.file && range.value.file->elf)
+			maps.push_back({start, range.end, 0, range.value.file->elf.get()});
+	auto found = python_bins.find(maps);
+	if (found.binary && found.binary->offsets)
+		python.set_offsets(pid, found.binary->offsets);
+}
+
 std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 						      std::span<const uint64_t> ips)
 {
@@ -460,6 +484,17 @@ std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 	size_t n = stack_depth(ips);
 	out.reserve(n);
 	for (size_t i = n; i-- > 0;) {
+		if (is_python_frame(ips[i])) {
+			if (!python.offsets(pid))
+				note_python(pid, gen);
+			out.push_back(python.frame(pid, ips[i], opts.python_lines));
+			stats.frames++;
+			continue;
+		}
+		// py-spy's merge rule: the eval-loop frame under the Python
+		// frames it ran is those frames.
+		if (!opts.python_interpreter && i + 1 < n && is_python_frame(ips[i + 1]))
+			continue;
 		// Return addresses point after the call, which may be the first
 		// byte of the next function; the call itself is at ip-1.
 		uint64_t addr = i == 0 ? ips[i] : ips[i] - 1;
@@ -549,6 +584,21 @@ void Symbolizer::forget(pid_t pid, uint32_t gen)
 		impl_->forget(pid, gen);
 	} catch (const std::exception &e) {
 		log::debug("forget pid {}: {}", pid, e.what());
+	}
+}
+
+void Symbolizer::read_python_frames(pid_t pid, uint32_t gen, std::span<const uint64_t> ips)
+{
+	try {
+		for (uint64_t ip : ips) {
+			if (!is_python_frame(ip))
+				continue;
+			if (!impl_->python.offsets(pid))
+				impl_->note_python(pid, gen);
+			impl_->python.code(pid, python_code_of(ip));
+		}
+	} catch (const std::exception &e) {
+		log::debug("read python frames pid {}: {}", pid, e.what());
 	}
 }
 

@@ -22,6 +22,8 @@ namespace xpu {
 struct SymbolizeOptions {
 	bool inlines = false;   // add inlined callees as frames suffixed "_[i]"
 	bool demangle = true;   // C++ names demangled (full signature, as perf)
+	bool python_lines = true;         // Python frames as "f (file.py:LINE)", else "f (file.py)"
+	bool python_interpreter = false;  // keep the eval-loop frame under its Python frames
 };
 
 // Counters a profile footer reports.
@@ -86,6 +88,10 @@ public:
 	// snapshot()ed or inherit()ed address spaces resolve.
 	std::vector<std::string> user_stack(pid_t pid, uint32_t gen,
 					    std::span<const uint64_t> ips);
+
+	// Reads the code objects of the Python frames in `ips` (bpf/python.h)
+	// now, while the process lives; user_stack() names them later.
+	void read_python_frames(pid_t pid, uint32_t gen, std::span<const uint64_t> ips);
 
 	// Kernel stack, `ips` leaf first; frames root first with the "_[k]"
 	// suffix. /proc/kallsyms is read on first use. Return addresses and

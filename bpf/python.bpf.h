@@ -1,0 +1,148 @@
+/* Python frames inside the native unwinder (bpf/unwind.bpf.h). When a
+ * native frame's pc lies in an interpreter's eval loop, the Python frames
+ * that eval call runs are emitted after it (rootward), up to the call's
+ * entry frame; the native walk then goes on. One eval call's frames per eval
+ * native frame is py-spy's merge rule; user space drops the eval frame
+ * itself unless asked to keep it.
+ *
+ * State lives in the per-CPU scratch value (py_*), so a walk may stop and
+ * resume (the off-CPU signature walks two frames first). A frame that fails
+ * validation ends the Python part of the walk, counted by reason: native
+ * frames go on, a wrong Python frame is never emitted. */
+#ifndef XPU_PYTHON_BPF_H
+#define XPU_PYTHON_BPF_H
+
+#include "python.h"
+
+enum { PY_IDLE = 0, PY_FRAMES = 1, PY_BETWEEN = 2, PY_DONE = 3 };
+
+__u64 py_stats[XPU_PY_STAT_MAX] __weak = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32); /* tgid */
+	__type(value, struct xpu_py_proc);
+} py_procs SEC(".maps") __weak;
+
+static __always_inline void py_count(__u32 stat)
+{
+	if (stat < XPU_PY_STAT_MAX)
+		__sync_fetch_and_add(&py_stats[stat], 1);
+}
+
+static __always_inline long py_fail(struct xpu_scratch *s, __u32 stat)
+{
+	py_count(stat);
+	s->py_state = PY_DONE;
+	return 1;
+}
+
+static __always_inline bool py_in_eval(const struct xpu_py_proc *py, __u64 pc)
+{
+	return (pc >= py->eval_start[0] && pc < py->eval_end[0]) ||
+	       (pc >= py->eval_start[1] && pc < py->eval_end[1]);
+}
+
+/* The current thread's innermost Python frame: thread state from glibc's
+ * TSD slot for the interpreter's pthread key (fsbase + 0x310 + 16*key + 8,
+ * glibc 2.34+ for keys < 32), then its current frame. */
+static __always_inline long py_first_frame(struct xpu_scratch *s, const struct xpu_py_proc *py)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tss[2];
+	__u64 tstate, p;
+
+	if (bpf_probe_read_user(tss, sizeof(tss), (void *)py->tss))
+		return py_fail(s, XPU_PY_STAT_READ);
+	if (!tss[0] || tss[1] >= 32)
+		return py_fail(s, XPU_PY_STAT_NO_TSS);
+	if (bpf_probe_read_user(&tstate, sizeof(tstate),
+				(void *)(task->thread.fsbase + 0x310 + 16 * (__u64)tss[1] + 8)))
+		return py_fail(s, XPU_PY_STAT_READ);
+	if (!tstate)
+		return py_fail(s, XPU_PY_STAT_NO_TSTATE);
+	p = tstate;
+	if (py->ts_cframe != XPU_PY_NO_OFFSET &&
+	    bpf_probe_read_user(&p, sizeof(p), (void *)(tstate + py->ts_cframe)))
+		return py_fail(s, XPU_PY_STAT_READ);
+	if (!p || bpf_probe_read_user(&s->py_frame, sizeof(s->py_frame), (void *)(p + py->ts_frame)))
+		return py_fail(s, XPU_PY_STAT_READ);
+	return 0;
+}
+
+/* One frame of the current eval call: emitted, or (3.12+) the shim that
+ * ends the call. */
+static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xpu_py_proc *py)
+{
+	__u64 f = s->py_frame, code, prev, instr, type, units;
+	__u32 n = s->ev.stack.nr;
+	__u8 mark;
+
+	if (!f) {
+		s->py_state = PY_DONE; /* the outermost Python frame was passed */
+		return 0;
+	}
+	if (bpf_probe_read_user(&prev, sizeof(prev), (void *)(f + py->f_prev)) ||
+	    bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry)))
+		return py_fail(s, XPU_PY_STAT_READ);
+	if (py->entry_kind == XPU_PY_ENTRY_CSTACK && mark == XPU_PY_OWNER_CSTACK) {
+		s->py_frame = prev;
+		s->py_state = PY_BETWEEN;
+		return 0;
+	}
+	if (bpf_probe_read_user(&code, sizeof(code), (void *)(f + py->f_code)) ||
+	    bpf_probe_read_user(&instr, sizeof(instr), (void *)(f + py->f_instr)))
+		return py_fail(s, XPU_PY_STAT_READ);
+	if (!code || (code & ~XPU_PY_ADDR_MASK) ||
+	    bpf_probe_read_user(&type, sizeof(type), (void *)(code + 8)) || type != py->code_type)
+		return py_fail(s, XPU_PY_STAT_BAD_CODE);
+	if (n >= XPU_MAX_STACK_DEPTH - 1) {
+		py_count(XPU_PY_STAT_DEPTH);
+		return end_walk(s, XPU_TRUNC_DEPTH);
+	}
+	/* 3.11/3.12's prev_instr sits one unit before the next instruction
+	 * (-1 before the first): user space reads lines as CPython does. */
+	units = instr >= code + py->code_first ? (instr - code - py->code_first) / 2 : 0;
+	if (units > XPU_PY_UNIT_MAX)
+		units = XPU_PY_UNIT_MAX;
+	s->ev.stack.ip[n] =
+		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code;
+	s->ev.stack.nr = n + 1;
+	py_count(XPU_PY_STAT_FRAMES);
+	s->py_frame = prev;
+	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark)
+		s->py_state = PY_BETWEEN;
+	return 0;
+}
+
+/* Called before each native step: true when this step was Python's (a
+ * frame emitted, or the walk ended), with `ret` bpf_loop's return. */
+static __always_inline bool py_step(struct xpu_scratch *s, const struct xpu_py_proc *py, long *ret)
+{
+	if (s->py_state == PY_DONE)
+		return false;
+	if (!s->py_checked) {
+		s->py_checked = 1;
+		if (!py_in_eval(py, s->pc))
+			return false;
+		py_count(XPU_PY_STAT_EVAL_FRAMES);
+		if (s->py_state == PY_IDLE) {
+			if (py_first_frame(s, py))
+				return false; /* failed: native frames only */
+		}
+		if (!s->py_frame) {
+			py_count(XPU_PY_STAT_NO_FRAME);
+			s->py_state = PY_DONE;
+			return false;
+		}
+		s->py_state = PY_FRAMES;
+	}
+	if (s->py_state != PY_FRAMES)
+		return false;
+	*ret = py_frame_step(s, py);
+	return true;
+}
+
+#endif /* XPU_PYTHON_BPF_H */

@@ -1,0 +1,58 @@
+/* CPython interpreters, shared by bpf/python.bpf.h (the Python frame walker
+ * inside the native unwinder) and lib/python/ (which recognises an
+ * interpreter when its mapping appears and describes it here).
+ *
+ * A Python frame travels in the user stack as one entry that no code
+ * address can take: the top two bits 10, the code object's address in the
+ * low 47 bits and the instruction offset (in 2-byte code units, capped) in
+ * bits 47..61. */
+#ifndef XPU_BPF_PYTHON_H
+#define XPU_BPF_PYTHON_H
+
+#include "common.h"
+
+#define XPU_PY_FRAME_TAG 0x8000000000000000ULL
+#define XPU_PY_ADDR_MASK ((1ULL << 47) - 1)
+#define XPU_PY_UNIT_SHIFT 47
+#define XPU_PY_UNIT_MAX 0x7fffULL
+
+/* How an eval call's first frame is marked. */
+enum xpu_py_entry {
+	XPU_PY_ENTRY_FLAG = 1,   /* 3.11: a byte, nonzero on the eval call's first frame */
+	XPU_PY_ENTRY_CSTACK = 2, /* 3.12+: a shim frame with owner FRAME_OWNED_BY_CSTACK below it */
+};
+#define XPU_PY_OWNER_CSTACK 3
+
+#define XPU_PY_NO_OFFSET 0xffff
+
+/* One interpreter mapped into a process; addresses are absolute. */
+struct xpu_py_proc {
+	__u64 eval_start[2]; /* _PyEval_EvalFrameDefault, then its .cold part (0: none) */
+	__u64 eval_end[2];
+	__u64 tss;           /* the Py_tss_t {int initialized; int key} naming the thread state */
+	__u64 code_type;     /* &PyCode_Type: a frame's code object must have it as type */
+	__u16 ts_cframe;     /* thread state -> _PyCFrame (XPU_PY_NO_OFFSET: frame is in the thread state) */
+	__u16 ts_frame;      /* _PyCFrame (or thread state) -> current frame */
+	__u16 f_code;        /* frame -> code object */
+	__u16 f_prev;        /* frame -> previous (caller's) frame */
+	__u16 f_instr;       /* frame -> instruction pointer */
+	__u16 f_entry;       /* frame -> is_entry (3.11) or owner (3.12+) byte */
+	__u16 code_first;    /* code object -> first instruction */
+	__u8 entry_kind;     /* enum xpu_py_entry */
+	__u8 minor;          /* 3.minor */
+};
+
+/* Walk outcomes, counted in py_stats. */
+enum xpu_py_stat {
+	XPU_PY_STAT_EVAL_FRAMES = 0, /* native frames found in an eval loop */
+	XPU_PY_STAT_FRAMES = 1,      /* Python frames emitted */
+	XPU_PY_STAT_NO_TSS = 2,      /* thread-state key not set up (yet) */
+	XPU_PY_STAT_NO_TSTATE = 3,   /* no thread state for this thread */
+	XPU_PY_STAT_READ = 4,        /* interpreter memory unreadable */
+	XPU_PY_STAT_BAD_CODE = 5,    /* a frame's code object is not one: walk stopped */
+	XPU_PY_STAT_NO_FRAME = 6,    /* an eval frame with no Python frame left */
+	XPU_PY_STAT_DEPTH = 7,       /* the stack was full */
+	XPU_PY_STAT_MAX = 8,
+};
+
+#endif /* XPU_BPF_PYTHON_H */

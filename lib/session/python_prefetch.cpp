@@ -1,0 +1,45 @@
+#include "session/python_prefetch.hpp"
+
+#include <unordered_set>
+
+namespace xpu {
+
+void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
+			   const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
+{
+	struct Want {
+		pid_t pid;
+		uint32_t gen;
+		uint64_t hash;
+	};
+	std::vector<Want> wants;
+	auto add = [&](const ThreadStacks &t) {
+		if (t.ustack && !cache.contains(t.ustack))
+			wants.push_back({t.pid, t.gen, t.ustack});
+	};
+	if (sampler)
+		if (auto c = sampler->read_counts())
+			for (const auto &s : *c)
+				add(s.where);
+	if (offcpu)
+		if (auto c = offcpu->read_counts())
+			for (const auto &s : *c)
+				add(s.where);
+	if (wants.empty())
+		return;
+	std::vector<uint64_t> hashes;
+	for (const auto &w : wants)
+		hashes.push_back(w.hash);
+	StackStore fresh;
+	if (!bpf.fetch_stacks(hashes, fresh))
+		return;
+	for (const auto &w : wants) {
+		auto it = fresh.find(w.hash);
+		if (it != fresh.end())
+			sym.read_python_frames(w.pid, w.gen, it->second);
+	}
+	for (auto &[h, ips] : fresh)
+		cache.try_emplace(h, std::move(ips));
+}
+
+}  // namespace xpu

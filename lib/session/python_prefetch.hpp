@@ -1,0 +1,20 @@
+// Reads the names of the Python code objects in the stacks counted so far,
+// while their processes live: a short-lived process (or one that exits
+// before the profile is written) keeps its Python frames' names. Called
+// from the session's event loop a few times a second, only once an
+// interpreter has been seen.
+#pragma once
+
+#include "kernel/bpf_session.hpp"
+#include "kernel/cpu_sampler.hpp"
+#include "kernel/offcpu_tracer.hpp"
+#include "profile/samples.hpp"
+#include "symbolize/symbolizer.hpp"
+
+namespace xpu {
+
+// `cache`: stacks already fetched (and their code objects read).
+void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
+			   const BpfSession &bpf, Symbolizer &sym, StackStore &cache);
+
+}  // namespace xpu
