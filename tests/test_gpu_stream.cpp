@@ -23,6 +23,7 @@ struct Collected {
 				api.push_back(std::to_string(pid) + "/" + std::to_string(d) + "/" +
 					      std::to_string(c) + "=" + n);
 			},
+		.api_call = {},
 	}};
 };
 

@@ -223,7 +223,8 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 	xpu::GpuStreamParser parser({.activity = {},
 				     .api_name = [&](pid_t, uint32_t, uint32_t, const std::string &n) {
 					     api_names.push_back(n);
-				     }});
+				     },
+				     .api_call = {}});
 	parser.feed(got);
 	parser.finish();
 	CHECK(parser.malformed() == 0);
