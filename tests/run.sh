@@ -73,6 +73,11 @@ for t in tests/shell/*.sh; do
 	[ "${XPU_TEST_SHELL:-1}" = 0 ] && break
 	[ -e "$t" ] || continue
 	printf '%s: ' "$t"
+	# sh exits 2 on a syntax error too: that must not read as a skip.
+	if ! sh -n "$t" 2>"build/$(basename "$t").log"; then
+		echo "FAILED (not valid sh: $(head -n 1 "build/$(basename "$t").log"))"
+		failed=$((failed + 1)); continue
+	fi
 	sh "$t" >"build/$(basename "$t").log" 2>&1
 	case $? in
 	0) echo ok; passed=$((passed + 1)) ;;
