@@ -183,11 +183,12 @@ TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[inj
 	CHECK(lines.back().find("\terror\t") != std::string::npos);
 }
 
-TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injector]")
+namespace {
+
+// fixtures/mock_app plays CUDA against fixtures/libmock_cupti.so with the
+// injector loaded; returns its run and everything it wrote to the pipe.
+std::pair<xpu::test::RunResult, std::string> run_mock_app()
 {
-	// fixtures/mock_app plays CUDA against fixtures/libmock_cupti.so: two
-	// kernel launches (one nested runtime->driver), a nested memcpy, a
-	// synchronize; two kernels and two API records staged.
 	std::string fifo = xpu::test::temp_path("mock.fifo");
 	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
 	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -195,16 +196,27 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 	std::string dir = xpu::test::build_dir() + "/fixtures/";
 	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + "libmock_cupti.so",
 				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
-	CHECK(r.exit_code == 0);
-	CHECK(r.err.empty());
-	// Five activity kinds on (the hook count is the next case's).
-	CHECK(r.out.ends_with(" kinds=5\n"));
 	std::string got;
 	char buf[4096];
 	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
 		got.append(buf, static_cast<size_t>(n));
 	close(rfd);
 	unlink(fifo.c_str());
+	return {r, got};
+}
+
+}  // namespace
+
+TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injector]")
+{
+	// fixtures/mock_app plays CUDA against fixtures/libmock_cupti.so: two
+	// kernel launches (one nested runtime->driver), a nested memcpy, a
+	// synchronize; two kernels and two API records staged.
+	auto [r, got] = run_mock_app();
+	CHECK(r.exit_code == 0);
+	CHECK(r.err.empty());
+	// Five activity kinds on (the hook count is the next case's).
+	CHECK(r.out.ends_with(" kinds=5\n"));
 	auto lines = lines_of(got);
 	REQUIRE(lines.size() >= 7);
 	std::string pid = lines[0].substr(2, lines[0].find('\t', 2) - 2);
@@ -239,15 +251,7 @@ TEST_CASE("injector on a mock libcupti: one hook per outermost launch or memory 
 {
 	// mock_app counts the hook's executions with a hardware breakpoint, after
 	// proving one fires on a known call; where none fires it says "unknown".
-	std::string fifo = xpu::test::temp_path("mock.fifo");
-	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	REQUIRE(rfd >= 0);
-	std::string dir = xpu::test::build_dir() + "/fixtures/";
-	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + "libmock_cupti.so",
-				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
-	close(rfd);
-	unlink(fifo.c_str());
+	auto r = run_mock_app().first;
 	REQUIRE(r.exit_code == 0);
 	if (r.out == "hooks=unknown kinds=5\n")
 		XPU_SKIP("hardware breakpoints do not fire on this machine: hook count not checked");
