@@ -40,8 +40,8 @@ void add_record(CLI::App &app, Globals &g)
 			for (const auto &line : quality_table(sum->quality))
 				std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
 		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason.kind == StopKind::target_exited)
-			std::fprintf(stderr, "xpu-perf: the command exited with status %d\n",
-				     *sum->target_exit);
+			std::fprintf(stderr, "xpu-perf: the command %s\n",
+				     describe_command_end(*sum->target_exit, sum->target_signal).c_str());
 		if (sum->exit_code != 0)
 			throw CLI::RuntimeError(sum->exit_code);
 	});

@@ -92,6 +92,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
 	auto end = end_session(session, sum.stop_reason, CommandStatus::passed_on);
 	sum.target_exit = end.target_exit;
+	sum.target_signal = end.target_signal;
 	sum.exit_code = end.exit_code;
 	return sum;
 }

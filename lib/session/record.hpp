@@ -25,6 +25,7 @@ struct RecordSummary {
 	std::string event;           // "cpu-clock" or "cycles"
 	StopReason stop_reason;
 	std::optional<int> target_exit;  // shell-style exit code of the command
+	int target_signal = 0;           // the signal that killed it, or 0
 	int exit_code = 0;               // what xpu-perf should exit with (see record.cpp)
 	double exit_to_written_s = 0;    // stop to profile on disk
 	int freq = 99;

@@ -1,12 +1,23 @@
 #include "session/session_end.hpp"
 
 #include <string.h>
+#include <sys/wait.h>
 
 #include "base/log.hpp"
 #include "session/process_launcher.hpp"
 #include "session/profile_session.hpp"
 
 namespace xpu {
+
+namespace {
+
+std::string signal_name(int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+}  // namespace
 
 std::string describe(StopReason r)
 {
@@ -18,8 +29,15 @@ std::string describe(StopReason r)
 	case StopKind::windows: return "windows";
 	case StopKind::signal: break;
 	}
-	const char *abbrev = sigabbrev_np(r.signal);
-	return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(r.signal);
+	return signal_name(r.signal);
+}
+
+std::string describe_command_end(int target_exit, int target_signal)
+{
+	if (target_signal == 0)
+		return "exited with status " + std::to_string(target_exit);
+	return "was killed by " + signal_name(target_signal) + " (status " +
+	       std::to_string(target_exit) + ")";
 }
 
 SessionEnd end_session(ProfileSession &session, StopReason why, CommandStatus status)
@@ -27,9 +45,11 @@ SessionEnd end_session(ProfileSession &session, StopReason why, CommandStatus st
 	constexpr int kWaitMs = 5000;
 	SessionEnd end;
 	if (pid_t pid = session.command_pid()) {
-		if (auto st = session.wait_command(kWaitMs))
+		if (auto st = session.wait_command(kWaitMs)) {
 			end.target_exit = exit_code_of(*st);
-		else
+			if (WIFSIGNALED(*st))
+				end.target_signal = WTERMSIG(*st);
+		} else
 			log::warn("command {} still running {} s after SIGTERM; left running", pid,
 				  kWaitMs / 1000);
 	}

@@ -33,8 +33,13 @@ enum class CommandStatus { ignored, passed_on };
 
 struct SessionEnd {
 	std::optional<int> target_exit;  // the command's shell-style status, when it ended
+	int target_signal = 0;           // the signal that killed the command, or 0
 	int exit_code = 0;               // what the profiler exits with
 };
+
+// How the command ended, as users read it: "exited with status 3", or
+// "was killed by SIGSEGV (status 139)" where a shell would only say 139.
+std::string describe_command_end(int target_exit, int target_signal);
 
 // After ProfileSession::stop(): waits up to 5 s for the launched command
 // (it was sent SIGTERM unless it ended by itself) and decides the exit

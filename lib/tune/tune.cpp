@@ -233,7 +233,7 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 	if (ob->exit_code)
 		return ob->exit_code;  // interrupted: no findings from half a profile
 	if (ob->target_exit && *ob->target_exit != 0)
-		log::warn("the command exited with status {}", *ob->target_exit);
+		log::warn("the command {}", describe_command_end(*ob->target_exit, ob->target_signal));
 	Evidence ev;
 	ev.profile = &ob->profile;
 	ev.freq = ob->freq;

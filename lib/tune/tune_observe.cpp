@@ -51,6 +51,7 @@ Result<Observation> observe(RecordConfig cfg)
 	ob.profile = session.build(*set);
 	auto end = end_session(session, ob.stop_reason, CommandStatus::ignored);
 	ob.target_exit = end.target_exit;
+	ob.target_signal = end.target_signal;
 	ob.exit_code = end.exit_code;
 	for (pid_t pid : cfg.pids)
 		if (kill(pid, 0) == 0)

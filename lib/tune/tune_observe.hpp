@@ -24,6 +24,7 @@ struct Observation {
 	std::map<std::string, uint64_t> counters;  // empty for a file
 	std::vector<pid_t> live_pids;  // -p processes still running at the end
 	std::optional<int> target_exit;  // the command's exit code, when there was one
+	int target_signal = 0;           // the signal that killed it, or 0
 	StopReason stop_reason;
 	int exit_code = 0;             // 128+N when signal N interrupted the session
 	bool offcpu = true;            // off-CPU time was profiled (always "true" for a file)
