@@ -3,7 +3,8 @@
 # the endpoints (codes, content types, formats), controls changing what is
 # served, the token for clients off the loopback, many event-stream
 # clients, some hanging up mid-stream (the server goes on, its memory
-# stays), and the end of the session ending every stream and the server.
+# stays), and the end of the session (SIGTERM, whenever the checks are
+# done: nothing here races a --duration) ending every stream and the server.
 # Exit 0 pass, 1 fail, 2 skip (not root).
 . "$(dirname "$0")/lib/bpf_test.sh"
 fail() { echo "FAIL: $*"; cat "$tmp/err" 2>/dev/null; exit 1; }
@@ -18,7 +19,7 @@ $B/xpu-perf live --http 80x -- true 2>"$tmp/e2"
 # A session on every address this machine has (the token makes that
 # allowed), so that a client can come from off the loopback.
 ip=$(hostname -I 2>/dev/null | awk '{print $1}')
-$B/xpu-perf live --http 0.0.0.0:0 --http-token s3cret-token -i 0.3 -F 499 --duration 8 \
+$B/xpu-perf live --http 0.0.0.0:0 --http-token s3cret-token -i 0.3 -F 499 \
 	--http-max-clients 40 -- $B/examples/cpu_split -n 100000000 2>"$tmp/err" &
 live=$!
 cleanup='kill -INT $live 2>/dev/null; wait $live 2>/dev/null'
@@ -66,12 +67,15 @@ grep -q ';burn_30;' "$tmp/f30" || fail "filtered: no burn_30"
 r=$(get -d 'regex=(' "$u/api/control"); [ "${r%% *}" = 400 ] || fail "bad regex: $r"
 # The interval is the page's to change: the next windows are shorter.
 r=$(get -d 'interval=0.1' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "interval: $r"
-sleep 0.6
-curl -s "$u/api/window" | python3 -c '
+short() {
+	curl -s "$u/api/window" | python3 -c '
 import json, sys
 w = json.load(sys.stdin)
 assert w["controls"]["interval"] == 0.1, w["controls"]
-assert w["end"] - w["start"] < 0.2, w["end"] - w["start"]' || fail "windows did not shorten"
+assert w["end"] - w["start"] < 0.2, w["end"] - w["start"]' 2>/dev/null
+}
+for _ in $(seq 300); do short && break; sleep 0.1; done  # hang guard 30 s
+short || fail "windows did not shorten"
 r=$(get -d 'interval=0.3' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "interval: $r"
 r=$(get -d 'regex=&view=current' "$u/api/control"); [ "${r%% *}" = 200 ] || fail "clear: $r"
 
@@ -111,20 +115,28 @@ rss1=$(rss)
 echo "xpu-perf RSS: $rss0 kB before the clients, $rss1 kB with them"
 [ $((rss1 - rss0)) -lt 20000 ] || fail "RSS grew by $((rss1 - rss0)) kB"
 
-# --duration ends the session: every stream gets "end" and closes, and
-# xpu-perf exits 0 (the curls above return by themselves).
+# Each staying stream has seen windows before the session ends.
+for _ in $(seq 300); do
+	[ "$(grep -c '^event: window$' "$tmp/stay14")" -ge 2 ] && break
+	sleep 0.1
+done
+# SIGTERM ends the session: every stream gets "end" and closes, and
+# xpu-perf exits 128+15 (the curls above return by themselves).
+kill -TERM $live
 wait $live
 rc=$?
 cleanup=:
-[ "$rc" = 0 ] || fail "live exited $rc"
+[ "$rc" = 143 ] || fail "live exited $rc, not 143"
 wait
 n=0
 for f in "$tmp"/stay*; do
 	grep -q '^event: end$' "$f" && n=$((n + 1))
-	grep -q '^data: {"reason":"duration"}$' "$f" || fail "no end event in $f"
+	grep -q '^data: {"reason":"SIGTERM"}$' "$f" || fail "no end event in $f"
 done
 [ "$n" = 15 ] || fail "$n of 15 streams saw the end"
-w=$(grep -c '^event: window$' "$tmp/stay0")
-[ "$w" -ge 8 ] || fail "only $w windows streamed in 3 s at 0.3 s"
+for f in "$tmp"/stay*; do
+	w=$(grep -c '^event: window$' "$f")
+	[ "$w" -ge 2 ] || fail "only $w windows streamed to $f"
+done
 curl -s -m 2 "$u/" >/dev/null && fail "still serving after the session ended"
 echo ok
