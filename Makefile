@@ -230,7 +230,7 @@ $(OUT)/fixtures/cuda_rt_app: tests/fixtures/gpu/cuda_rt_app.c \
 		$(OUT)/fixtures/fake_cudart/libcudart.so.13 | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ $(OUT)/fixtures/fake_cudart/libcudart.so.13 \
-		-Wl,-rpath,'$$ORIGIN/fake_cudart'
+		-Wl,-rpath,'$$ORIGIN/fake_cudart' -ldl
 
 # Calls InitializeInjection as cuInit would (the degradation test).
 $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures

@@ -79,3 +79,43 @@ TEST_CASE("record: every CUDA launch path, once, under its launch stack", "[bpf]
 	CHECK(r.out == "played 33 paths\n");
 	CHECK(r.err.find("GPU warning") == std::string::npos);
 }
+
+TEST_CASE("record: CUPTI held by another tool: said once, app unharmed, launches counted by uprobes",
+	  "[bpf][gpu]")
+{
+	if (!have_fixtures()) {
+		XPU_SKIP("built without CUDA's CUPTI headers: no injector or mock libcupti");
+	}
+	// The mock refuses cuptiSubscribe with the error CUPTI before 13.3
+	// gives a second subscriber. cuda_rt_app loads the injector as cuInit
+	// would, then calls its libcudart's cudaLaunchKernel every ms (and
+	// cudaMemcpy every tenth time) for a second.
+	ScopedEnv cupti("XPU_PERF_CUPTI", mock_cupti());
+	ScopedEnv busy("XPU_MOCK_CUPTI_BUSY", "1");
+	RunResult r;
+	Folded folded = record_folded({"-F", "1000", "--gpu-only", "--gpu-injector", build_dir() + "/libxpu_cupti.so"},
+				      {fixtures() + "cuda_rt_app", "1"}, &r);
+	INFO(r.err);
+	CHECK(r.out == "launched 1000\n");  // the app's own output, whole
+	// Said once, with CUPTI's own words, and what is missing because of it.
+	const std::string said = "cuptiSubscribe: CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED (39)";
+	size_t first = r.err.find(said);
+	REQUIRE(first != std::string::npos);
+	CHECK(r.err.find("MULTIPLE_SUBSCRIBERS", first + said.size()) == std::string::npos);
+	CHECK(r.err.find("no CUPTI in cuda_rt_app[") != std::string::npos);
+	CHECK(r.err.find("its launches are counted at the CUDA API's entry points instead") != std::string::npos);
+	// The fallback: launch counts per stack, from when the injector gave up
+	// (its first few ms are missed); no GPU work, since none was recorded.
+	uint64_t launches = weight_if(folded, [](const std::string &s) {
+		return s.ends_with(";main;launch_step;cudaLaunchKernel;[GPU_Launch]");
+	});
+	uint64_t copies = weight_if(folded, [](const std::string &s) {
+		return s.ends_with(";main;copy_back;cudaMemcpy;[GPU_Launch]");
+	});
+	CHECK(launches > 200);
+	CHECK(launches <= 1000);
+	CHECK(copies * 10 <= launches + 10);
+	CHECK(copies * 10 + 60 >= launches);
+	CHECK(total_weight(folded) == launches + copies);
+	CHECK(weight_with(folded, "[GPU_Kernel]") == 0);
+}

@@ -83,9 +83,16 @@ struct GpuSource::Impl {
 	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
 	uint64_t entry_launches = 0;
 	size_t entry_probes = 0;
+	// Processes whose injector could not use CUPTI (another tool holds it,
+	// no libcupti): their launches are counted at the API's entry points
+	// instead, from when their injector said so. Each file probed once.
+	std::map<pid_t, size_t> fallback;  // pid -> entry probes attached for it
+	std::set<std::string> entry_files;
 
 	bool entry_mode() const { return !opts.entry_pids.empty(); }
 	void count_entry(const LaunchEvent &l);
+	size_t attach_entry_points(const std::vector<pid_t> &pids);
+	void fall_back_where_cupti_failed();
 
 	explicit Impl(const GpuSourceOptions &o)
 		: opts(o), correlator(GpuCorrelatorOptions{.streams = o.streams}),
@@ -196,13 +203,31 @@ std::vector<std::string> GpuSource::environment() const
 		std::string(gpu_proto::kEnvPipe) + "=" + impl_->pipe_path};
 }
 
+size_t GpuSource::Impl::attach_entry_points(const std::vector<pid_t> &pids)
+{
+	size_t n = 0;
+	for (const std::string &file : cuda_entry_files(pids))
+		if (entry_files.insert(file).second)
+			n += probe->attach_entries(file, cuda_entry_points());
+	entry_probes += n;
+	return n;
+}
+
+void GpuSource::Impl::fall_back_where_cupti_failed()
+{
+	if (!probe || entry_mode())
+		return;
+	for (const auto &[pid, p] : parser.processes())
+		if (p.hello && p.ended && p.end_reason == "error" && !fallback.contains(pid))
+			fallback[pid] = attach_entry_points({pid});
+}
+
 Result<void> GpuSource::attach(BpfSession &bpf)
 {
 	impl_->probe = std::make_unique<LaunchProbe>(bpf);
 	if (!impl_->entry_mode())
 		return impl_->probe->attach_hook(impl_->injector);
-	for (const std::string &file : cuda_entry_files(impl_->opts.entry_pids))
-		impl_->entry_probes += impl_->probe->attach_entries(file, cuda_entry_points());
+	impl_->attach_entry_points(impl_->opts.entry_pids);
 	if (impl_->entry_probes == 0)
 		log::warn("GPU: no CUDA runtime or driver in the processes: no launches to count");
 	return {};
@@ -239,6 +264,7 @@ Result<void> GpuSource::Impl::read_pipe()
 		if (p.hello && named.insert(pid).second)
 			correlator.set_comm(pid, p.comm);
 	}
+	fall_back_where_cupti_failed();
 	return {};
 }
 
@@ -330,6 +356,18 @@ GpuSummary GpuSource::summary() const
 		for (const auto &w : p.warnings)
 			if (seen.insert(w).second)
 				g.warnings.push_back(w);
+	}
+	for (const auto &[pid, probes] : s.fallback) {
+		auto it = s.parser.processes().find(pid);
+		std::string who = fmt::format("{}[{}]", it == s.parser.processes().end() ? "" : it->second.comm, pid);
+		g.warnings.push_back(
+			probes ? fmt::format("no CUPTI in {}: its launches are counted at the CUDA API's entry "
+					     "points instead ([GPU_Launch], from when its injector gave up); no "
+					     "kernels, copies, memsets or GPU time for it",
+					     who)
+			       : fmt::format("no CUPTI in {}, and no CUDA runtime or driver found in it to probe: "
+					     "its GPU work is missing",
+					     who));
 	}
 	return g;
 }
