@@ -119,3 +119,43 @@ TEST_CASE("record: CUPTI held by another tool: said once, app unharmed, launches
 	CHECK(total_weight(folded) == launches + copies);
 	CHECK(weight_with(folded, "[GPU_Kernel]") == 0);
 }
+
+TEST_CASE("record: sync waits blamed on the GPU work they waited for, split by overlap", "[bpf][gpu]")
+{
+	if (!have_fixtures()) {
+		XPU_SKIP("built without CUDA's CUPTI headers: no injector or mock libcupti");
+	}
+	// launch_paths_app --sync, in ms after its T0: stream 7 runs k_a [0,40)
+	// and k_b [40,100), stream 9 k_other [0,100) and k_c [190,220).
+	//   cudaStreamSynchronize on stream 7 [20,120): k_a 20, k_b 60, idle 20
+	//   cudaDeviceSynchronize [10,50), every stream: [10,40) k_a | k_other
+	//     (15 each), [40,50) k_b | k_other (5 each)
+	//   cudaMemcpy [200,240), its copy on stream 7 [210,240): [200,210) k_c,
+	//     [210,220) k_c | the copy (5 each), [220,240) the copy
+	ScopedEnv cupti("XPU_PERF_CUPTI", mock_cupti());
+	RunResult r;
+	Folded folded = record_folded({"-F", "1000", "--gpu-only", "--gpu-injector", build_dir() + "/libxpu_cupti.so"},
+				      {app(), "--sync"}, &r);
+	const Folded expected = {
+		{"main;launch;play;cudaLaunchKernel;[GPU_Kernel]k_a", 40},
+		{"main;launch;play;cudaLaunchKernel;[GPU_Kernel]k_b", 60},
+		{"main;launch;play;cudaLaunchKernel;[GPU_Kernel]k_other", 100},
+		{"main;launch;play;cudaLaunchKernel;[GPU_Kernel]k_c", 30},
+		{"main;copy_sync;play;cudaMemcpy;[GPU_Memcpy]HtoD", 30},
+		{"main;wait_stream;play;cudaStreamSynchronize;[GPU_Wait]k_a", 20},
+		{"main;wait_stream;play;cudaStreamSynchronize;[GPU_Wait]k_b", 60},
+		{"main;wait_stream;play;cudaStreamSynchronize;[GPU_Wait][idle]", 20},
+		{"main;wait_device;play;cudaDeviceSynchronize;[GPU_Wait]k_a", 15},
+		{"main;wait_device;play;cudaDeviceSynchronize;[GPU_Wait]k_other", 20},
+		{"main;wait_device;play;cudaDeviceSynchronize;[GPU_Wait]k_b", 5},
+		{"main;copy_sync;play;cudaMemcpy;[GPU_Wait]k_c", 15},
+		{"main;copy_sync;play;cudaMemcpy;[GPU_Wait]memcpy HtoD", 25},
+	};
+	CHECK(gpu_stacks(folded) == expected);
+	CHECK(r.out == "waited 3 times\n");
+	// The synchronizes are not launches.
+	CHECK(r.err.find("GPU: 5 launches, 4 kernels, 1 copies/memsets, 100.0% under their launch stack, "
+			 "260.00 ms of GPU time, 0 dropped") != std::string::npos);
+	CHECK(r.err.find("GPU waits: 3 synchronizing calls, 180.00 ms, 20.00 ms of it with nothing running on "
+			 "the waited streams") != std::string::npos);
+}

@@ -17,6 +17,7 @@
 #include "gpu/gpu_frames.hpp"
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_protocol.h"
+#include "gpu/gpu_wait_blame.hpp"
 #include "gpu/stale_run_dirs.hpp"
 #include "gpu/injector_blob.hpp"
 #include "base/log.hpp"
@@ -76,6 +77,7 @@ struct GpuSource::Impl {
 	Fd pipe_keepalive;  // our own write end: no EOF between two writers
 	std::unique_ptr<LaunchProbe> probe;
 	GpuCorrelator correlator;
+	GpuWaitBlame waits;  // sync calls' wall time, blamed on the GPU work they waited for
 	GpuStreamParser parser;
 	std::unique_ptr<GpuTimeline> timeline;  // --trace only
 	std::set<pid_t> named;  // processes whose comm the correlator has
@@ -100,6 +102,7 @@ struct GpuSource::Impl {
 			  .activity =
 				  [this](const GpuActivity &a) {
 					  correlator.add_activity(a, monotonic_ns());
+					  waits.add_activity(a);
 					  if (timeline)
 						  timeline->add_activity(a);
 				  },
@@ -107,14 +110,17 @@ struct GpuSource::Impl {
 				  [this](pid_t pid, uint32_t domain, uint32_t cbid,
 					 const std::string &name) {
 					  correlator.set_api_name(pid, domain, cbid, name);
+					  waits.set_api_name(pid, domain, cbid, name);
 					  if (timeline)
 						  timeline->set_api_name(pid, domain, cbid, name);
 				  },
 			  .api_call =
 				  [this](const GpuApiCall &c) {
+					  waits.add_api_call(c);
 					  if (timeline)
 						  timeline->add_api_call(c);
 				  },
+			  .sync = [this](const GpuSync &y) { waits.add_sync(y); },
 		  })
 	{
 		if (o.timeline)
@@ -276,9 +282,15 @@ Result<void> GpuSource::pump()
 		uint64_t now = monotonic_ns();
 		auto r = s.probe->consume([&](const LaunchEvent &l) {
 			if (l.from_hook) {
-				s.correlator.add_launch(l, now);
+				LaunchEvent launch = l;
+				launch.domain = l.domain & gpu_proto::kHookDomainMask;
+				if (l.domain & gpu_proto::kHookWaits)
+					s.waits.add_wait(launch);
+				if (l.domain & gpu_proto::kHookNoWork)
+					return;  // a synchronize: nothing launched
+				s.correlator.add_launch(launch, now);
 				if (s.timeline)
-					s.timeline->add_launch(l);
+					s.timeline->add_launch(launch);
 			} else
 				s.count_entry(l);
 		});
@@ -314,6 +326,9 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 std::vector<GpuCount> GpuSource::take(bool final)
 {
 	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
+	if (final)
+		for (auto &c : impl_->waits.take())
+			out.push_back(std::move(c));
 	for (auto &[key, c] : impl_->counted)
 		out.push_back(std::move(c));
 	impl_->counted.clear();
@@ -344,6 +359,9 @@ GpuSummary GpuSource::summary() const
 	g.matched = c.matched;
 	g.gpu_ns = c.gpu_ns;
 	g.launches_without_work = c.launches_without_work;
+	g.waits = s.waits.stats().blamed;
+	g.wait_ns = s.waits.stats().wait_ns;
+	g.wait_idle_ns = s.waits.stats().idle_ns;
 	g.malformed = s.parser.malformed() + s.parser.truncated_lines();
 	std::set<std::string> seen;
 	for (const auto &[pid, p] : s.parser.processes()) {
