@@ -157,8 +157,8 @@ void CUPTIAPI on_api_callback(void *, CUpti_CallbackDomain domain, CUpti_Callbac
 		return;
 	}
 	uint8_t cls = class_of(domain, cbid);
-	if (!(cls & (kApiLaunch | kApiMemory | kApiSync)))
-		return;
+	if (!(cls & (kApiLaunch | kApiMemory | kWaits)))
+		return;  // cudaStreamWaitEvent: the host does not wait
 	if (cb->callbackSite == CUPTI_API_ENTER) {
 		t_nesting.enter();
 		return;
