@@ -100,7 +100,7 @@ sys.exit(0 if s and len(f) == len(s) else 1)
 PY
 	fi
 	bare=$(secs "$t0" "$t1"); rec=$(secs "$t2" "$t3")
-	over=$(awk -v a="$bare" -v b="$rec" 'BEGIN { printf "%.0f%%", a > 0 ? 100 * (b - a) / a : 0 }')
+	over=$(awk -v a="$bare" -v b="$rec" 'BEGIN { printf "%.0f%%", (a > 0 ? 100 * (b - a) / a : 0) }')
 	printf '%-20s %6s %8s %8s %9s %9s %8s  %s\n' "$app" "$l" "$k" "$m" "$bare" "$rec" "$over" "$status" >>"$table"
 done
 
