@@ -174,7 +174,19 @@ $(OUT)/lib/gpu/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
 # A fake libcupti and an app that drives it: the injector end to end
 # without a GPU (tests/test_injector_load.cpp).
 FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
+# The same mock as the libcupti.so a profiled app maps (its frames are then
+# CUDA's, cut from launch stacks), and an app that plays every launch path
+# against it under record (tests/test_gpu_launch_paths.cpp).
+FIXTURES += $(OUT)/fixtures/mock_cupti/libcupti.so $(OUT)/fixtures/launch_paths_app
 endif
+$(OUT)/fixtures/mock_cupti/libcupti.so: tests/fixtures/gpu/mock_cupti.cpp
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -std=c++20 -O1 -g -fno-omit-frame-pointer -fPIC -shared -Wall -Werror \
+		-isystem $(CUDA_HOME)/include $< -o $@
+$(OUT)/fixtures/launch_paths_app: tests/fixtures/gpu/launch_paths_app.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
 $(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@
@@ -218,7 +230,7 @@ $(OUT)/fixtures/cuda_rt_app: tests/fixtures/gpu/cuda_rt_app.c \
 		$(OUT)/fixtures/fake_cudart/libcudart.so.13 | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@ $(OUT)/fixtures/fake_cudart/libcudart.so.13 \
-		-Wl,-rpath,'$$ORIGIN/fake_cudart'
+		-Wl,-rpath,'$$ORIGIN/fake_cudart' -ldl
 
 # Calls InitializeInjection as cuInit would (the degradation test).
 $(OUT)/fixtures/inject_host: tests/fixtures/gpu/inject_host.c | $(OUT)/fixtures

@@ -52,4 +52,18 @@ ApiClass classify_api(std::string_view callback_name)
 	return kApiOther;
 }
 
+bool api_waits(std::string_view callback_name)
+{
+	std::string_view b = api_base_name(callback_name);
+	switch (classify_api(callback_name)) {
+	case kApiSync:
+		return !b.ends_with("WaitEvent");
+	case kApiMemory:
+		return (b.starts_with("cudaMemcpy") || b.starts_with("cuMemcpy")) &&
+		       b.find("Async") == std::string_view::npos;
+	default:
+		return false;
+	}
+}
+
 }  // namespace xpu::injector

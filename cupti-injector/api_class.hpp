@@ -17,6 +17,11 @@ enum ApiClass : uint8_t {
 	kApiSync = 4,    // device/context/stream/event synchronize, stream wait event
 };
 
+// Whether the call blocks the thread until GPU work is done: the
+// synchronizes (not cudaStreamWaitEvent, which makes a stream wait) and the
+// copies that are not Async.
+bool api_waits(std::string_view callback_name);
+
 // "cudaLaunchKernel_ptsz_v7000" -> "cudaLaunchKernel"; "cuMemcpyHtoDAsync_v2_ptsz"
 // -> "cuMemcpyHtoDAsync": the version and per-thread-stream suffixes removed.
 std::string_view api_base_name(std::string_view name);

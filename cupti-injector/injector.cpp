@@ -70,7 +70,7 @@ struct Injector {
 	uint32_t cupti_version = 0;
 	bool mono_clock = false;
 	CUpti_SubscriberHandle subscriber = nullptr;
-	std::vector<uint8_t> runtime_class, driver_class;  // cbid -> ApiClass
+	std::vector<uint8_t> runtime_class, driver_class;  // cbid -> ApiClass | kWaits
 	uint32_t cbid_device_reset = 0;
 	PipeWriter *writer = nullptr;
 	std::mutex serialize_mu;
@@ -88,6 +88,9 @@ struct Injector {
 };
 
 Injector *g = nullptr;
+
+// In the class tables: the call waits for the GPU (api_waits).
+constexpr uint8_t kWaits = 0x80;
 
 thread_local LaunchNesting t_nesting;  // launch/memory calls in flight on this thread
 
@@ -153,8 +156,9 @@ void CUPTIAPI on_api_callback(void *, CUpti_CallbackDomain domain, CUpti_Callbac
 			flush_activity(0);
 		return;
 	}
-	if (!(class_of(domain, cbid) & (kApiLaunch | kApiMemory)))
-		return;
+	uint8_t cls = class_of(domain, cbid);
+	if (!(cls & (kApiLaunch | kApiMemory | kWaits)))
+		return;  // cudaStreamWaitEvent: the host does not wait
 	if (cb->callbackSite == CUPTI_API_ENTER) {
 		t_nesting.enter();
 		return;
@@ -164,7 +168,9 @@ void CUPTIAPI on_api_callback(void *, CUpti_CallbackDomain domain, CUpti_Callbac
 		return;
 	// At EXIT of the outermost call: the user's API and stack, and the
 	// probe's cost off the launch latency.
-	xpu_perf_launch_hook(corr, cbid, domain);
+	uint32_t flags = (cls & kWaits ? proto::kHookWaits : 0) |
+			 (cls & (kApiLaunch | kApiMemory) ? 0 : proto::kHookNoWork);
+	xpu_perf_launch_hook(corr, cbid, domain | flags);
 }
 
 void CUPTIAPI on_buffer_requested(uint8_t **buffer, size_t *size, size_t *max_records)
@@ -257,7 +263,7 @@ void classify_callbacks()
 			}
 			if (table->size() <= cbid)
 				table->resize(cbid + 1, kApiOther);
-			(*table)[cbid] = classify_api(name);
+			(*table)[cbid] = classify_api(name) | (api_waits(name) ? kWaits : 0);
 			if (domain == CUPTI_CB_DOMAIN_RUNTIME_API && api_base_name(name) == "cudaDeviceReset")
 				g->cbid_device_reset = cbid;
 		}
@@ -274,15 +280,15 @@ bool enable_api_tracing()
 	for (auto [domain, table] : {std::pair{CUPTI_CB_DOMAIN_RUNTIME_API, &g->runtime_class},
 				     std::pair{CUPTI_CB_DOMAIN_DRIVER_API, &g->driver_class}}) {
 		for (uint32_t cbid = 0; cbid < table->size(); cbid++) {
-			uint8_t cls = (*table)[cbid];
+			uint8_t cls = (*table)[cbid] & ~kWaits;
 			if (!cls)
 				continue;
 			auto record = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? api.cuptiActivityEnableRuntimeApi
 									     : api.cuptiActivityEnableDriverApi;
 			if (record)
 				record(cbid, 1);
-			if ((cls & (kApiLaunch | kApiMemory)) &&
-			    api.cuptiEnableCallback(1, g->subscriber, domain, cbid) == CUPTI_SUCCESS) {
+			// Synchronizes too: their stacks take the blame of their waits.
+			if (api.cuptiEnableCallback(1, g->subscriber, domain, cbid) == CUPTI_SUCCESS) {
 				hooks += cls & kApiLaunch ? 1 : 0;
 				// The profiler names the launching API frame from these.
 				const char *name = nullptr;

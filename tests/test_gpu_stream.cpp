@@ -24,6 +24,7 @@ struct Collected {
 					      std::to_string(c) + "=" + n);
 			},
 		.api_call = {},
+		.sync = {},
 	}};
 };
 

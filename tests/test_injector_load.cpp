@@ -44,6 +44,19 @@ TEST_CASE("API classes from callback names", "[injector]")
 		CHECK(classify_api(n) == kApiOther);
 }
 
+TEST_CASE("API calls that wait for the GPU", "[injector]")
+{
+	for (const char *n : {"cudaDeviceSynchronize_v3020", "cudaStreamSynchronize_ptsz_v7000",
+			      "cudaEventSynchronize_v3020", "cuCtxSynchronize_v2", "cuStreamSynchronize",
+			      "cudaMemcpy_v3020", "cudaMemcpy2D_ptds_v7000", "cudaMemcpyPeer_v4000", "cuMemcpyHtoD_v2",
+			      "cuMemcpy3D_v2"})
+		CHECK(api_waits(n));
+	for (const char *n : {"cudaStreamWaitEvent_v3020", "cuStreamWaitEvent", "cudaMemcpyAsync_v3020",
+			      "cuMemcpyHtoDAsync_v2_ptsz", "cudaMemcpyPeerAsync_v4000", "cudaMemset_v3020",
+			      "cudaLaunchKernel_v7000", "cudaGraphLaunch_v10000", "cudaMalloc_v3020"})
+		CHECK(!api_waits(n));
+}
+
 TEST_CASE("launch hook: once per outermost call, with the nested call's id", "[injector]")
 {
 	LaunchNesting n;
@@ -236,7 +249,8 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 				     .api_name = [&](pid_t, uint32_t, uint32_t, const std::string &n) {
 					     api_names.push_back(n);
 				     },
-				     .api_call = {}});
+				     .api_call = {},
+				     .sync = {}});
 	parser.feed(got);
 	parser.finish();
 	CHECK(parser.malformed() == 0);
@@ -255,7 +269,7 @@ TEST_CASE("injector on a mock libcupti: one hook per outermost launch or memory 
 	REQUIRE(r.exit_code == 0);
 	if (r.out == "hooks=unknown kinds=5\n")
 		XPU_SKIP("hardware breakpoints do not fire on this machine: hook count not checked");
-	CHECK(r.out == "hooks=3 kinds=5\n");
+	CHECK(r.out == "hooks=4 kinds=5\n");  // the synchronize too: its stack takes the blame of its wait
 }
 
 TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[injector]")

@@ -97,6 +97,13 @@ inline constexpr const char *kLaunchHookSymbol = "xpu_perf_launch_hook";
 // domain argument of the hook (CUPTI's CUpti_CallbackDomain values).
 inline constexpr uint32_t kDomainDriver = 1;
 inline constexpr uint32_t kDomainRuntime = 2;
+// Flags the injector ors into the hook's domain argument (CUPTI's domains
+// are small numbers): the call waits for the GPU (a synchronize, a
+// synchronous copy), so its wall time is blamed on the GPU work it waited
+// for; the call launches nothing itself (a synchronize): not a launch.
+inline constexpr uint32_t kHookWaits = 1u << 8;
+inline constexpr uint32_t kHookNoWork = 1u << 9;
+inline constexpr uint32_t kHookDomainMask = 0xff;
 
 // K, M, Z flags.
 inline constexpr uint32_t kFlagDeviceLaunched = 1u << 0;  // launched from the GPU

@@ -17,6 +17,7 @@
 #include "gpu/gpu_frames.hpp"
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_protocol.h"
+#include "gpu/gpu_wait_blame.hpp"
 #include "gpu/stale_run_dirs.hpp"
 #include "gpu/injector_blob.hpp"
 #include "base/log.hpp"
@@ -76,6 +77,7 @@ struct GpuSource::Impl {
 	Fd pipe_keepalive;  // our own write end: no EOF between two writers
 	std::unique_ptr<LaunchProbe> probe;
 	GpuCorrelator correlator;
+	GpuWaitBlame waits;  // sync calls' wall time, blamed on the GPU work they waited for
 	GpuStreamParser parser;
 	std::unique_ptr<GpuTimeline> timeline;  // --trace only
 	std::set<pid_t> named;  // processes whose comm the correlator has
@@ -83,9 +85,16 @@ struct GpuSource::Impl {
 	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
 	uint64_t entry_launches = 0;
 	size_t entry_probes = 0;
+	// Processes whose injector could not use CUPTI (another tool holds it,
+	// no libcupti): their launches are counted at the API's entry points
+	// instead, from when their injector said so. Each file probed once.
+	std::map<pid_t, size_t> fallback;  // pid -> entry probes attached for it
+	std::set<std::string> entry_files;
 
 	bool entry_mode() const { return !opts.entry_pids.empty(); }
 	void count_entry(const LaunchEvent &l);
+	size_t attach_entry_points(const std::vector<pid_t> &pids);
+	void fall_back_where_cupti_failed();
 
 	explicit Impl(const GpuSourceOptions &o)
 		: opts(o), correlator(GpuCorrelatorOptions{.streams = o.streams}),
@@ -93,6 +102,7 @@ struct GpuSource::Impl {
 			  .activity =
 				  [this](const GpuActivity &a) {
 					  correlator.add_activity(a, monotonic_ns());
+					  waits.add_activity(a);
 					  if (timeline)
 						  timeline->add_activity(a);
 				  },
@@ -100,14 +110,17 @@ struct GpuSource::Impl {
 				  [this](pid_t pid, uint32_t domain, uint32_t cbid,
 					 const std::string &name) {
 					  correlator.set_api_name(pid, domain, cbid, name);
+					  waits.set_api_name(pid, domain, cbid, name);
 					  if (timeline)
 						  timeline->set_api_name(pid, domain, cbid, name);
 				  },
 			  .api_call =
 				  [this](const GpuApiCall &c) {
+					  waits.add_api_call(c);
 					  if (timeline)
 						  timeline->add_api_call(c);
 				  },
+			  .sync = [this](const GpuSync &y) { waits.add_sync(y); },
 		  })
 	{
 		if (o.timeline)
@@ -196,13 +209,31 @@ std::vector<std::string> GpuSource::environment() const
 		std::string(gpu_proto::kEnvPipe) + "=" + impl_->pipe_path};
 }
 
+size_t GpuSource::Impl::attach_entry_points(const std::vector<pid_t> &pids)
+{
+	size_t n = 0;
+	for (const std::string &file : cuda_entry_files(pids))
+		if (entry_files.insert(file).second)
+			n += probe->attach_entries(file, cuda_entry_points());
+	entry_probes += n;
+	return n;
+}
+
+void GpuSource::Impl::fall_back_where_cupti_failed()
+{
+	if (!probe || entry_mode())
+		return;
+	for (const auto &[pid, p] : parser.processes())
+		if (p.hello && p.ended && p.end_reason == "error" && !fallback.contains(pid))
+			fallback[pid] = attach_entry_points({pid});
+}
+
 Result<void> GpuSource::attach(BpfSession &bpf)
 {
 	impl_->probe = std::make_unique<LaunchProbe>(bpf);
 	if (!impl_->entry_mode())
 		return impl_->probe->attach_hook(impl_->injector);
-	for (const std::string &file : cuda_entry_files(impl_->opts.entry_pids))
-		impl_->entry_probes += impl_->probe->attach_entries(file, cuda_entry_points());
+	impl_->attach_entry_points(impl_->opts.entry_pids);
 	if (impl_->entry_probes == 0)
 		log::warn("GPU: no CUDA runtime or driver in the processes: no launches to count");
 	return {};
@@ -239,6 +270,7 @@ Result<void> GpuSource::Impl::read_pipe()
 		if (p.hello && named.insert(pid).second)
 			correlator.set_comm(pid, p.comm);
 	}
+	fall_back_where_cupti_failed();
 	return {};
 }
 
@@ -250,9 +282,15 @@ Result<void> GpuSource::pump()
 		uint64_t now = monotonic_ns();
 		auto r = s.probe->consume([&](const LaunchEvent &l) {
 			if (l.from_hook) {
-				s.correlator.add_launch(l, now);
+				LaunchEvent launch = l;
+				launch.domain = l.domain & gpu_proto::kHookDomainMask;
+				if (l.domain & gpu_proto::kHookWaits)
+					s.waits.add_wait(launch);
+				if (l.domain & gpu_proto::kHookNoWork)
+					return;  // a synchronize: nothing launched
+				s.correlator.add_launch(launch, now);
 				if (s.timeline)
-					s.timeline->add_launch(l);
+					s.timeline->add_launch(launch);
 			} else
 				s.count_entry(l);
 		});
@@ -288,6 +326,9 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 std::vector<GpuCount> GpuSource::take(bool final)
 {
 	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
+	if (final)
+		for (auto &c : impl_->waits.take())
+			out.push_back(std::move(c));
 	for (auto &[key, c] : impl_->counted)
 		out.push_back(std::move(c));
 	impl_->counted.clear();
@@ -318,6 +359,9 @@ GpuSummary GpuSource::summary() const
 	g.matched = c.matched;
 	g.gpu_ns = c.gpu_ns;
 	g.launches_without_work = c.launches_without_work;
+	g.waits = s.waits.stats().blamed;
+	g.wait_ns = s.waits.stats().wait_ns;
+	g.wait_idle_ns = s.waits.stats().idle_ns;
 	g.malformed = s.parser.malformed() + s.parser.truncated_lines();
 	std::set<std::string> seen;
 	for (const auto &[pid, p] : s.parser.processes()) {
@@ -330,6 +374,18 @@ GpuSummary GpuSource::summary() const
 		for (const auto &w : p.warnings)
 			if (seen.insert(w).second)
 				g.warnings.push_back(w);
+	}
+	for (const auto &[pid, probes] : s.fallback) {
+		auto it = s.parser.processes().find(pid);
+		std::string who = fmt::format("{}[{}]", it == s.parser.processes().end() ? "" : it->second.comm, pid);
+		g.warnings.push_back(
+			probes ? fmt::format("no CUPTI in {}: its launches are counted at the CUDA API's entry "
+					     "points instead ([GPU_Launch], from when its injector gave up); no "
+					     "kernels, copies, memsets or GPU time for it",
+					     who)
+			       : fmt::format("no CUPTI in {}, and no CUDA runtime or driver found in it to probe: "
+					     "its GPU work is missing",
+					     who));
 	}
 	return g;
 }

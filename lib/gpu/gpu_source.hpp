@@ -46,6 +46,8 @@ struct GpuSummary {
 	uint64_t truncated = 0;       // processes whose stream ended without E
 	uint64_t malformed = 0;       // pipe lines that did not parse
 	uint64_t launches_without_work = 0;
+	uint64_t waits = 0;           // synchronizing calls blamed (lib/gpu/gpu_wait_blame)
+	uint64_t wait_ns = 0, wait_idle_ns = 0;
 	std::vector<std::string> warnings;  // from the injectors, deduplicated
 };
 

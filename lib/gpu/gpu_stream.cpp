@@ -210,10 +210,18 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 		return true;
 	}
 	case 'Y': {
-		uint32_t corr = 0;
-		if (!nums(f, 2, corr))
+		GpuSync y;
+		y.pid = pid;
+		uint32_t context = 0;
+		if (!nums(f, 2, y.corr))
 			return false;
 		p.syncs++;
+		// corr start end sync_type context stream event_id
+		if (sink_.sync && f.size() >= 8 && nums(f, 3, y.start, y.end, y.type, context, y.stream)) {
+			y.start = to_mono(pid, y.start);
+			y.end = to_mono(pid, y.end);
+			sink_.sync(y);
+		}
 		return true;
 	}
 	case 'D': {

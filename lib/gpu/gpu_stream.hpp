@@ -48,6 +48,15 @@ struct GpuApiCall {
 	uint64_t start = 0, end = 0;  // CLOCK_MONOTONIC ns
 };
 
+// A host wait CUPTI saw (a Y record): which call (corr), what it waited on.
+struct GpuSync {
+	pid_t pid = 0;
+	uint32_t corr = 0;
+	uint64_t start = 0, end = 0;  // CLOCK_MONOTONIC ns
+	uint32_t type = 0;            // gpu_protocol.h SyncType
+	uint32_t stream = 0;          // for a stream synchronize
+};
+
 // What one process's stream said about itself.
 struct GpuProcessStream {
 	bool hello = false;         // an H record arrived
@@ -73,6 +82,8 @@ public:
 		std::function<void(pid_t, uint32_t, uint32_t, const std::string &)> api_name;
 		// A records; may be empty.
 		std::function<void(const GpuApiCall &)> api_call;
+		// Y records; may be empty.
+		std::function<void(const GpuSync &)> sync;
 	};
 
 	explicit GpuStreamParser(Sink sink);

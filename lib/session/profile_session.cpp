@@ -202,7 +202,7 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.wakers = cfg.wakers;
 	bo.windows = windows;
 	bo.gpu_hook = gpu && !gpu->counts_launches();
-	bo.gpu_entries = gpu && gpu->counts_launches();
+	bo.gpu_entries = gpu != nullptr;  // with an injector too: its fallback where CUPTI is taken
 	bo.call_graph = cfg.call_graph == "fp"      ? CallGraph::fp
 			: cfg.call_graph == "dwarf" ? CallGraph::dwarf
 						    : CallGraph::automatic;

@@ -151,6 +151,10 @@ std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
 	if (g.malformed)
 		line += fmt::format("; {} malformed pipe lines", g.malformed);
 	lines.push_back(line);
+	if (g.waits)
+		lines.push_back(fmt::format("  GPU waits: {} synchronizing calls, {:.2f} ms, {:.2f} ms of it with "
+					    "nothing running on the waited streams ([GPU_Wait] stacks)",
+					    g.waits, g.wait_ns / 1e6, g.wait_idle_ns / 1e6));
 	for (const auto &w : g.warnings)
 		lines.push_back("  GPU warning: " + w);
 	return lines;

@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     .api_name = [&](pid_t, uint32_t, uint32_t, const std::string &n) {
 					     seen += n.size();
 				     },
-				     .api_call = [&](const xpu::GpuApiCall &) { seen++; }});
+				     .api_call = [&](const xpu::GpuApiCall &) { seen++; },
+				     .sync = [&](const xpu::GpuSync &) { seen++; }});
 	parser.feed(bytes.substr(0, cut));
 	parser.feed(bytes.substr(cut));
 	parser.finish();
