@@ -150,7 +150,7 @@ TEST_CASE("tune rules: the built-in rules parse", "[tune]")
 	auto r = parse_rules(kBuiltinRules, "built-in");
 	INFO((r ? "" : r.error().msg));
 	REQUIRE(r);
-	CHECK(r->size() == 11);
+	CHECK(r->size() == 12);
 	std::set<std::string> names;
 	for (const auto &x : *r)
 		names.insert(x.name);
@@ -221,6 +221,33 @@ TEST_CASE("tune metrics: GPU layers by kind", "[tune]")
 	CHECK(num("gpu_idle", p, ev) == Approx(0.1));
 	CHECK(to_string(value_of("gpu_idle", fixture("malloc.folded"), with(99, 5))) ==
 	      "absent (no GPU activity in the profile)");
+}
+
+TEST_CASE("tune metrics: sync waits blamed on GPU work are CPU wall time, not GPU time", "[tune]")
+{
+	Profile p = fixture("gpu_wait.folded");  // total 100: 40 kernels, 35 waits (5 idle)
+	CHECK(num("gpu", p) == Approx(0.40));
+	CHECK(num("gpu_kernel", p) == Approx(0.40));
+	CHECK(num("gpu_wait", p) == Approx(0.30));
+	CHECK(num(R"(gpu_wait(kernel =~ "^sgemm"))", p) == Approx(0.24));
+	CHECK(num(R"(gpu_wait(kernel = "relu_kernel"))", p) == Approx(0.06));
+	CHECK(num("gpu_busy_s", p, with(10, {})) == Approx(4.0));
+	Evidence ev;
+	ev.freq = 10;
+	ev.wall_s = 20;
+	CHECK(num("gpu_idle", p, ev) == Approx(1 - 4.0 / 20));
+	CHECK(num("gpu_wait", fixture("gpu.folded")) == Approx(0));
+
+	// The finding's heaviest stack names the kernel the CPU waited for.
+	auto rules = parse_rules("gpu_wait > 20% => suggest \"wait less\"\n", "test");
+	REQUIRE(rules);
+	ev.profile = &p;
+	auto found = evaluate(*rules, ev).findings;
+	REQUIRE(found.size() == 1);
+	REQUIRE(!found[0].stacks.empty());
+	CHECK(found[0].stacks[0].stack ==
+	      "train;main;step;cudaStreamSynchronize;[GPU_Wait]sgemm_128x64");
+	CHECK(found[0].stacks[0].share == Approx(0.24));
 }
 
 TEST_CASE("tune metrics: facts, counters, sysctls and three-valued logic", "[tune]")
@@ -296,6 +323,7 @@ TEST_CASE("tune evaluation: the built-in rules on the fixtures", "[tune]")
 	CHECK(fired(fixture("malloc.folded"), {}) == V{"allocator"});
 	CHECK(fired(fixture("offcpu.folded"), {}) == V{"dirty-writeback", "io-priority"});
 	CHECK(fired(fixture("gpu.folded"), with(99, 100)) == V{"gpu-idle", "pinned-memory", "cuda-graphs"});
+	CHECK(fired(fixture("gpu_wait.folded"), with(10, 20)) == V{"gpu-idle", "gpu-sync-wait"});
 	Evidence many;
 	many.wall_s = 1;
 	many.facts["thp"] = Value::string("madvise");

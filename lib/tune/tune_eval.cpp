@@ -221,7 +221,7 @@ private:
 			 const std::function<bool(std::string_view)> &detail = {})
 	{
 		return share_where(e, [&](const StackView &s) {
-			if (!s.layer.starts_with("gpu:"))
+			if (!is_gpu_time(s))
 				return false;
 			if (!kind.empty() && std::string_view(s.layer).substr(4) != kind)
 				return false;
@@ -229,11 +229,32 @@ private:
 		});
 	}
 
+	// Device time: GPU work under its launch stacks. [GPU_Wait] stacks are
+	// not: they are the CPU's wall time inside synchronizing calls, blamed
+	// on the work it waited for (lib/gpu/gpu_wait_blame.hpp).
+	static bool is_gpu_time(const StackView &s)
+	{
+		return s.layer.starts_with("gpu:") && s.layer != "gpu:Wait";
+	}
+
+	// Wall time a CPU thread spent in a synchronizing call while GPU work
+	// (matching `kernel`, when given) ran on the stream(s) it waited for;
+	// [GPU_Wait][idle], a wait with nothing running, is not counted.
+	Value gpu_wait_metric(const Expr &e)
+	{
+		const Arg *kernel = arg(e, "kernel");
+		return share_where(e, [&](const StackView &s) {
+			if (s.layer != "gpu:Wait" || s.gpu_detail == "[idle]")
+				return false;
+			return !kernel || matches(*kernel, s.gpu_detail);
+		});
+	}
+
 	double gpu_weight() const
 	{
 		double w = 0;
 		for (const auto &s : stacks_)
-			if (s.layer.starts_with("gpu:"))
+			if (is_gpu_time(s))
 				w += s.weight;
 		return w;
 	}
@@ -303,6 +324,8 @@ private:
 			return gpu_metric(e, "Memset");
 		if (n == "gpu_sync")
 			return gpu_metric(e, "Sync");
+		if (n == "gpu_wait")
+			return gpu_wait_metric(e);
 		if (n == "gpu_busy_s") {
 			return Value::number(gpu_weight() / ev_.freq, Value::Unit::seconds);
 		}

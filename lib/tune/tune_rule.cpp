@@ -34,6 +34,7 @@ const std::map<std::string, MetricSpec> &metrics()
 		m["gpu"] = {};
 		m["gpu_kernel"] = {{{"name", kMatch}}, false};
 		m["gpu_memcpy"] = {{{"kind", kMatch}}, false};
+		m["gpu_wait"] = {{{"kernel", kMatch}}, false};
 		for (const char *n : {"gpu_memcpy_pageable", "gpu_memset", "gpu_sync", "gpu_idle",
 				      "gpu_busy_s"})
 			m[n] = {};

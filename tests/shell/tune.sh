@@ -51,7 +51,7 @@ printf '# mine\nslow: self(frame = "fill") > 10%% => suggest "fill less"\n' >"$t
 $B tune --input $F/malloc.folded --no-builtin --rules "$tmp/my.rules" >"$tmp/out" || fails=$((fails + 1))
 check "rules file" grep -q "^1\. slow  impact 40\.0%  ($tmp/my.rules:2)" "$tmp/out"
 n=$($B tune --list-rules | wc -l)
-check "list-rules lists the 11 built-in rules" [ "$n" = 11 ]
+check "list-rules lists the 12 built-in rules" [ "$n" = 12 ]
 
 # Parse errors: usage (1), pointing at the column.
 $B tune --input $F/malloc.folded --rule 'share(frame =~ "x") >> 1 => suggest cuda_graphs' 2>"$tmp/err"; rc=$?
