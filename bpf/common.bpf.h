@@ -155,18 +155,25 @@ static __always_inline __u64 store_stack(struct xpu_scratch *s, __u64 seed)
 	return h;
 }
 
-static __always_inline struct xpu_scratch *get_scratch(void)
+/* The scratch space of a context that runs with interrupts off or in one
+ * (enum xpu_scratch_slot). */
+static __always_inline struct xpu_scratch *get_scratch(__u32 slot)
 {
-	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &slot);
+}
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+/* The current thread's own scratch space, for programs that may be
+ * preempted (uprobes). */
+static __always_inline struct xpu_scratch *get_task_scratch(void)
+{
+	return bpf_task_storage_get(&task_scratch, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* The kernel stack (flags 0) or, with BPF_F_USER_STACK where the walker is
- * off, the user stack of the current task, through bpf_get_stack. */
-static __always_inline __u64 capture_stack(void *ctx, __u64 flags, __u64 seed)
+ * off, the user stack of the current task, through bpf_get_stack, in `s`. */
+static __always_inline __u64 capture_stack(void *ctx, __u64 flags, __u64 seed, struct xpu_scratch *s)
 {
-	struct xpu_scratch *s = get_scratch();
 	long n;
 
 	if (!s)
@@ -230,23 +237,22 @@ static __always_inline void note_stacks(__u64 ustack, bool want_u, __u64 kstack,
  * has no kernel stack, which is no error: callers say whether one is due. */
 static __always_inline void capture_stacks(void *ctx, __u32 tgid, const struct user_start *u,
 					   bool in_kernel, __u64 *ustack, __u64 *kstack,
-					   __u32 *flags)
+					   __u32 *flags, __u32 slot)
 {
-	struct xpu_scratch *s;
+	struct xpu_scratch *s = get_scratch(slot);
 
 	if (want_user && u) {
 		if (walk_user_stacks) {
-			s = get_scratch();
 			if (s) {
 				walk_begin(s, u->ip, u->sp, u->bp);
 				*ustack = finish_user_stack(s, tgid);
 			}
 		} else {
-			*ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED);
+			*ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED, s);
 		}
 	}
 	if (want_kernel)
-		*kstack = capture_stack(ctx, 0, KERNEL_SEED);
+		*kstack = capture_stack(ctx, 0, KERNEL_SEED, s);
 	note_stacks(*ustack, want_user && u, *kstack, want_kernel && in_kernel, flags);
 }
 

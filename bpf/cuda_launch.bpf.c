@@ -75,14 +75,12 @@ static __always_inline int take_launch(struct pt_regs *ctx, __u32 origin, __u32 
 	/* A uprobe fires in user mode: the registers are the user's, at the
 	 * hook's first instruction. */
 	if (want_user) {
-		if (walk_user_stacks) {
-			s = get_scratch();
-			if (s) {
-				walk_begin_at_entry(s, ctx);
-				e->ustack = finish_user_stack(s, tgid);
-			}
-		} else {
-			e->ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED);
+		s = get_task_scratch();
+		if (s && walk_user_stacks) {
+			walk_begin_at_entry(s, ctx);
+			e->ustack = finish_user_stack(s, tgid);
+		} else if (s) {
+			e->ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED, s);
 		}
 		note_stacks(e->ustack, true, 0, false, &e->flags);
 	}

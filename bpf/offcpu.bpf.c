@@ -87,7 +87,7 @@ static __always_inline __u64 block_signature(struct task_struct *task, struct xp
 static __always_inline void take_stacks(void *ctx, struct task_struct *prev, struct xpu_thread *t,
 					__u64 now)
 {
-	struct xpu_scratch *s = get_scratch();
+	struct xpu_scratch *s = get_scratch(XPU_SCRATCH_SCHED);
 	bool has_user = want_user && !(prev->flags & PF_KTHREAD);
 	struct xpu_reuse_slot *r;
 	__u64 sig;
@@ -106,7 +106,7 @@ static __always_inline void take_stacks(void *ctx, struct task_struct *prev, str
 	t->flags = 0;
 	/* prev is the current task here: its stacks are the ones it blocked in. */
 	t->ustack = has_user ? finish_user_stack(s, t->pid) : 0;
-	t->kstack = want_kernel ? capture_stack(ctx, 0, KERNEL_SEED) : 0;
+	t->kstack = want_kernel ? capture_stack(ctx, 0, KERNEL_SEED, s) : 0;
 	note_stacks(t->ustack, has_user, t->kstack, want_kernel, &t->flags);
 	/* A walk that met code without a table (not loaded yet, most likely:
 	 * user space is reading the maps) is not worth repeating. */
@@ -273,7 +273,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	w->flags = 0;
 	bpf_get_current_comm(w->comm, sizeof(w->comm));
 	capture_stacks(ctx, w->pid, user_start_of(bpf_get_current_task_btf(), &u) ? &u : NULL,
-		       true, &w->ustack, &w->kstack, &w->flags);
+		       true, &w->ustack, &w->kstack, &w->flags, XPU_SCRATCH_SCHED);
 	t->has_waker = 1;
 	return 0;
 }

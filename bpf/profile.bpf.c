@@ -61,7 +61,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		u.bp = PT_REGS_FP(&ctx->regs);
 	}
 	capture_stacks(ctx, tgid, has_user ? &u : NULL, in_kernel, &key.ustack, &key.kstack,
-		       &key.flags);
+		       &key.flags, XPU_SCRATCH_SAMPLE);
 	count(&key);
 	return 0;
 }

@@ -70,12 +70,30 @@ struct xpu_scratch {
 	__u32 py_checked;
 };
 
+/* One scratch space per CPU for each context that can interrupt another
+ * mid-walk: a sample (hrtimer interrupt, or NMI with a PMU) can fire while
+ * a scheduler tracepoint or a uprobe is walking on the same CPU, and must
+ * not write over its stack. Uprobes run preemptible, so another thread's
+ * uprobe could take over their CPU: theirs is per thread (task_scratch). */
+enum xpu_scratch_slot {
+	XPU_SCRATCH_SAMPLE = 0, /* perf_event programs */
+	XPU_SCRATCH_SCHED = 1,  /* sched_switch / sched_wakeup: interrupts off */
+	XPU_SCRATCH_SLOTS,
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, XPU_SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct xpu_scratch);
 } scratch SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct xpu_scratch);
+} task_scratch SEC(".maps") __weak;
 
 struct unwind_ctx { /* bpf_loop's context must be on the stack */
 	struct xpu_scratch *s;
@@ -339,8 +357,17 @@ static __always_inline void walk_steps(struct xpu_scratch *s, __u32 tgid, __u32 
 
 	if (s->ended)
 		return;
-	if (unwind_mode != UNWIND_FP)
+	if (unwind_mode != UNWIND_FP) {
+		struct xpu_proc *now = bpf_map_lookup_elem(&procs, &tgid);
+
 		c.proc = bpf_map_lookup_elem(&unwind_procs, &tgid);
+		/* User space may describe an image the process has already left
+		 * (it reads events late: a fork's description arriving after the
+		 * child's exec). Tables of the wrong image give wrong frames;
+		 * frame pointers until the right one is described. */
+		if (c.proc && (!now || c.proc->gen != now->gen))
+			c.proc = NULL;
+	}
 	c.py = bpf_map_lookup_elem(&py_procs, &tgid);
 	bpf_loop(steps, unwind_step, &c, 0);
 }
