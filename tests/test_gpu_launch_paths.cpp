@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/lines.hpp"
 #include "helpers.hpp"
 
 using namespace xpu::test;
@@ -158,4 +159,39 @@ TEST_CASE("record: sync waits blamed on the GPU work they waited for, split by o
 			 "260.00 ms of GPU time, 0 dropped") != std::string::npos);
 	CHECK(r.err.find("GPU waits: 3 synchronizing calls, 180.00 ms, 20.00 ms of it with nothing running on "
 			 "the waited streams") != std::string::npos);
+}
+
+TEST_CASE("record --trace: each sync wait a slice on its thread, with the GPU work it waited for", "[bpf][gpu]")
+{
+	if (!have_fixtures()) {
+		XPU_SKIP("built without CUDA's CUPTI headers: no injector or mock libcupti");
+	}
+	// The waits of launch_paths_app --sync (see the case above), in µs.
+	ScopedEnv cupti("XPU_PERF_CUPTI", mock_cupti());
+	std::string trace = temp_path("waits.json");
+	record_folded({"-F", "1000", "--gpu-only", "--gpu-injector", build_dir() + "/libxpu_cupti.so",
+		       "--trace", trace},
+		      {app(), "--sync"});
+	std::string json = read_file(trace);
+	unlink(trace.c_str());
+	std::vector<std::string> waits;
+	for (std::string_view text = json; !text.empty();)
+		if (std::string_view line = xpu::next_line(text); line.find(R"("cat":"cuda_sync")") != line.npos)
+			waits.emplace_back(line);
+	REQUIRE(waits.size() == 3);
+	// In start order: the device synchronize [10,50), the stream's [20,120),
+	// the synchronous copy [200,240).
+	CHECK(waits[0].find(R"("name":"cudaDeviceSynchronize")") != std::string::npos);
+	CHECK(waits[0].find(R"("dur":40000.000,)") != std::string::npos);
+	CHECK(waits[0].find(R"("waited for":{"k_a":15000.000,"k_other":20000.000,"k_b":5000.000})") !=
+	      std::string::npos);
+	CHECK(waits[1].find(R"("name":"cudaStreamSynchronize")") != std::string::npos);
+	CHECK(waits[1].find(R"("dur":100000.000,)") != std::string::npos);
+	CHECK(waits[1].find(R"("waited for":{"k_a":20000.000,"k_b":60000.000,"[idle]":20000.000})") !=
+	      std::string::npos);
+	CHECK(waits[2].find(R"("name":"cudaMemcpy")") != std::string::npos);
+	CHECK(waits[2].find(R"("waited for":{"k_c":15000.000,"memcpy HtoD":25000.000})") != std::string::npos);
+	// Each on the thread's lane with its stack, root first.
+	for (const auto &w : waits)
+		CHECK(w.find(R"(,"main",)") != std::string::npos);
 }

@@ -326,9 +326,13 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 std::vector<GpuCount> GpuSource::take(bool final)
 {
 	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
-	if (final)
-		for (auto &c : impl_->waits.take())
+	if (final) {
+		std::vector<BlamedWait> slices;
+		for (auto &c : impl_->waits.take(impl_->timeline ? &slices : nullptr))
 			out.push_back(std::move(c));
+		if (impl_->timeline)
+			impl_->timeline->add_waits(std::move(slices));
+	}
 	for (auto &[key, c] : impl_->counted)
 		out.push_back(std::move(c));
 	impl_->counted.clear();

@@ -9,7 +9,7 @@ namespace xpu {
 
 bool GpuTimeline::full()
 {
-	if (launches_.size() + activities_.size() < kMaxEvents)
+	if (launches_.size() + activities_.size() + waits_.size() < kMaxEvents)
 		return false;
 	dropped_++;
 	return true;
@@ -41,6 +41,13 @@ void GpuTimeline::add_api_call(const GpuApiCall &c)
 void GpuTimeline::set_api_name(pid_t pid, uint32_t domain, uint32_t cbid, const std::string &name)
 {
 	api_names_[{pid, domain, cbid}] = api_frame(name);
+}
+
+void GpuTimeline::add_waits(std::vector<BlamedWait> waits)
+{
+	for (auto &w : waits)
+		if (!full())
+			waits_.push_back(std::move(w));
 }
 
 std::string GpuTimeline::api_of(const LaunchEvent &l) const
@@ -76,6 +83,26 @@ TraceInput GpuTimeline::to_trace(const StackFn &stack_of) const
 		in.process_names.try_emplace(w.pid, w.comm);
 		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
 		in.calls.push_back(std::move(c));
+	}
+	for (const BlamedWait &b : waits_) {
+		const ThreadStacks &w = b.call.where;
+		TraceWait t{.pid = w.pid,
+			    .tid = w.tid,
+			    .corr = b.call.corr,
+			    .api = b.api,
+			    .start = b.start,
+			    .end = b.end,
+			    .stack = stack_of(b.call),
+			    .waited_for = {}};
+		for (const auto &[leaf, ns] : b.parts) {
+			std::string_view what = leaf;
+			if (what.starts_with(kGpuWaitPrefix))
+				what.remove_prefix(std::string_view(kGpuWaitPrefix).size());
+			t.waited_for.emplace_back(what, ns);
+		}
+		in.process_names.try_emplace(w.pid, w.comm);
+		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
+		in.waits.push_back(std::move(t));
 	}
 	return in;
 }

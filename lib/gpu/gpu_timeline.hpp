@@ -16,6 +16,7 @@
 
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_stream.hpp"
+#include "gpu/gpu_wait_blame.hpp"
 #include "gpu/trace_writer.hpp"
 
 namespace xpu {
@@ -30,6 +31,8 @@ public:
 	void add_activity(const GpuActivity &a);
 	void add_api_call(const GpuApiCall &c);
 	void set_api_name(pid_t pid, uint32_t domain, uint32_t cbid, const std::string &name);
+	// Synchronizing calls with what they waited for (known at the end).
+	void add_waits(std::vector<BlamedWait> waits);
 
 	const std::vector<LaunchEvent> &launches() const { return launches_; }
 	const std::vector<GpuActivity> &activities() const { return activities_; }
@@ -46,10 +49,11 @@ public:
 	TraceInput to_trace(const StackFn &stack_of) const;
 
 private:
-	bool full();
+	bool full();  // counts one dropped event when it says yes
 
 	std::vector<LaunchEvent> launches_;
 	std::vector<GpuActivity> activities_;
+	std::vector<BlamedWait> waits_;
 	std::map<std::pair<pid_t, uint32_t>, std::pair<uint64_t, uint64_t>> api_;
 	std::map<std::tuple<pid_t, uint32_t, uint32_t>, std::string> api_names_;
 	uint64_t dropped_ = 0;

@@ -117,7 +117,7 @@ void GpuWaitBlame::add_activity(const GpuActivity &a)
 	v.push_back({a.start, a.end, a.stream, gpu_wait_leaf(a)});
 }
 
-std::vector<GpuCount> GpuWaitBlame::take()
+std::vector<GpuCount> GpuWaitBlame::take(std::vector<BlamedWait> *slices)
 {
 	using OutKey = std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, std::string, std::string>;
 	std::map<OutKey, GpuCount> out;
@@ -141,7 +141,10 @@ std::vector<GpuCount> GpuWaitBlame::take()
 			}
 		stats_.blamed++;
 		stats_.wait_ns += end > start ? end - start : 0;
-		for (auto &[leaf, ns] : split_wait(start, end, spans)) {
+		auto parts = split_wait(start, end, spans);
+		if (slices)
+			slices->push_back({w, api, start, end, parts});
+		for (auto &[leaf, ns] : parts) {
 			if (leaf == kGpuWaitIdle)
 				stats_.idle_ns += ns;
 			const ThreadStacks &t = w.where;

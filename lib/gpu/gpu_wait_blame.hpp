@@ -56,6 +56,14 @@ struct GpuWaitStats {
 	uint64_t idle_ns = 0;   // ... of which no GPU work ran on the waited streams
 };
 
+// One synchronizing call and what it waited for, for the timeline.
+struct BlamedWait {
+	LaunchEvent call;
+	std::string api;                                   // "cudaStreamSynchronize"
+	uint64_t start = 0, end = 0;                       // CUPTI's interval of the call
+	std::vector<std::pair<std::string, uint64_t>> parts;  // split_wait's (leaf, ns)
+};
+
 class GpuWaitBlame {
 public:
 	// A synchronizing call's stack (the hook with kHookWaits, domain unmasked).
@@ -65,8 +73,9 @@ public:
 	void add_api_call(const GpuApiCall &c);
 	void add_sync(const GpuSync &y);
 	void add_activity(const GpuActivity &a);
-	// The blame of every wait, once (then forgotten).
-	std::vector<GpuCount> take();
+	// The blame of every wait, once (then forgotten); each wait also into
+	// `slices` when given (record --trace).
+	std::vector<GpuCount> take(std::vector<BlamedWait> *slices = nullptr);
 	const GpuWaitStats &stats() const { return stats_; }
 
 private:

@@ -69,15 +69,32 @@ std::string flow(char ph, uint64_t id, int64_t pid, int64_t tid, uint64_t ts)
 			   ph, id, pid, tid, us(ts), ph == 'f' ? R"(,"bp":"e")" : "");
 }
 
+std::string stack_array(const std::vector<std::string> &frames)
+{
+	std::string s;
+	for (const auto &f : frames)
+		s += (s.empty() ? "" : ",") + json_string(f);
+	return "[" + s + "]";
+}
+
 std::string call_event(const TraceApiCall &c)
 {
-	std::string stack;
-	for (const auto &f : c.stack)
-		stack += (stack.empty() ? "" : ",") + json_string(f);
 	return fmt::format(R"({{"ph":"X","cat":"{}","name":{},"pid":{},"tid":{},"ts":{},"dur":{},)"
-			   R"("args":{{"correlation":{},"stack":[{}]}}}})",
+			   R"("args":{{"correlation":{},"stack":{}}}}})",
 			   c.driver ? "cuda_driver" : "cuda_runtime", json_string(c.api), c.pid, c.tid,
-			   us(c.start), us(c.end > c.start ? c.end - c.start : 0), c.corr, stack);
+			   us(c.start), us(c.end > c.start ? c.end - c.start : 0), c.corr,
+			   stack_array(c.stack));
+}
+
+std::string wait_event(const TraceWait &w)
+{
+	std::string parts;
+	for (const auto &[what, ns] : w.waited_for)
+		parts += fmt::format("{}{}:{}", parts.empty() ? "" : ",", json_string(what), us(ns));
+	return fmt::format(R"({{"ph":"X","cat":"cuda_sync","name":{},"pid":{},"tid":{},"ts":{},"dur":{},)"
+			   R"("args":{{"correlation":{},"stack":{},"waited for":{{{}}}}}}})",
+			   json_string(w.api), w.pid, w.tid, us(w.start),
+			   us(w.end > w.start ? w.end - w.start : 0), w.corr, stack_array(w.stack), parts);
 }
 
 std::string gpu_event(const GpuActivity &a)
@@ -148,6 +165,14 @@ std::string trace_json(const TraceInput &in)
 			ev.add(flow('f', id, a.device, a.stream, a.start));
 		}
 	}
+	std::vector<const TraceWait *> waits;
+	for (const auto &w : in.waits)
+		waits.push_back(&w);
+	std::sort(waits.begin(), waits.end(), [](auto *a, auto *b) {
+		return std::tie(a->start, a->pid, a->tid, a->corr) < std::tie(b->start, b->pid, b->tid, b->corr);
+	});
+	for (const auto *w : waits)
+		ev.add(wait_event(*w));
 	for (const auto *a : gpu)
 		ev.add(gpu_event(*a));
 	return ev.join();

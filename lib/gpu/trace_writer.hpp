@@ -16,6 +16,11 @@
 //               records of a graph launch, and other processes, set bits
 //               above 32 (process index << 40, record index << 32) so that
 //               no two flows share an id.
+//   sync waits  "X" events, cat "cuda_sync", on the waiting thread's lane:
+//               the call's interval, its stack, and in args "waited for"
+//               the µs of each piece of GPU work that ran on the waited
+//               stream(s) during it ("[idle]": nothing ran), as the
+//               profile's [GPU_Wait] frames split it.
 //   names       "M" process_name / thread_name events.
 //
 // Times are CLOCK_MONOTONIC in µs with 3 decimals (ns exact), as Kineto's.
@@ -45,8 +50,20 @@ struct TraceApiCall {
 	std::vector<std::string> stack;  // root first, without the API frame
 };
 
+// A synchronizing call (stream/device/event synchronize, a synchronous
+// copy) and the GPU work it waited for (lib/gpu/gpu_wait_blame).
+struct TraceWait {
+	pid_t pid = 0, tid = 0;
+	uint32_t corr = 0;
+	std::string api;                 // "cudaStreamSynchronize"
+	uint64_t start = 0, end = 0;     // ns
+	std::vector<std::string> stack;  // root first, without the API frame
+	std::vector<std::pair<std::string, uint64_t>> waited_for;  // ("sgemm", ns), ("[idle]", ns)
+};
+
 struct TraceInput {
 	std::vector<TraceApiCall> calls;
+	std::vector<TraceWait> waits;
 	std::vector<GpuActivity> gpu;
 	std::map<pid_t, std::string> process_names;  // comm per CPU pid
 	std::map<std::pair<pid_t, pid_t>, std::string> thread_names;  // (pid, tid) -> comm
