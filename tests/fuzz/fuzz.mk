@@ -12,7 +12,7 @@ FUZZ_FLAGS   := -std=c++2b -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,addr
                 -fno-sanitize-recover=undefined -Itests/fuzz/compat -Ilib -I. -Wall -Werror
 FUZZ_LIBS    := -lfmt
 
-FUZZERS := folded_reader gpu_stream tune_rules proc_maps perf_map ksyms elf writers
+FUZZERS := folded_reader gpu_stream tune_rules proc_maps perf_map ksyms elf writers http_routes
 FUZZ_SRCS_folded_reader := lib/profile/folded_reader.cpp
 FUZZ_SRCS_gpu_stream    := lib/gpu/gpu_stream.cpp
 FUZZ_SRCS_tune_rules    := lib/tune/tune_rule.cpp lib/base/parse.cpp
@@ -31,6 +31,14 @@ FUZZ_SRCS_writers       := lib/output/export_formats.cpp lib/output/export_pprof
                            lib/output/writer_table.cpp lib/report/report_group.cpp \
                            lib/base/xml_escape.cpp $(OUT)/proto/profile.pb.cc
 FUZZ_LIBS_writers       := -lprotobuf -lz -I$(OUT)/proto
+# The live page's routes over cpp-httplib's own request parser; the page's
+# assets are the build's (build/web/web_assets.cpp).
+FUZZ_SRCS_http_routes   := lib/live/http_routes.cpp lib/live/http_state.cpp lib/live/http_view.cpp \
+                           lib/live/http_options.cpp lib/live/window_stats.cpp \
+                           $(OUT)/web/web_assets.cpp lib/profile/profile.cpp \
+                           lib/report/report_filter.cpp lib/symbolize/demangle.cpp \
+                           $(filter-out lib/profile/folded_reader.cpp,$(FUZZ_SRCS_writers))
+FUZZ_LIBS_http_routes   := -lprotobuf -lz -lcpp-httplib -I$(OUT)/proto $(HTTPLIB_CFLAGS)
 
 FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZERS))
 
