@@ -119,7 +119,7 @@ $(OUT)/web/web_assets.cpp: $(wildcard web/*)
 $(WEB_OBJ): $(OUT)/web/web_assets.cpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
-$(STATIC_HTTP_OBJ): lib/static/http_stub.cpp $(SKELS)
+$(STATIC_HTTP_OBJ): lib/static/http_stub.cpp | $(SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
@@ -335,8 +335,10 @@ $(OUT)/bpf/xpu.skel.h: $(OUT)/bpf/xpu.linked.o
 bpf: $(SKELS)
 
 # --- C++ ------------------------------------------------------------------
-# Every object may include a skeleton; generating them first keeps -MMD simple.
-$(OUT)/%.o: %.cpp $(SKELS)
+# The skeleton is generated before any object is compiled (order-only); after
+# that, -MMD's dependency files say which objects include it, so a change to
+# a BPF program rebuilds those few, not all.
+$(OUT)/%.o: %.cpp | $(SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CXXFLAGS) -c $< -o $@
