@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* On-CPU stack sampling: a perf_event program (cpu-clock or cycles, one event
  * per CPU) counts (process, thread, user stack, kernel stack) in the kernel;
- * user space reads the counts once, at the end. Only target processes are
- * counted (common.bpf.h, procs.bpf.c). */
+ * user space reads the counts at the end of a record, or takes them (reads
+ * and deletes) at the end of each window of top and live. Only target
+ * processes are counted (common.bpf.h, procs.bpf.c). */
 #include "common.bpf.h"
 #include "profile.h"
 

@@ -11,8 +11,7 @@
 
 #include "unwind.h"
 
-enum { UNWIND_FP = 0, UNWIND_DWARF = 1, UNWIND_AUTO = 2 };
-const volatile __u32 unwind_mode __weak = UNWIND_AUTO;
+const volatile __u32 unwind_mode __weak = XPU_UNWIND_AUTO; /* enum xpu_unwind_mode */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -261,7 +260,7 @@ static __always_inline void report_unknown_mapping(struct xpu_unwind_proc *proc)
 static __always_inline long no_rule(struct xpu_scratch *s, __u32 reason)
 {
 	s->degraded = 1;
-	return unwind_mode == UNWIND_DWARF ? end_walk(s, reason) : fp_step(s);
+	return unwind_mode == XPU_UNWIND_DWARF ? end_walk(s, reason) : fp_step(s);
 }
 
 static __always_inline long cfi_step(struct xpu_scratch *s, struct xpu_unwind_proc *proc)
@@ -322,7 +321,7 @@ static long unwind_step(__u32 i, void *ctx)
 		return 1;
 	if (c->py && py_step(s, c->py, &ret))
 		return ret;
-	if (unwind_mode == UNWIND_FP)
+	if (unwind_mode == XPU_UNWIND_FP)
 		return fp_step(s);
 	if (!c->proc) /* not described yet: user space is reading its maps */
 		return no_rule(s, XPU_TRUNC_NO_TABLE);
@@ -357,7 +356,7 @@ static __always_inline void walk_steps(struct xpu_scratch *s, __u32 tgid, __u32 
 
 	if (s->ended)
 		return;
-	if (unwind_mode != UNWIND_FP) {
+	if (unwind_mode != XPU_UNWIND_FP) {
 		struct xpu_proc *now = bpf_map_lookup_elem(&procs, &tgid);
 
 		c.proc = bpf_map_lookup_elem(&unwind_procs, &tgid);

@@ -7,6 +7,15 @@
 
 #include "common.h"
 
+/* How user stacks are walked (the `unwind_mode` knob, set from --call-graph
+ * through lib/kernel/call_graph.hpp): frame pointers only, tables only, or
+ * tables where loaded and frame pointers elsewhere. */
+enum xpu_unwind_mode {
+	XPU_UNWIND_FP = 0,
+	XPU_UNWIND_DWARF = 1,
+	XPU_UNWIND_AUTO = 2,
+};
+
 /* How to find the caller's frame from a row of the CFI table. */
 enum xpu_cfa_kind {
 	XPU_CFA_INVALID = 0, /* an expression we do not handle: fall back to FP */

@@ -39,11 +39,11 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_option("--gpu-injector", f.cfg.gpu_injector,
 			"load this CUPTI injector library into the command instead of the "
 			"built-in one");
-	sub->add_option("--call-graph", f.cfg.call_graph,
+	sub->add_option("--call-graph", f.call_graph,
 			"how user stacks are walked: fp (frame pointers), dwarf (.eh_frame "
 			"tables only), auto (tables, frame pointers where there are none)")
 		->capture_default_str()
-		->check(CLI::IsMember({"fp", "dwarf", "auto"}));
+		->check(CLI::IsMember(call_graph_names()));
 }
 
 RecordConfig to_config(const TargetFlags &f, const std::vector<std::string> &command)
@@ -61,6 +61,10 @@ RecordConfig to_config(const TargetFlags &f, const std::vector<std::string> &com
 			fail_with(to_int(d.error().exit), "--duration: " + d.error().msg);
 		cfg.duration = *d;
 	}
+	auto mode = call_graph_from_name(f.call_graph);
+	if (!mode)  // the flag's IsMember check stops this first; kept for other callers
+		fail_with(to_int(ExitCode::usage), "--call-graph: unknown mode " + f.call_graph);
+	cfg.call_graph = *mode;
 	cfg.min_block_us = f.min_block;
 	cfg.max_block_us = f.max_block;
 	cfg.command = command;

@@ -16,6 +16,7 @@ struct TargetFlags {
 	RecordConfig cfg;
 	std::string pids;
 	std::string duration;
+	std::string call_graph{call_graph_name(CallGraph::automatic)};  // a kCallGraphModes name
 	std::optional<uint64_t> min_block;
 	std::optional<uint64_t> max_block;
 };

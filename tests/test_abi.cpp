@@ -5,9 +5,14 @@
 #include <catch2/catch.hpp>
 
 #include "bpf/common.h"
+#include "bpf/cuda_launch.h"
 #include "bpf/offcpu.h"
 #include "bpf/profile.h"
 #include "bpf/python.h"
+#include "bpf/unwind.h"
+#include "kernel/bpf_session.hpp"
+#include "kernel/call_graph.hpp"
+#include "profile/profile_builder.hpp"
 
 // The Python walker's per-interpreter record (bpf/python.h), written by
 // lib/python and read by bpf/python.bpf.h.
@@ -46,6 +51,43 @@ static_assert(offsetof(xpu_offcpu_key, comm) == 64);
 static_assert(offsetof(xpu_offcpu_key, waker_comm) == 80);
 static_assert(sizeof(xpu_offcpu_value) == 16);
 
+// The unwind tables (bpf/unwind.h), built by lib/kernel/unwind_loader.cpp.
+static_assert(sizeof(xpu_unwind_rule) == 8);
+static_assert(offsetof(xpu_unwind_rule, rbp_kind) == 1);
+static_assert(offsetof(xpu_unwind_rule, cfa_off) == 2);
+static_assert(offsetof(xpu_unwind_rule, rbp_off) == 4);
+static_assert(sizeof(xpu_unwind_row) == 8);
+static_assert(offsetof(xpu_unwind_row, rule) == 4);
+static_assert(sizeof(xpu_unwind_bin) == 16);
+static_assert(offsetof(xpu_unwind_bin, row_count) == 4);
+static_assert(offsetof(xpu_unwind_bin, flags) == 8);
+static_assert(sizeof(xpu_unwind_mapping) == 32);
+static_assert(offsetof(xpu_unwind_mapping, end) == 8);
+static_assert(offsetof(xpu_unwind_mapping, bias) == 16);
+static_assert(offsetof(xpu_unwind_mapping, bin) == 24);
+static_assert(sizeof(xpu_unwind_proc) == 16 + 32 * XPU_UNWIND_MAPPINGS);
+static_assert(offsetof(xpu_unwind_proc, gen) == 4);
+static_assert(offsetof(xpu_unwind_proc, reported_ns) == 8);
+static_assert(offsetof(xpu_unwind_proc, m) == 16);
+
+// GPU launches (bpf/cuda_launch.h), read by lib/gpu/gpu_launch_probe.cpp.
+static_assert(sizeof(xpu_launch_event) == 64);
+static_assert(offsetof(xpu_launch_event, ts_ns) == 16);
+static_assert(offsetof(xpu_launch_event, ustack) == 24);
+static_assert(offsetof(xpu_launch_event, corr) == 32);
+static_assert(offsetof(xpu_launch_event, cbid) == 36);
+static_assert(offsetof(xpu_launch_event, domain) == 40);
+static_assert(offsetof(xpu_launch_event, origin) == 44);
+static_assert(offsetof(xpu_launch_event, comm) == 48);
+
+// Enums user space takes from the headers rather than copying: the values
+// that cross the boundary are the C enum's.
+static_assert(static_cast<__u32>(xpu::ProcEvent::Type::exec) == XPU_EV_EXEC);
+static_assert(static_cast<__u32>(xpu::ProcEvent::Type::unknown_mapping) == XPU_EV_UNKNOWN_MAPPING);
+static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::fp) == XPU_UNWIND_FP);
+static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::dwarf) == XPU_UNWIND_DWARF);
+static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::automatic) == XPU_UNWIND_AUTO);
+
 TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 {
 	// Every byte of a map key must be written by the BPF side, or equal
@@ -66,4 +108,35 @@ TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 	CHECK(sizeof(e.type) + sizeof(e.pid) + sizeof(e.gen) + sizeof(e.ppid) +
 		      sizeof(e.parent_gen) + sizeof(e._pad) + sizeof(e.ts_ns) + sizeof(e.comm) ==
 	      sizeof(e));
+}
+
+TEST_CASE("--call-graph: one table from name to BPF value", "[abi]")
+{
+	using namespace xpu;
+	CHECK(call_graph_names() == std::vector<std::string>{"fp", "dwarf", "auto"});
+	for (const auto &m : kCallGraphModes) {
+		CAPTURE(m.name);
+		REQUIRE(call_graph_from_name(m.name) == m.mode);
+		CHECK(call_graph_name(m.mode) == m.name);
+	}
+	CHECK(bpf_unwind_mode(*call_graph_from_name("auto")) == XPU_UNWIND_AUTO);
+	CHECK_FALSE(call_graph_from_name("lbr"));
+	CHECK_FALSE(call_graph_from_name("FP"));
+}
+
+TEST_CASE("truncation sentinels name bpf/unwind.h's reasons", "[abi]")
+{
+	using xpu::truncation_reason;
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_NO_MAPPING) == "no-mapping");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_NO_TABLE) == "no-table");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_READ) == "read-fault");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_DEPTH) == "depth");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_BAD_CFA) == "bad-cfa");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_TRUNC_NO_CFI) == "no-cfi");
+	CHECK(xpu::truncated_frame(XPU_TRUNC_BASE + XPU_TRUNC_NO_TABLE) == "[truncated:no-table]");
+	// Values the kernel side never sends are "other", not a crash.
+	CHECK(truncation_reason(XPU_TRUNC_BASE) == "other");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + 7) == "other");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + 0x800) == "other");
+	CHECK(truncation_reason(XPU_TRUNC_BASE + XPU_END_ROOT) == "other");
 }

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
+#include "kernel/call_graph.hpp"
 
 using namespace xpu::test;
 
@@ -104,6 +105,18 @@ TEST_CASE("every listed command has a page naming all its long options", "[man]"
 		check_options_documented({xpu_perf(), cmd, "--help"}, "xpu-perf-" + cmd + ".1");
 	}
 	check_options_documented({xpu_perf(), "--help"}, "xpu-perf.1");
+}
+
+TEST_CASE("record's page describes every --call-graph mode of the table", "[man]")
+{
+	std::string text = page_text("xpu-perf-record.1");
+	auto at = text.find("--call-graph\\fR chooses");
+	REQUIRE(at != std::string::npos);
+	std::string list = text.substr(at, text.find(".SH", at) - at);
+	for (const auto &m : xpu::kCallGraphModes) {
+		INFO(m.name);
+		CHECK(list.find(".B " + std::string(m.name) + "\n") != std::string::npos);
+	}
 }
 
 TEST_CASE("help CMD: the --help text where man is missing; unknown is exit 1", "[man]")

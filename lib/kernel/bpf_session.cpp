@@ -50,7 +50,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	s.rodata->min_block_ns = o.min_block_ns;
 	s.rodata->max_block_ns = o.max_block_ns;
 	s.rodata->want_wakers = o.wakers;
-	s.rodata->unwind_mode = static_cast<__u32>(o.call_graph);
+	s.rodata->unwind_mode = bpf_unwind_mode(o.call_graph);
 	// Our own user-stack walker needs bpf_loop (5.17); without it the
 	// verifier prunes the walker (a constant branch) and bpf_get_stack
 	// walks instead.

@@ -12,15 +12,13 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "bpf/common.h"
+#include "kernel/call_graph.hpp"
 #include "profile/samples.hpp"
 
 struct xpu_bpf;
 
 namespace xpu {
-
-// How user stacks are walked (--call-graph): frame pointers only, unwind
-// tables only, or tables where loaded and frame pointers elsewhere.
-enum class CallGraph { fp = 0, dwarf = 1, automatic = 2 };
 
 struct BpfOptions {
 	bool all_processes = false;  // -a: no pid filter
@@ -44,9 +42,16 @@ struct BpfOptions {
 // walker needs it; without it bpf_get_stack walks frame pointers instead.
 bool kernel_has_bpf_loop();
 
-// A process event from the kernel side (see enum xpu_event_type).
+// A process event from the kernel side. The values are bpf/common.h's; the
+// ring buffer's other record (XPU_EV_STACK) never becomes a ProcEvent.
 struct ProcEvent {
-	enum class Type { new_proc = 1, exec = 2, fork = 3, exit = 4, unknown_mapping = 6 };
+	enum class Type : __u32 {
+		new_proc = XPU_EV_NEW_PROC,
+		exec = XPU_EV_EXEC,
+		fork = XPU_EV_FORK,
+		exit = XPU_EV_EXIT,
+		unknown_mapping = XPU_EV_UNKNOWN_MAPPING,
+	};
 	Type type;
 	pid_t pid;
 	uint32_t gen;         // address-space id

@@ -1,6 +1,7 @@
 // A profile: weighted call stacks, each a root-first list of frames joined by
-// ';' (the folded-stack key), plus counters that tell how complete it is.
-// Writers (folded, later SVG/JSON/tables) are views of it.
+// ';' (the folded-stack key). What record, top, live and tune build from the
+// sources. The folded writer prints it as it is; the views that need a
+// tree (tables, SVG, speedscope, pprof, live's JSON) build a StackTree from it.
 #pragma once
 
 #include <cstdint>

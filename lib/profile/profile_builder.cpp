@@ -207,10 +207,21 @@ std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &
 
 std::string truncation_reason(uint64_t sentinel)
 {
-	static constexpr const char *kReasons[] = {"",	    "no-mapping", "no-table", "read-fault",
-						   "depth", "bad-cfa",	  "no-cfi"};
+	// A switch over bpf/unwind.h's enum with no default: a reason added
+	// there without a name here fails the build (-Wswitch -Werror).
 	uint64_t r = sentinel - XPU_TRUNC_BASE;
-	return r < std::size(kReasons) && r ? kReasons[r] : "other";
+	if (sentinel < XPU_TRUNC_BASE || r > 0xff)
+		return "other";
+	switch (static_cast<enum xpu_trunc>(r)) {
+	case XPU_TRUNC_NO_MAPPING: return "no-mapping";
+	case XPU_TRUNC_NO_TABLE: return "no-table";
+	case XPU_TRUNC_READ: return "read-fault";
+	case XPU_TRUNC_DEPTH: return "depth";
+	case XPU_TRUNC_BAD_CFA: return "bad-cfa";
+	case XPU_TRUNC_NO_CFI: return "no-cfi";
+	case XPU_END_ROOT: break;  // not a truncation: callers test for it first
+	}
+	return "other";
 }
 
 std::string truncated_frame(uint64_t sentinel)

@@ -1,5 +1,7 @@
-// What the kernel-side sources hand to user space at the end of a session:
-// counts keyed by thread and stack hashes, and the stacks behind the hashes.
+// What the sources hand to the profile builder, at the end of a record or of
+// each window of top and live: counts keyed by thread and stack hashes (on-CPU
+// samples, off-CPU ns, GPU ns, each in its own unit), and the stacks behind
+// the hashes. profile_builder turns them into frames and weights.
 #pragma once
 
 #include <sys/types.h>

@@ -1,7 +1,8 @@
-// The weighted stack tree: the profile as every view sees it (table, flame
-// graph, and later top/live). A node is one frame on one path from the root;
-// its total is the weight of every stack passing through it and its self the
-// weight of stacks ending at it. Weights are doubles because folded input may
+// The weighted stack tree: the profile as the tree views see it (report's
+// tables, SVG, speedscope and pprof, live's JSON and HTTP views, diffs and
+// gates). A node is one frame on one path from the root; its total is the
+// weight of every stack passing through it and its self the weight of
+// stacks ending at it. Weights are doubles because folded input may
 // carry decimal weights (flamegraph.pl accepts them).
 //
 // Node 0 is a synthetic root ("all") above the first folded frame, which by

@@ -1,5 +1,5 @@
 // One unit for every layer: a profile's weights are on-CPU samples, so time
-// measured in nanoseconds (off-CPU intervals, later GPU kernels) is converted
+// measured in nanoseconds (off-CPU intervals, GPU work) is converted
 // at the sampling frequency, 1 sample = 1/F s. Then a flame graph is
 // wall-clock honest: a thread blocked for 1 s is as wide as one that ran
 // for 1 s.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "kernel/call_graph.hpp"
+
 namespace xpu {
 
 struct RecordConfig {
@@ -33,7 +35,7 @@ struct RecordConfig {
 	std::optional<uint64_t> min_block_us;  // --min-block (default 1)
 	std::optional<uint64_t> max_block_us;  // --max-block
 
-	std::string call_graph = "auto";    // --call-graph fp|dwarf|auto
+	CallGraph call_graph = CallGraph::automatic;  // --call-graph (kCallGraphModes)
 
 	// GPU: on by default for a command (CUDA loads the injector into it);
 	// a process that is already running (-p, -a) cannot be injected.

@@ -203,9 +203,7 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.windows = windows;
 	bo.gpu_hook = gpu && !gpu->counts_launches();
 	bo.gpu_entries = gpu != nullptr;  // with an injector too: its fallback where CUPTI is taken
-	bo.call_graph = cfg.call_graph == "fp"      ? CallGraph::fp
-			: cfg.call_graph == "dwarf" ? CallGraph::dwarf
-						    : CallGraph::automatic;
+	bo.call_graph = cfg.call_graph;
 	bo.min_block_ns = cfg.min_block_us.value_or(1) * 1000;
 	if (cfg.max_block_us)
 		bo.max_block_ns = *cfg.max_block_us * 1000;

@@ -56,9 +56,6 @@ Result<void> validate(const RecordConfig &cfg)
 		return fail(ExitCode::usage, "-U and -K exclude each other");
 	if (auto r = validate_target(cfg); !r)
 		return r;
-	if (cfg.call_graph != "fp" && cfg.call_graph != "dwarf" && cfg.call_graph != "auto")
-		return fail(ExitCode::usage, "--call-graph must be fp, dwarf or auto, not '{}'",
-			    cfg.call_graph);
 	return validate_layers(cfg);
 }
 

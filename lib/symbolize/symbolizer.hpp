@@ -84,7 +84,8 @@ public:
 	// ip-1 so a call at the very end of a function resolves to it.
 	// Unresolvable frames come out as "[lib.so]" when the mapping is known
 	// (stackcollapse-perf.pl's convention) and "[unknown]" otherwise.
-	// A zero ip ends the stack (stack-id maps pad with zeros). Only
+	// A zero ip ends the stack (no code lives at 0; bpf_get_stack zero-
+	// fills the rest of its buffer). Only
 	// snapshot()ed or inherit()ed address spaces resolve.
 	std::vector<std::string> user_stack(pid_t pid, uint32_t gen,
 					    std::span<const uint64_t> ips);

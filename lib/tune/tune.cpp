@@ -189,11 +189,13 @@ Result<std::vector<Rule>> load_rules(const TuneConfig &cfg)
 	return rules;
 }
 
-Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
+namespace {
+
+// --- run_tune's steps, in order ----------------------------------------------
+
+// Flag combinations that cannot work, before anything is read or profiled.
+Result<void> check_flags(const TuneConfig &cfg)
 {
-	TuneConfig cfg = cfg_in;
-	if (cfg.verify)
-		cfg.apply = true;
 	if (!cfg.input.empty() && has_target(cfg.record))
 		return fail(ExitCode::usage, "--input reads a profile: no -p, -a or command with it");
 	if (cfg.format != "text" && cfg.format != "json")
@@ -204,85 +206,107 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 		return fail(ExitCode::usage, "--margin is a share below 100%");
 	if (cfg.verify && cfg.bench.empty() && !cfg.input.empty())
 		return fail(ExitCode::usage, "--verify with --input needs --bench CMD to measure");
-	auto rules = load_rules(cfg);
-	if (!rules)
-		return std::unexpected(rules.error());
-	if (cfg.list_rules) {
-		for (const auto &r : *rules)
-			fmt::print(out, "{}\t{}\t{}\n", r.name, r.origin, r.text.substr(r.text.find(':') + 1));
-		return 0;
-	}
-	auto facts_given = parse_facts(cfg.facts);
-	if (!facts_given)
-		return std::unexpected(facts_given.error());
-	bool root = geteuid() == 0;
-	if (cfg.apply && !root)
-		return fail(ExitCode::environment, "--apply and --verify change system settings: run as root");
+	return {};
+}
+
+void print_rule_list(const std::vector<Rule> &rules, std::FILE *out)
+{
+	for (const auto &r : rules)
+		fmt::print(out, "{}\t{}\t{}\n", r.name, r.origin, r.text.substr(r.text.find(':') + 1));
+}
+
+// What to profile when the flags leave it open: plain `tune` looks at the
+// whole system for 10 s, with off-CPU time (the off-CPU rules need it).
+void default_target(TuneConfig &cfg)
+{
 	if (cfg.input.empty() && !has_target(cfg.record))
-		cfg.record.all_cpus = true;  // plain `tune`: the whole system
-	// The off-CPU rules need off-CPU time: on with -a too, unless refused.
+		cfg.record.all_cpus = true;
 	if (cfg.record.all_cpus && !cfg.record.cpu_only && !cfg.record.no_off_cpu)
 		cfg.record.off_cpu = true;
 	if (cfg.input.empty() && cfg.record.command.empty() && !cfg.record.duration)
 		cfg.record.duration = std::chrono::seconds(10);
+}
 
-	// The evidence.
-	auto ob = cfg.input.empty() ? observe(cfg.record) : observe_file(cfg.input, cfg.record.freq);
-	if (!ob)
-		return std::unexpected(ob.error());
-	if (ob->exit_code)
-		return ob->exit_code;  // interrupted: no findings from half a profile
-	if (ob->target_exit && *ob->target_exit != 0)
-		log::warn("the command {}", describe_command_end(*ob->target_exit, ob->target_signal));
+// The facts of a profile run: its counters as facts, beside the system's.
+void add_counters(std::map<std::string, Value> &facts, const Observation &ob)
+{
+	for (const auto &[k, v] : ob.counters)
+		facts[k] = Value::number(static_cast<double>(v), Value::Unit::count);
+}
+
+// What the rules read: the profile, the system's facts, the run's counters,
+// then --fact values, which override both.
+Evidence evidence_of(const Observation &ob, const TuneConfig &cfg,
+		     const std::map<std::string, Value> &facts_given)
+{
 	Evidence ev;
-	ev.profile = &ob->profile;
-	ev.freq = ob->freq;
-	ev.wall_s = cfg.input.empty() ? ob->wall_s : cfg.wall_s;
-	ev.offcpu_profiled = ob->offcpu;
+	ev.profile = &ob.profile;
+	ev.freq = ob.freq;
+	ev.wall_s = cfg.input.empty() ? ob.wall_s : cfg.wall_s;
+	ev.offcpu_profiled = ob.offcpu;
 	ev.facts = system_facts();
-	for (const auto &[k, v] : ob->counters)
-		ev.facts[k] = Value::number(static_cast<double>(v), Value::Unit::count);
-	for (const auto &[k, v] : *facts_given)
+	add_counters(ev.facts, ob);
+	for (const auto &[k, v] : facts_given)
 		ev.facts[k] = v;
-	Evaluation evaluation = evaluate(*rules, ev, cfg.top);
+	return ev;
+}
 
-	TuneResult res;
-	res.mode = cfg.verify ? "verify" : cfg.apply ? "apply" : "dry run";
-	res.source = source_text(cfg);
-	res.weight = static_cast<double>(ob->profile.total());
-	res.freq = ob->freq;
-	res.wall_s = ev.wall_s;
-	res.facts = ev.facts;
-	res.skipped = evaluation.skipped;
+TuneMode mode_of(const TuneConfig &cfg)
+{
+	return cfg.verify ? TuneMode::verify : cfg.apply ? TuneMode::apply : TuneMode::dry_run;
+}
 
+// The processes a per-process change may touch, or why there are none.
+ActionTarget action_target(const Observation &ob, const TuneConfig &cfg)
+{
 	ActionTarget target;
-	target.pids = ob->live_pids;
-	if (target.pids.empty())
-		target.why_none = !cfg.input.empty()     ? "an --input profile names no running process"
-				  : !cfg.record.command.empty() ? "the command has exited: process settings need a "
-								  "running process (-p PID)"
-				  : cfg.record.all_cpus       ? "process settings need -p PID (not -a)"
-							      : "the -p processes have exited";
-	for (const auto &f : evaluation.findings) {
-		FindingResult fr;
-		fr.finding = &f;
-		fr.plan = plan_action(f.rule->action, target, root);
-		if (!fr.plan.advice.empty())
-			fr.status = "advice";
-		else if (!fr.plan.refused.empty())
-			fr.status = "refused", fr.detail = fr.plan.refused;
-		else if (fr.plan.changes.empty())
-			fr.status = "unchanged", fr.detail = fr.plan.unchanged;
-		else
-			fr.status = "would change";
-		res.findings.push_back(std::move(fr));
-	}
+	target.pids = ob.live_pids;
+	if (!target.pids.empty())
+		return target;
+	if (!cfg.input.empty())
+		target.why_none = "an --input profile names no running process";
+	else if (!cfg.record.command.empty())
+		target.why_none = "the command has exited: process settings need a running process "
+				  "(-p PID)";
+	else if (cfg.record.all_cpus)
+		target.why_none = "process settings need -p PID (not -a)";
+	else
+		target.why_none = "the -p processes have exited";
+	return target;
+}
 
+// A finding's plan and what a dry run would do with it.
+FindingResult plan_finding(const Finding &f, const ActionTarget &target, bool root)
+{
+	FindingResult fr;
+	fr.finding = &f;
+	fr.plan = plan_action(f.rule->action, target, root);
+	if (!fr.plan.advice.empty()) {
+		fr.status = FindingStatus::advice;
+	} else if (!fr.plan.refused.empty()) {
+		fr.status = FindingStatus::refused;
+		fr.detail = fr.plan.refused;
+	} else if (fr.plan.changes.empty()) {
+		fr.status = FindingStatus::unchanged;
+		fr.detail = fr.plan.unchanged;
+	} else {
+		fr.status = FindingStatus::would_change;
+	}
+	return fr;
+}
+
+// --apply and --verify: the journal, the objective and its baseline.
+struct Applier {
+	const TuneConfig &cfg;
+	const Evidence &ev;  // the first profile's, for the profile objective
+	Journal journal;
+	Bench bench;                     // empty argv: the objective is a new profile
+	std::optional<double> baseline;  // the bench's median before (and as kept changes go)
 	int exit_code = 0;
-	if (cfg.apply) {
-		Journal journal(cfg.journal.empty() ? default_journal_path() : cfg.journal);
-		res.journal = journal.path();
-		Bench bench;
+
+	Applier(const TuneConfig &c, const Evidence &e)
+		: cfg(c), ev(e), journal(c.journal.empty() ? default_journal_path() : c.journal)
+	{
 		bench.runs = cfg.runs;
 		if (!cfg.bench.empty()) {
 			bench.argv = {"/bin/sh", "-c", cfg.bench};
@@ -291,8 +315,12 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 			bench.argv = cfg.record.command;
 			bench.text = source_text(cfg);
 		}
-		std::optional<double> baseline;
-		if (cfg.verify && !bench.argv.empty()) {
+	}
+
+	// --verify: measures the baseline and says what the objective is.
+	Result<std::string> set_objective()
+	{
+		if (!bench.argv.empty()) {
 			int failed = 0;
 			auto b = measure(bench, failed);
 			if (!b)
@@ -301,83 +329,199 @@ Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
 				return fail(ExitCode::usage, "--verify: '{}' exited with status {} before any "
 							     "change (the objective needs exit 0)", bench.text, failed);
 			baseline = *b;
-			res.objective = fmt::format("median wall time of {} runs of '{}', kept when at least "
-						    "{:.0f}% faster", cfg.runs, bench.text, 100 * cfg.margin);
-		} else if (cfg.verify) {
-			res.objective = fmt::format("each finding's impact in a new {:.0f} s profile, kept when "
-						    "at least {:.0f}% lower", ev.wall_s.value_or(0), 100 * cfg.margin);
+			return fmt::format("median wall time of {} runs of '{}', kept when at least "
+					   "{:.0f}% faster", cfg.runs, bench.text, 100 * cfg.margin);
 		}
-		for (auto &fr : res.findings) {
-			// An allocator to preload changes nothing here, but the
-			// objective can be measured with it: the advice, verified.
-			if (cfg.verify && baseline && !fr.plan.preload.empty()) {
-				int failed = 0;
-				auto with = measure(bench, failed, fr.plan.preload);
-				if (!with)
-					return std::unexpected(with.error());
-				VerifyRow row{*baseline, *with, true, ""};
-				bool helps = !failed && *with < *baseline * (1 - cfg.margin);
-				row.verdict = failed ? fmt::format("advice failed (exit {} with LD_PRELOAD)", failed)
-					      : helps ? "advice helps (measured with LD_PRELOAD, nothing changed)"
-						      : "advice did not help (measured with LD_PRELOAD)";
-				fr.verify = row;
-				continue;
-			}
-			if (!fr.plan.actionable())
-				continue;
-			const std::string &rule = fr.finding->rule->name;
-			if (auto r = apply_plan(fr.plan, rule, journal); !r) {
-				fr.status = "failed", fr.detail = r.error().msg;
-				log::error(fmt::format("{}: {}", rule, r.error().msg));
+		return fmt::format("each finding's impact in a new {:.0f} s profile, kept when at least "
+				   "{:.0f}% lower", ev.wall_s.value_or(0), 100 * cfg.margin);
+	}
+
+	// An allocator to preload changes nothing here, but the objective can
+	// be measured with it: the advice, verified.
+	Result<void> verify_preload(FindingResult &fr)
+	{
+		int failed = 0;
+		auto with = measure(bench, failed, fr.plan.preload);
+		if (!with)
+			return std::unexpected(with.error());
+		VerifyRow row{*baseline, *with, true, ""};
+		bool helps = !failed && *with < *baseline * (1 - cfg.margin);
+		row.verdict = failed ? fmt::format("advice failed (exit {} with LD_PRELOAD)", failed)
+			      : helps ? "advice helps (measured with LD_PRELOAD, nothing changed)"
+				      : "advice did not help (measured with LD_PRELOAD)";
+		fr.verify = row;
+		return {};
+	}
+
+	// The objective after a change: the bench again (a better time becomes
+	// the new baseline), or a new profile and the finding's impact in it.
+	Result<bool> measure_change(const FindingResult &fr, VerifyRow &row)
+	{
+		if (baseline) {
+			int failed = 0;
+			auto after = measure(bench, failed);
+			if (!after)
+				return std::unexpected(after.error());
+			row.before = *baseline;
+			row.after = *after;
+			bool helped = !failed && *after < *baseline * (1 - cfg.margin);
+			if (failed)
+				row.verdict = fmt::format("reverted (bench failed: exit {})", failed);
+			if (helped)
+				baseline = *after;
+			return helped;
+		}
+		auto again = observe(cfg.record);
+		if (!again)
+			return std::unexpected(again.error());
+		Evidence ev2 = ev;
+		ev2.profile = &again->profile;
+		ev2.wall_s = again->wall_s;
+		add_counters(ev2.facts, *again);
+		row.seconds = false;
+		row.before = fr.finding->impact;
+		row.after = impact_of(*fr.finding->rule, ev2);
+		return row.after < row.before * (1 - cfg.margin);
+	}
+
+	// Applies a finding's plan; with --verify keeps it only if it helped.
+	Result<void> apply(FindingResult &fr)
+	{
+		const std::string &rule = fr.finding->rule->name;
+		if (auto r = apply_plan(fr.plan, rule, journal); !r) {
+			fr.status = FindingStatus::failed;
+			fr.detail = r.error().msg;
+			log::error(fmt::format("{}: {}", rule, r.error().msg));
+			exit_code = to_int(ExitCode::environment);
+			return {};
+		}
+		fr.status = FindingStatus::applied;
+		if (!cfg.verify)
+			return {};
+		VerifyRow row;
+		auto helped = measure_change(fr, row);
+		if (!helped)
+			return std::unexpected(helped.error());
+		if (*helped) {
+			row.verdict = "kept";
+			fr.status = FindingStatus::kept;
+		} else {
+			if (auto r = revert_plan(fr.plan, rule, journal); !r) {
+				fr.status = FindingStatus::failed;
+				fr.detail = "revert: " + r.error().msg;
 				exit_code = to_int(ExitCode::environment);
-				continue;
-			}
-			fr.status = "applied";
-			if (!cfg.verify)
-				continue;
-			VerifyRow row;
-			bool helped = false;
-			if (baseline) {
-				int failed = 0;
-				auto after = measure(bench, failed);
-				if (!after)
-					return std::unexpected(after.error());
-				row.before = *baseline;
-				row.after = *after;
-				helped = !failed && *after < *baseline * (1 - cfg.margin);
-				if (failed)
-					row.verdict = fmt::format("reverted (bench failed: exit {})", failed);
-				if (helped)
-					baseline = *after;
 			} else {
-				auto again = observe(cfg.record);
-				if (!again)
-					return std::unexpected(again.error());
-				Evidence ev2 = ev;
-				ev2.profile = &again->profile;
-				ev2.wall_s = again->wall_s;
-				for (const auto &[k, v] : again->counters)
-					ev2.facts[k] = Value::number(static_cast<double>(v), Value::Unit::count);
-				row.seconds = false;
-				row.before = fr.finding->impact;
-				row.after = impact_of(*fr.finding->rule, ev2);
-				helped = row.after < row.before * (1 - cfg.margin);
+				fr.status = FindingStatus::reverted;
 			}
-			if (helped) {
-				row.verdict = "kept";
-				fr.status = "kept";
-			} else {
-				if (auto r = revert_plan(fr.plan, rule, journal); !r) {
-					fr.status = "failed", fr.detail = "revert: " + r.error().msg;
-					exit_code = to_int(ExitCode::environment);
-				} else {
-					fr.status = "reverted";
-				}
-				if (row.verdict.empty())
-					row.verdict = "reverted";
-			}
-			fr.verify = row;
+			if (row.verdict.empty())
+				row.verdict = "reverted";
 		}
+		fr.verify = row;
+		return {};
+	}
+};
+
+// Makes (and with --verify, measures) the changes of every finding; the
+// exit code is 0 or, where a change failed, ExitCode::environment.
+Result<int> apply_findings(const TuneConfig &cfg, const Evidence &ev, TuneResult &res)
+{
+	Applier a(cfg, ev);
+	res.journal = a.journal.path();
+	if (cfg.verify) {
+		auto objective = a.set_objective();
+		if (!objective)
+			return std::unexpected(objective.error());
+		res.objective = *objective;
+	}
+	for (auto &fr : res.findings) {
+		Result<void> r;
+		if (cfg.verify && a.baseline && !fr.plan.preload.empty())
+			r = a.verify_preload(fr);
+		else if (fr.plan.actionable())
+			r = a.apply(fr);
+		if (!r)
+			return std::unexpected(r.error());
+	}
+	return a.exit_code;
+}
+
+}  // namespace
+
+std::string_view to_string(FindingStatus s)
+{
+	switch (s) {
+	case FindingStatus::advice: return "advice";
+	case FindingStatus::would_change: return "would change";
+	case FindingStatus::unchanged: return "unchanged";
+	case FindingStatus::refused: return "refused";
+	case FindingStatus::applied: return "applied";
+	case FindingStatus::kept: return "kept";
+	case FindingStatus::reverted: return "reverted";
+	case FindingStatus::failed: return "failed";
+	}
+	return "?";
+}
+
+std::string_view to_string(TuneMode m)
+{
+	switch (m) {
+	case TuneMode::dry_run: return "dry run";
+	case TuneMode::apply: return "apply";
+	case TuneMode::verify: return "verify";
+	}
+	return "?";
+}
+
+Result<int> run_tune(const TuneConfig &cfg_in, std::FILE *out)
+{
+	TuneConfig cfg = cfg_in;
+	if (cfg.verify)
+		cfg.apply = true;
+	if (auto r = check_flags(cfg); !r)
+		return std::unexpected(r.error());
+	auto rules = load_rules(cfg);
+	if (!rules)
+		return std::unexpected(rules.error());
+	if (cfg.list_rules) {
+		print_rule_list(*rules, out);
+		return 0;
+	}
+	auto facts_given = parse_facts(cfg.facts);
+	if (!facts_given)
+		return std::unexpected(facts_given.error());
+	bool root = geteuid() == 0;
+	if (cfg.apply && !root)
+		return fail(ExitCode::environment, "--apply and --verify change system settings: run as root");
+	default_target(cfg);
+
+	auto ob = cfg.input.empty() ? observe(cfg.record) : observe_file(cfg.input, cfg.record.freq);
+	if (!ob)
+		return std::unexpected(ob.error());
+	if (ob->exit_code)
+		return ob->exit_code;  // interrupted: no findings from half a profile
+	if (ob->target_exit && *ob->target_exit != 0)
+		log::warn("the command {}", describe_command_end(*ob->target_exit, ob->target_signal));
+	Evidence ev = evidence_of(*ob, cfg, *facts_given);
+	Evaluation evaluation = evaluate(*rules, ev, cfg.top);
+
+	TuneResult res;
+	res.mode = mode_of(cfg);
+	res.source = source_text(cfg);
+	res.weight = static_cast<double>(ob->profile.total());
+	res.freq = ob->freq;
+	res.wall_s = ev.wall_s;
+	res.facts = ev.facts;
+	res.skipped = evaluation.skipped;
+	ActionTarget target = action_target(*ob, cfg);
+	for (const auto &f : evaluation.findings)
+		res.findings.push_back(plan_finding(f, target, root));
+
+	int exit_code = 0;
+	if (cfg.apply) {
+		auto applied = apply_findings(cfg, ev, res);
+		if (!applied)
+			return std::unexpected(applied.error());
+		exit_code = *applied;
 	}
 	if (cfg.format == "json")
 		print_json(res, out);

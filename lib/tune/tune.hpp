@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "session/config.hpp"
@@ -48,6 +49,23 @@ Result<int> run_revert(const std::string &journal_path, std::FILE *out);
 
 // --- what is printed (tune_report.cpp) ------------------------------------
 
+// Where a finding ended: a dry run stops at the first four (what it would
+// do), --apply and --verify go on to the others.
+enum class FindingStatus {
+	advice,        // nothing to change: the action is advice
+	would_change,  // a dry run's changes
+	unchanged,     // the settings already have the values asked for
+	refused,       // not allowed or not possible here (detail says why)
+	applied,       // --apply made the changes
+	kept,          // --verify: made, and they helped
+	reverted,      // --verify: made, did not help, undone
+	failed,        // making or undoing them failed (detail has the error)
+};
+std::string_view to_string(FindingStatus s);  // as printed: "would change"
+
+enum class TuneMode { dry_run, apply, verify };
+std::string_view to_string(TuneMode m);  // "dry run", "apply", "verify"
+
 struct VerifyRow {
 	double before = 0, after = 0;
 	bool seconds = true;  // a bench's median wall time; else the finding's share
@@ -57,13 +75,13 @@ struct VerifyRow {
 struct FindingResult {
 	const Finding *finding = nullptr;
 	Plan plan;
-	std::string status;  // advice, would change, unchanged, refused, applied, kept, reverted, failed
+	FindingStatus status = FindingStatus::advice;
 	std::string detail;  // the reason or error for refused/unchanged/failed
 	std::optional<VerifyRow> verify;
 };
 
 struct TuneResult {
-	std::string mode;       // "dry run", "apply", "verify"
+	TuneMode mode = TuneMode::dry_run;
 	std::string source;     // "pid 1234", "./app", "all CPUs", "FILE"
 	double weight = 0;      // the profile's total weight
 	int freq = 99;

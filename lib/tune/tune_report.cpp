@@ -62,7 +62,7 @@ void print_text(const TuneResult &r, std::FILE *out)
 	std::string wall = r.wall_s ? fmt::format(" over {:.2f} s", *r.wall_s) : "";
 	fmt::print(out, "tune: {} finding{} from {} ({:.0f} samples{}), {}\n", r.findings.size(),
 		   r.findings.size() == 1 ? "" : "s", r.source, r.weight, wall,
-		   r.mode == "dry run" ? "dry run: nothing changed" : r.mode);
+		   r.mode == TuneMode::dry_run ? "dry run: nothing changed" : to_string(r.mode));
 	size_t n = 0;
 	for (const auto &fr : r.findings) {
 		const Finding &f = *fr.finding;
@@ -78,9 +78,9 @@ void print_text(const TuneResult &r, std::FILE *out)
 		if (!fr.plan.advice.empty() && f.rule->action.key != "text")  // else the action says it
 			fmt::print(out, "     advice: {}\n", fr.plan.advice);
 		for (const auto &c : fr.plan.changes)
-			fmt::print(out, "     {}: {}\n", fr.status, describe(c));
+			fmt::print(out, "     {}: {}\n", to_string(fr.status), describe(c));
 		if (fr.plan.changes.empty() && fr.plan.advice.empty())
-			fmt::print(out, "     {}: {}\n", fr.status, fr.detail);
+			fmt::print(out, "     {}: {}\n", to_string(fr.status), fr.detail);
 		else if (!fr.detail.empty())
 			fmt::print(out, "     ({})\n", fr.detail);
 	}
@@ -107,10 +107,10 @@ void print_text(const TuneResult &r, std::FILE *out)
 				   v.verdict);
 		}
 	}
-	if (r.mode == "dry run" && !r.findings.empty())
+	if (r.mode == TuneMode::dry_run && !r.findings.empty())
 		fmt::print(out, "\nnothing was changed; --apply makes the changes above, --verify "
 				"also measures and keeps only what helped\n");
-	else if (!r.journal.empty() && r.mode != "dry run")
+	else if (!r.journal.empty() && r.mode != TuneMode::dry_run)
 		fmt::print(out, "\njournal: {} ('xpu-perf tune --revert' restores)\n", r.journal);
 }
 
@@ -118,7 +118,7 @@ void print_json(const TuneResult &r, std::FILE *out)
 {
 	std::string s = "{";
 	s += fmt::format("\"mode\":{},\"source\":{},\"weight\":{},\"freq\":{},\"wall_s\":{}",
-			 json_string(r.mode), json_string(r.source), json_number(r.weight), r.freq,
+			 json_string(to_string(r.mode)), json_string(r.source), json_number(r.weight), r.freq,
 			 r.wall_s ? json_number(*r.wall_s) : "null");
 	s += ",\"facts\":{";
 	bool first = true;
@@ -144,7 +144,7 @@ void print_json(const TuneResult &r, std::FILE *out)
 			s += fmt::format("{}{{\"share\":{},\"stack\":{}}}", j ? "," : "",
 					 json_number(f.stacks[j].share), json_string(f.stacks[j].stack));
 		s += fmt::format("],\"status\":{},\"detail\":{},\"advice\":{},\"changes\":[",
-				 json_string(fr.status), json_string(fr.detail),
+				 json_string(to_string(fr.status)), json_string(fr.detail),
 				 fr.plan.advice.empty() ? "null" : json_string(fr.plan.advice));
 		for (size_t j = 0; j < fr.plan.changes.size(); j++) {
 			const Change &c = fr.plan.changes[j];
