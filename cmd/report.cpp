@@ -118,7 +118,7 @@ void add_filter_flags(CLI::App *sub, ReportFlags &f)
 	sub->add_option("--focus", o.focus,
 			"only stacks through FRAME (a whole frame name), re-rooted at it")
 		->type_name("FRAME");
-	sub->add_option("--layer", o.layers, "only these layers: cpu, offcpu, gpu (comma-separated)")
+	sub->add_option("--layer", o.layers, "only these layers: cpu, offcpu, gpu, net (comma-separated)")
 		->delimiter(',')
 		->allow_extra_args(false)
 		->check(CLI::IsMember({"cpu", "offcpu", "gpu"}))
