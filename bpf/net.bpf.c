@@ -95,12 +95,13 @@ static __always_inline void fill_peer(const struct sock *sk, struct xpu_net_key 
 		key->protocol = BPF_CORE_READ(sk, sk_protocol);
 		key->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		key->addr_len = 4;
-		BPF_CORE_READ_INTO(key->addr, sk, __sk_common.skc_daddr);
+		/* _INTO reads sizeof(*dst): the address's type, not a byte. */
+		BPF_CORE_READ_INTO((__be32 *)key->addr, sk, __sk_common.skc_daddr);
 	} else if (family == XPU_NET_AF_INET6) {
 		key->protocol = BPF_CORE_READ(sk, sk_protocol);
 		key->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		key->addr_len = 16;
-		BPF_CORE_READ_INTO(key->addr, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)key->addr, sk, __sk_common.skc_v6_daddr);
 	} else if (family == XPU_NET_AF_UNIX) {
 		key->protocol = BPF_CORE_READ(sk, sk_type);
 		unix_peer(sk, key);
