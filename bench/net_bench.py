@@ -18,9 +18,15 @@ run; the table shows medians:
 Off-CPU time and the GPU layer are off in every profiled run (both would
 add their own per-switch cost); sampling stays at 99 Hz.
 
+The loop's times are noisy on a small VM; the programs' own cost is then
+measured directly as well: with kernel.bpf_stats_enabled=1, a long loop
+runs under record --net (each walker) while `bpftool prog show` reads each
+network program's run time and run count: ns per run.
+
 Run as root on an otherwise idle machine:  sudo bench/net_bench.py
 """
 import argparse
+import json
 import os
 import re
 import resource
@@ -49,6 +55,32 @@ def run_timed(argv):
         sys.exit(f"no seconds= in the output of {' '.join(argv)}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return float(m.group(1)), cpu
+
+
+def program_costs(work, record, seconds=3.0):
+    """ns per run of each network program, from the kernel's BPF stats."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        old = f.read().strip()
+    rows = {}
+    try:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write("1")
+        for walker in ("auto", "fp"):
+            argv = record + ["--net", "--call-graph", walker, "--"] + work
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(seconds)
+            show = subprocess.run(["bpftool", "-j", "prog", "show"], stdout=subprocess.PIPE,
+                                  text=True)
+            p.wait()
+            for prog in json.loads(show.stdout or "[]"):
+                name = prog.get("name", "")
+                if name in ("on_sock_send", "on_sock_recv") and prog.get("run_cnt"):
+                    rows[(walker, name)] = (prog["run_time_ns"] / prog["run_cnt"],
+                                            prog["run_cnt"])
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(old)
+    return rows
 
 
 def main():
@@ -91,6 +123,13 @@ def main():
         print(f"{name:<30} {per_round[name]:>9.2f} "
               f"{lo / args.rounds * 1e6:>6.2f}-{hi / args.rounds * 1e6:<6.2f} {added:>8} "
               f"{statistics.median(cpu[name]) / args.rounds * 1e6:>13.2f}")
+    long_work = [TRAFFIC, "-b", str(args.rounds * 20), "-q", str(args.req)]
+    costs = program_costs(long_work, record)
+    if costs:
+        print("\nBPF program cost (kernel.bpf_stats_enabled), ns per run:")
+        print(f"{'walker':<8} {'program':<14} {'ns/run':>8} {'runs':>9}")
+        for (walker, name), (ns, runs) in sorted(costs.items()):
+            print(f"{walker:<8} {name:<14} {ns:>8.0f} {runs:>9}")
     return 0
 
 
