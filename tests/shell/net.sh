@@ -73,7 +73,10 @@ expect "TCP receives under serve_tcp" "$(sum_prefix "[net:recv]127.0.0.1:" "serv
 expect "Unix receives under serve_unix" "$(sum "[net:recv]unix:$sock" "serve_unix")" $((N * L))
 expect "receives under the sending functions" \
 	"$(($(sum_prefix "[net:recv]" "send_small") + $(sum_prefix "[net:recv]" "send_large")))" 0
-expect "retransmits on loopback" "$(sum_prefix "[net:retransmit]" "")" 0
+# Loopback rarely retransmits (a tail loss probe when the reader lags), but
+# may: what it does is the client's data, under send_small's stack.
+expect "retransmits outside send_small's socket" \
+	"$(($(sum_prefix "[net:retransmit]" "") - $(sum "[net:retransmit]127.0.0.1:$port" "main;send_small")))" 0
 # The summary counts calls: every send is one call of its whole message.
 grep -q "net: $((2 * N)) sends ($((N * S + N * L)) bytes)" "$tmp/err" ||
 	{ echo "FAIL: summary line"; fail=1; }
