@@ -6,9 +6,13 @@
 
 #include <array>
 #include <cstring>
+#include <map>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "output/export_pprof.hpp"
+#include "profile.pb.h"
 #include "profile/net_frames.hpp"
 #include "profile/net_totals.hpp"
 #include "profile/stack_tree.hpp"
@@ -98,4 +102,33 @@ TEST_CASE("net totals: calls and bytes per direction, distinct peers", "[net]")
 	CHECK(format_net_totals(t) ==
 	      "  net: 11 sends (4736 bytes), 3 receives (4096 bytes), 1 TCP retransmits (64 bytes), "
 	      "2 peers ([net:*] stacks weigh bytes)");
+}
+
+TEST_CASE("pprof: network bytes are a sample type of their own", "[net]")
+{
+	// A viewer must never add bytes to samples: with net stacks the profile
+	// has two sample types, and each sample has its weight in one of them.
+	xpu::StackTree t;
+	t.add("p;main;compute", 3);
+	t.add("p;main;send;[net:send]127.0.0.1:80", 1000);
+	std::string msg = xpu::to_pprof_message(t);
+	perftools::profiles::Profile p;
+	REQUIRE(p.ParseFromString(msg));
+	REQUIRE(p.sample_type_size() == 2);
+	CHECK(p.string_table(p.sample_type(0).type()) == "samples");
+	CHECK(p.string_table(p.sample_type(1).type()) == "net");
+	CHECK(p.string_table(p.sample_type(1).unit()) == "bytes");
+	std::map<std::string, std::vector<int64_t>> by_leaf;
+	for (const auto &s : p.sample()) {
+		uint64_t leaf = s.location_id(0);  // leaf first
+		std::string name = p.string_table(p.function(static_cast<int>(leaf) - 1).name());
+		by_leaf[name] = {s.value().begin(), s.value().end()};
+	}
+	CHECK(by_leaf["compute"] == std::vector<int64_t>{3, 0});
+	CHECK(by_leaf["[net:send]127.0.0.1:80"] == std::vector<int64_t>{0, 1000});
+	// Without net stacks, one sample type as before.
+	xpu::StackTree cpu;
+	cpu.add("p;main", 2);
+	REQUIRE(p.ParseFromString(xpu::to_pprof_message(cpu)));
+	CHECK(p.sample_type_size() == 1);
 }
