@@ -24,8 +24,9 @@ struct {
 	__type(value, struct xpu_net_value);
 } net_counts SEC(".maps");
 
-/* TCP socket -> who last sent on it, for retransmits; LRU: closed sockets
- * are never announced, old entries make room. */
+/* TCP socket -> who last sent on it, for retransmits. Entries go when the
+ * socket is destroyed (tcp_destroy_sock, so a recycled address never
+ * inherits an old owner); LRU where that tracepoint is missing. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
@@ -215,5 +216,15 @@ int BPF_PROG(on_retransmit, const struct sock *sk, const struct sk_buff *skb)
 	key->dir = XPU_NET_RETRANS;
 	fill_peer(sk, key);
 	add_bytes(key, BPF_CORE_READ(skb, len));
+	return 0;
+}
+
+/* A socket address is reused once the socket is gone: forget its sender. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(on_tcp_destroy, struct sock *sk)
+{
+	__u64 id = (__u64)sk;
+
+	bpf_map_delete_elem(&net_owners, &id);
 	return 0;
 }

@@ -43,7 +43,8 @@ TEST_CASE("net peers: IPv4 and IPv6 address:port, TCP bare, others named", "[net
 	std::array<uint8_t, 4> v4{};
 	CHECK(format_peer(inet4("127.0.0.1", 5432, IPPROTO_TCP, v4)) == "127.0.0.1:5432");
 	CHECK(format_peer(inet4("10.0.0.7", 53, IPPROTO_UDP, v4)) == "udp:10.0.0.7:53");
-	CHECK(format_peer(inet4("0.0.0.0", 0, 99, v4)) == "ip99:0.0.0.0:0");
+	CHECK(format_peer(inet4("0.0.0.0", 0, IPPROTO_UDP, v4)) == "udp:unconnected");
+	CHECK(format_peer(inet4("0.0.0.0", 7, 99, v4)) == "ip99:0.0.0.0:7");
 
 	std::array<uint8_t, 16> v6{};
 	REQUIRE(inet_pton(AF_INET6, "::1", v6.data()) == 1);

@@ -69,6 +69,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.on_sock_send, o.net_send);
 	bpf_program__set_autoload(s.progs.on_sock_recv, o.net_recv);
 	bpf_program__set_autoload(s.progs.on_retransmit, o.net_retransmit);
+	bpf_program__set_autoload(s.progs.on_tcp_destroy, o.net_destroy);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)

@@ -43,6 +43,7 @@ struct BpfOptions {
 	bool net_send = false;
 	bool net_recv = false;
 	bool net_retransmit = false;
+	bool net_destroy = false;    // tcp_destroy_sock: retransmit attribution hygiene
 };
 
 // Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack

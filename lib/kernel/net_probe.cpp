@@ -28,6 +28,7 @@ NetTracepoints probe_net_tracepoints()
 	t.send = has("btf_trace_sock_send_length");
 	t.recv = has("btf_trace_sock_recv_length");
 	t.retransmit = has("btf_trace_tcp_retransmit_skb");
+	t.destroy = has("btf_trace_tcp_destroy_sock");
 	btf__free(vmlinux);
 	return t;
 }

@@ -12,6 +12,7 @@ struct NetTracepoints {
 	bool send = false;        // sock_send_length (Linux 6.3): bytes sent per call
 	bool recv = false;        // sock_recv_length (Linux 6.3): bytes received per call
 	bool retransmit = false;  // tcp_retransmit_skb: TCP segments sent again
+	bool destroy = false;     // tcp_destroy_sock: forgets a closed socket's sender
 
 	bool any_io() const { return send || recv; }
 	// "sock_recv_length (received bytes)", ... for each one that is missing.

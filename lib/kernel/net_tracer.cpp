@@ -43,6 +43,8 @@ Result<void> NetTracer::start()
 		progs.push_back(s.progs.on_sock_recv);
 	if (o.net_retransmit)
 		progs.push_back(s.progs.on_retransmit);
+	if (o.net_destroy)
+		progs.push_back(s.progs.on_tcp_destroy);
 	for (bpf_program *prog : progs) {
 		Link link(bpf_program__attach(prog));
 		if (!link)

@@ -62,6 +62,16 @@ std::string unix_path(std::span<const uint8_t> addr)
 	return out;
 }
 
+// A datagram socket sending with sendto() has no peer of its own: the
+// kernel's destination is all zeros.
+bool unconnected(const NetPeer &p)
+{
+	for (uint8_t b : p.addr)
+		if (b)
+			return false;
+	return p.port == 0;
+}
+
 }  // namespace
 
 std::string format_peer(const NetPeer &p)
@@ -70,11 +80,15 @@ std::string format_peer(const NetPeer &p)
 	case AF_INET:
 		if (p.addr.size() < 4)
 			return "?";
+		if (unconnected(p))
+			return inet_protocol(p.protocol) + "unconnected";
 		return fmt::format("{}{}:{}", inet_protocol(p.protocol), ip_text(AF_INET, p.addr),
 				   p.port);
 	case AF_INET6:
 		if (p.addr.size() < 16)
 			return "?";
+		if (unconnected(p))
+			return inet_protocol(p.protocol) + "unconnected";
 		return fmt::format("{}[{}]:{}", inet_protocol(p.protocol), ip_text(AF_INET6, p.addr),
 				   p.port);
 	case AF_UNIX: {

@@ -24,7 +24,8 @@ struct NetPeer {
 	std::span<const uint8_t> addr;  // 4 or 16 bytes; a Unix path's bytes
 };
 
-// "127.0.0.1:5432", "[::1]:8080", "udp:10.0.0.7:53", "unix:/tmp/x.sock",
+// "127.0.0.1:5432", "[::1]:8080", "udp:10.0.0.7:53", "udp:unconnected" (a
+// datagram socket sending with sendto(): no peer of its own), "unix:/tmp/x.sock",
 // "unix:@abstract" (a leading NUL), "unix" (unbound on both ends),
 // "af17" (another family). Never contains ';' or a newline.
 std::string format_peer(const NetPeer &p);

@@ -279,6 +279,7 @@ Result<void> ProfileSession::Impl::probe_net(BpfOptions &bo)
 	bo.net_send = tp.send;
 	bo.net_recv = tp.recv;
 	bo.net_retransmit = tp.retransmit;
+	bo.net_destroy = tp.retransmit && tp.destroy;
 	return {};
 }
 
