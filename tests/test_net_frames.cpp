@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "kernel/net_probe.hpp"
 #include "output/export_pprof.hpp"
 #include "profile.pb.h"
 #include "profile/net_frames.hpp"
@@ -82,6 +83,24 @@ TEST_CASE("net frames: the leaf, its kind and its layer in report", "[net]")
 	CHECK(layer_of_frame("[net:recv]unix:/tmp/x.sock") == "net:recv");
 	CHECK(layer_of_frame("[net:retransmit][::1]:443") == "net:retransmit");
 	CHECK(frame_dso("[net:send]1.2.3.4:5", FrameKind::net) == "[net]");
+}
+
+TEST_CASE("net tracepoints: what a kernel without them cannot count, by name", "[net]")
+{
+	CHECK(NetTracepoints{.send = true, .recv = true, .retransmit = true, .destroy = false}
+		      .missing()
+		      .empty());
+	NetTracepoints old{.send = false, .recv = false, .retransmit = true, .destroy = true};
+	CHECK_FALSE(old.any_io());
+	CHECK(old.missing() == std::vector<std::string>{"sock_send_length (bytes sent)",
+							"sock_recv_length (bytes received)"});
+	NetTracepoints no_rtx{.send = true, .recv = true, .retransmit = false, .destroy = false};
+	CHECK(no_rtx.any_io());
+	CHECK(no_rtx.missing() == std::vector<std::string>{"tcp_retransmit_skb (retransmits)"});
+	// This machine's kernel, as `xpu-perf check` reports it.
+	NetTracepoints here = probe_net_tracepoints();
+	INFO("sock_send_length " << here.send << ", sock_recv_length " << here.recv);
+	CHECK(here.send == here.recv);  // both came in Linux 6.3
 }
 
 TEST_CASE("net totals: calls and bytes per direction, distinct peers", "[net]")
