@@ -92,6 +92,7 @@ $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
 $(OUT)/lib/output/export_pprof.o: $(OUT)/proto/profile.pb.h
+$(OUT)/tests/test_net_frames.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
 # --- live --http: HTTP server and the embedded web page ---------------------

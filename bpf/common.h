@@ -84,7 +84,9 @@ enum xpu_stat {
 	XPU_STAT_STACKS_SENT = 11,   /* stacks sent through the ring buffer */
 	XPU_STAT_LAUNCHES = 12,      /* GPU launches seen by the launch probes */
 	XPU_STAT_LAUNCHES_LOST = 13, /* `launches` ring buffer full: launch lost */
-	XPU_STAT_MAX = 14,
+	XPU_STAT_NET_EVENTS = 14,    /* socket sends/receives counted for targets */
+	XPU_STAT_NET_FULL = 15,      /* `net_counts` full: network event lost */
+	XPU_STAT_MAX = 16,
 };
 
 #endif /* XPU_BPF_COMMON_H */

@@ -118,10 +118,10 @@ void add_filter_flags(CLI::App *sub, ReportFlags &f)
 	sub->add_option("--focus", o.focus,
 			"only stacks through FRAME (a whole frame name), re-rooted at it")
 		->type_name("FRAME");
-	sub->add_option("--layer", o.layers, "only these layers: cpu, offcpu, gpu (comma-separated)")
+	sub->add_option("--layer", o.layers, "only these layers: cpu, offcpu, gpu, net (comma-separated)")
 		->delimiter(',')
 		->allow_extra_args(false)
-		->check(CLI::IsMember({"cpu", "offcpu", "gpu"}))
+		->check(CLI::IsMember({"cpu", "offcpu", "gpu", "net"}))
 		->type_name("LAYER");
 	sub->add_flag("--strict", f.cfg.strict, "an invalid input line is an error, not a warning");
 }

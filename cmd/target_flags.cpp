@@ -39,6 +39,9 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_option("--gpu-injector", f.cfg.gpu_injector,
 			"load this CUPTI injector library into the command instead of the "
 			"built-in one");
+	sub->add_flag("--net", f.cfg.net,
+		      "add network I/O: bytes sent and received per stack and peer, and TCP "
+		      "retransmits ([net:send]PEER leaves, weight in bytes)");
 	sub->add_option("--call-graph", f.call_graph,
 			"how user stacks are walked: fp (frame pointers), dwarf (.eh_frame "
 			"tables only), auto (tables, frame pointers where there are none)")

@@ -6,6 +6,7 @@
 
 #include "bpf/common.h"
 #include "bpf/cuda_launch.h"
+#include "bpf/net.h"
 #include "bpf/offcpu.h"
 #include "bpf/profile.h"
 #include "bpf/python.h"
@@ -87,6 +88,19 @@ static_assert(static_cast<__u32>(xpu::ProcEvent::Type::unknown_mapping) == XPU_E
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::fp) == XPU_UNWIND_FP);
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::dwarf) == XPU_UNWIND_DWARF);
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::automatic) == XPU_UNWIND_AUTO);
+static_assert(sizeof(xpu_net_key) == 112);
+static_assert(offsetof(xpu_net_key, ustack) == 8);
+static_assert(offsetof(xpu_net_key, flags) == 16);
+static_assert(offsetof(xpu_net_key, dir) == 20);
+static_assert(offsetof(xpu_net_key, family) == 22);
+static_assert(offsetof(xpu_net_key, protocol) == 24);
+static_assert(offsetof(xpu_net_key, port) == 26);
+static_assert(offsetof(xpu_net_key, addr_len) == 28);
+static_assert(offsetof(xpu_net_key, addr) == 32);
+static_assert(offsetof(xpu_net_key, comm) == 96);
+static_assert(sizeof(xpu_net_value) == 16);
+static_assert(sizeof(xpu_net_owner) == 40);
+static_assert(offsetof(xpu_net_owner, comm) == 24);
 
 TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 {
@@ -104,6 +118,11 @@ TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 		      sizeof(o.waker_ustack) + sizeof(o.waker_kstack) + sizeof(o.waker_gen) +
 		      sizeof(o._pad) + sizeof(o.comm) + sizeof(o.waker_comm) ==
 	      sizeof(o));
+	xpu_net_key n{};
+	CHECK(sizeof(n.pid) + sizeof(n.gen) + sizeof(n.ustack) + sizeof(n.flags) + sizeof(n.dir) +
+		      sizeof(n.family) + sizeof(n.protocol) + sizeof(n.port) + sizeof(n.addr_len) +
+		      sizeof(n.addr) + sizeof(n.comm) ==
+	      sizeof(n));
 	xpu_proc_event e{};
 	CHECK(sizeof(e.type) + sizeof(e.pid) + sizeof(e.gen) + sizeof(e.ppid) +
 		      sizeof(e.parent_gen) + sizeof(e._pad) + sizeof(e.ts_ns) + sizeof(e.comm) ==

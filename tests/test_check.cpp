@@ -149,6 +149,9 @@ TEST_CASE("check on this machine: exact lines for what is present, exit 0", "[ch
 	}
 	CHECK(line_named(r.out, "bpf_tp_btf") ==
 	      "ok       bpf_tp_btf            BTF tracepoint programs (tp_btf/sched_switch)");
+	CHECK(line_named(r.out, "net_tracepoints") ==
+	      "ok       net_tracepoints       socket and TCP BTF tracepoints for --net "
+	      "(sock_send_length, sock_recv_length, tcp_retransmit_skb)");
 	CHECK(line_named(r.out, "bpf_record_programs")
 		      .starts_with("ok       bpf_record_programs   record's 6 BPF programs load ("));
 	// Informational lines are there whatever their answer.

@@ -127,3 +127,25 @@ TEST_CASE("StackFilter: answers cached per frame id, stacks as spans", "[report]
 	bad.grep = "(";
 	CHECK_FALSE(xpu::StackFilter::make(bad));
 }
+
+TEST_CASE("report --layer net keeps the network layer's stacks; --sort layer names them",
+	  "[report][net]")
+{
+	std::string in = write_temp_file(
+		"net.folded", "app;main;compute 7\n"
+			      "app;main;send_small;send;[net:send]127.0.0.1:5432 6400\n"
+			      "app;serve;recv;[net:recv]unix:/tmp/x.sock 4096\n"
+			      "app;main;read;[off-cpu:S] 2\n");
+	auto r = report({"--format", "folded", "--layer", "net", in});
+	INFO("stderr: " << r.err);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out == "app;main;send_small;send;[net:send]127.0.0.1:5432 6400\n"
+		       "app;serve;recv;[net:recv]unix:/tmp/x.sock 4096\n");
+	auto cpu = report({"--format", "folded", "--layer", "cpu", in});
+	CHECK(cpu.out == "app;main;compute 7\n");
+	auto t = report({"--sort", "layer", in});
+	CHECK(t.exit_code == 0);
+	CHECK_THAT(t.out, Catch::Contains("net:send\n"));
+	CHECK_THAT(t.out, Catch::Contains("net:recv\n"));
+	CHECK_THAT(t.out, Catch::Contains("offcpu:S\n"));
+}

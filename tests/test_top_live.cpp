@@ -240,9 +240,12 @@ TEST_CASE("window stats: layers", "[live]")
 	p.add_folded("app;main", 2);
 	// --wakers: the waker's stack follows the off-CPU frame; still off-CPU.
 	p.add_folded("app;main;[off-cpu:S];--;try_to_wake_up_[k];writer;app", 4);
+	// --net: bytes, apart from the samples.
+	p.add_folded("app;main;send;[net:send]127.0.0.1:80", 1000);
 	LayerTotals t = layer_totals(p);
-	CHECK(t.total == 14);
+	CHECK(t.total == 1014);
 	CHECK(t.gpu == 5);
 	CHECK(t.offcpu == 7);
 	CHECK(t.oncpu == 2);
+	CHECK(t.net == 1000);
 }

@@ -18,21 +18,22 @@ namespace {
 // refuse on-demand maps in perf_event and tracing programs (before 6.1) get
 // smaller preallocated ones.
 struct MapSizes {
-	uint32_t counts, offcpu_counts, stacks;
+	uint32_t counts, offcpu_counts, stacks, net_counts;
 };
-constexpr MapSizes kOnDemand = {65536, 65536, 32768};
-constexpr MapSizes kPrealloc = {16384, 16384, 8192};
+constexpr MapSizes kOnDemand = {65536, 65536, 32768, 16384};
+constexpr MapSizes kPrealloc = {16384, 16384, 8192, 4096};
 
 void size_maps(xpu_bpf &s, bool prealloc)
 {
 	const MapSizes &m = prealloc ? kPrealloc : kOnDemand;
-	for (bpf_map *map : {s.maps.counts, s.maps.offcpu_counts, s.maps.stacks}) {
+	for (bpf_map *map : {s.maps.counts, s.maps.offcpu_counts, s.maps.stacks, s.maps.net_counts}) {
 		if (!prealloc)
 			bpf_map__set_map_flags(map, BPF_F_NO_PREALLOC);
 	}
 	bpf_map__set_max_entries(s.maps.counts, m.counts);
 	bpf_map__set_max_entries(s.maps.offcpu_counts, m.offcpu_counts);
 	bpf_map__set_max_entries(s.maps.stacks, m.stacks);
+	bpf_map__set_max_entries(s.maps.net_counts, m.net_counts);
 }
 
 void size_unwind_maps(xpu_bpf &s, const BpfOptions &o)
@@ -65,6 +66,10 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	bpf_program__set_autoload(s.progs.cut_window, o.offcpu && o.windows);
 	bpf_program__set_autoload(s.progs.on_launch_hook, o.gpu_hook);
 	bpf_program__set_autoload(s.progs.on_launch_entry, o.gpu_entries);
+	bpf_program__set_autoload(s.progs.on_sock_send, o.net_send);
+	bpf_program__set_autoload(s.progs.on_sock_recv, o.net_recv);
+	bpf_program__set_autoload(s.progs.on_retransmit, o.net_retransmit);
+	bpf_program__set_autoload(s.progs.on_tcp_destroy, o.net_destroy);
 }
 
 Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
@@ -276,6 +281,8 @@ BpfStats BpfSession::stats() const
 	s.events_lost = st[XPU_STAT_EVENTS_LOST];
 	s.launches = st[XPU_STAT_LAUNCHES];
 	s.launches_lost = st[XPU_STAT_LAUNCHES_LOST];
+	s.net_events = st[XPU_STAT_NET_EVENTS];
+	s.net_full = st[XPU_STAT_NET_FULL];
 	return s;
 }
 

@@ -36,6 +36,12 @@ struct BpfOptions {
 	bool gpu_hook = false;       // at the injector's hook
 	bool gpu_entries = false;    // at the CUDA API's entry points (-p)
 	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
+	// Network I/O (bpf/net.bpf.c), per tracepoint: only those this kernel
+	// has (net_probe.hpp), since a missing one fails the whole load.
+	bool net_send = false;
+	bool net_recv = false;
+	bool net_retransmit = false;
+	bool net_destroy = false;    // tcp_destroy_sock: retransmit attribution hygiene
 };
 
 // Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack
@@ -74,8 +80,10 @@ struct BpfStats {
 	uint64_t events_lost = 0;     // ring buffer full
 	uint64_t launches = 0;        // GPU launches the launch probes saw
 	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
+	uint64_t net_events = 0;      // socket sends/receives of targets counted
+	uint64_t net_full = 0;        // network events lost: `net_counts` full
 	// Samples, intervals and launches dropped, and process events missed.
-	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost; }
+	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost + net_full; }
 	uint64_t stack_errors() const { return ustack_errors + kstack_errors + stacks_lost; }
 };
 

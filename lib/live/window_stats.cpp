@@ -25,6 +25,8 @@ LayerTotals layer_totals(const Profile &p)
 			t.offcpu += weight;
 		else if (layer.starts_with("gpu"))
 			t.gpu += weight;
+		else if (layer.starts_with("net"))
+			t.net += weight;
 		else
 			t.oncpu += weight;
 	}

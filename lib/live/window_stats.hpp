@@ -20,6 +20,7 @@ struct LayerTotals {
 	double oncpu = 0;
 	double offcpu = 0;
 	double gpu = 0;
+	double net = 0;  // bytes (record --net), not samples
 };
 
 LayerTotals layer_totals(const Profile &p);

@@ -23,6 +23,16 @@ std::string to_pprof_message(const StackTree &tree, PprofStats *stats)
 	auto *type = p.add_sample_type();
 	type->set_type(str("samples"));
 	type->set_unit(str("count"));
+	// The network layer (record --net) weighs bytes, not samples: its
+	// stacks get a value of their own, so no viewer adds the two.
+	bool has_net = false;
+	for (FrameId f = 0; f < tree.frames().size() && !has_net; f++)
+		has_net = classify_frame(tree.frames().name(f)) == FrameKind::net;
+	if (has_net) {
+		auto *net = p.add_sample_type();
+		net->set_type(str("net"));
+		net->set_unit(str("bytes"));
+	}
 
 	constexpr uint64_t unset = 0;
 	std::vector<uint64_t> loc_of(tree.frames().size(), unset);  // FrameId -> location id
@@ -49,7 +59,10 @@ std::string to_pprof_message(const StackTree &tree, PprofStats *stats)
 			}
 			sample->add_location_id(loc);
 		}
-		sample->add_value(value);
+		bool net = has_net && tree.kind(path.back()) == FrameKind::net;
+		sample->add_value(net ? 0 : value);
+		if (has_net)
+			sample->add_value(net ? value : 0);
 	});
 	st.samples = static_cast<size_t>(p.sample_size());
 	st.functions = static_cast<size_t>(p.function_size());

@@ -50,6 +50,8 @@ Rgb frame_color(FrameKind kind, std::string_view name)
 		return {shade(50, 50, v1), shade(100, 60, v2), shade(205, 50, v3)};
 	case FrameKind::gpu:
 		return {shade(40, 50, v1), shade(185, 50, v2), shade(100, 80, v3)};
+	case FrameKind::net:  // violet: apart from CPU warm, off-CPU blue, GPU green
+		return {shade(150, 50, v1), shade(70, 40, v2), shade(200, 50, v3)};
 	case FrameKind::inlined: {
 		Rgb u = frame_color(FrameKind::user, name);
 		auto lighten = [](uint8_t c) { return shade(c, 0.45 * (255 - c), 1); };

@@ -194,6 +194,22 @@ void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, 
 		p.add_folded(stack, weights[i++]);
 }
 
+// The user stack that did the I/O, then what it did and with whom. No
+// kernel stack: it would be the socket layer and the tracer, every time.
+// The weight is bytes, whatever the direction (retransmits: the bytes
+// sent again); each line is one unit, never converted.
+std::string net_stack(const NetCount &c, const StackStore &stacks, Symbolizer &sym,
+		      const StackLayout &layout)
+{
+	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	ThreadStacks user = c.where;
+	user.kstack = 0;
+	user.flags &= ~XPU_KEY_KSTACK_ERR;
+	append_stacks(frames, user, stacks, sym);
+	frames.push_back(clean_frame(net_frame(c.dir, c.peer)));
+	return join(frames);
+}
+
 }  // namespace
 
 std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix, state); }
@@ -277,6 +293,9 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 			gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
 	}
 	add_ns_stacks(p, gpu_ns, layout.freq);
+	for (const auto &c : set.net)
+		if (c.bytes)
+			p.add_folded(net_stack(c, set.stacks, sym, layout), c.bytes);
 	return p;
 }
 

@@ -3,6 +3,7 @@
 //
 //   on-CPU    comm;user root..user leaf;kernel root_[k]..kernel leaf_[k]
 //   off-CPU   comm;user..;kernel.._[k];[off-cpu:S]
+//   network   comm;user..;[net:send]PEER    (weight: bytes, see net_frames.hpp)
 //   + waker   ...;[off-cpu:S];--;waker kernel leaf_[k]..;waker user leaf..;waker comm
 //
 // The root frame is the thread name, or "comm-PID" with --pid-prefix. The

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "profile/net_frames.hpp"
+
 namespace xpu {
 
 // Stacks by hash, leaf first, shared by every count that names them.
@@ -55,10 +57,21 @@ struct GpuCount {
 	uint64_t count = 0;     // kernels, copies or memsets
 };
 
+// Network: bytes a stack sent or received through sockets, or TCP bytes
+// retransmitted on a socket it last sent on (lib/kernel/net_tracer).
+struct NetCount {
+	ThreadStacks where;    // pid 0, no stack: a retransmit of nobody's socket (-a)
+	NetDir dir = NetDir::send;
+	std::string peer;      // format_peer(): "127.0.0.1:5432", "unix:/tmp/x.sock"
+	uint64_t bytes = 0;
+	uint64_t count = 0;    // calls; segments for retransmits
+};
+
 struct SampleSet {
 	std::vector<StackCount> oncpu;
 	std::vector<OffCpuCount> offcpu;
 	std::vector<GpuCount> gpu;
+	std::vector<NetCount> net;
 	StackStore stacks;
 };
 

@@ -21,6 +21,8 @@ FrameKind classify_frame(std::string_view name, bool is_root)
 		return FrameKind::off_cpu;
 	if (name.starts_with("[GPU_"))
 		return FrameKind::gpu;
+	if (name.starts_with("[net:"))
+		return FrameKind::net;
 	if (name.ends_with("_[k]"))
 		return FrameKind::kernel;
 	if (name.ends_with("_[i]"))
@@ -43,6 +45,8 @@ const char *to_string(FrameKind k)
 		return "off-cpu";
 	case FrameKind::gpu:
 		return "gpu";
+	case FrameKind::net:
+		return "net";
 	}
 	return "user";
 }

@@ -43,6 +43,7 @@ enum class FrameKind {
 	inlined,  // "name_[i]"
 	off_cpu,  // "[off-cpu:STATE]..." segment markers
 	gpu,      // "[GPU_Kernel]name", "[GPU_Memcpy]HtoD", ...
+	net,      // "[net:send]127.0.0.1:5432", ... (network layer leaves)
 };
 
 // `is_root` is true for the first frame of a stack (the process name) and

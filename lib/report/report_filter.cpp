@@ -55,8 +55,10 @@ Result<StackFilter> StackFilter::make(const FilterOptions &opts)
 			f.want_offcpu_ = true;
 		else if (l == "gpu")
 			f.want_gpu_ = true;
+		else if (l == "net")
+			f.want_net_ = true;
 		else
-			return fail(ExitCode::usage, "--layer: '{}' is not cpu, offcpu or gpu", l);
+			return fail(ExitCode::usage, "--layer: '{}' is not cpu, offcpu, gpu or net", l);
 	}
 	return f;
 }
@@ -83,6 +85,8 @@ uint8_t StackFilter::bits(FrameId id, const FrameTable &frames)
 		b |= layer_offcpu;
 	else if (name.starts_with("[GPU_"))
 		b |= layer_gpu;
+	else if (name.starts_with("[net:"))
+		b |= layer_net;
 	return b;
 }
 
@@ -127,13 +131,14 @@ std::span<const FrameId> StackFilter::apply(std::span<const FrameId> stack,
 		if ((b & focus_match) && focus_at == stack.size())
 			focus_at = i;
 		if (!layer)
-			layer = b & (layer_offcpu | layer_gpu);
+			layer = b & (layer_offcpu | layer_gpu | layer_net);
 	}
 	if (!grepped || focus_at == stack.size())
 		return {};
-	if (want_cpu_ || want_offcpu_ || want_gpu_) {
+	if (want_cpu_ || want_offcpu_ || want_gpu_ || want_net_) {
 		bool ok = layer == layer_offcpu ? want_offcpu_
 			  : layer == layer_gpu  ? want_gpu_
+			  : layer == layer_net  ? want_net_
 						: want_cpu_;
 		if (!ok)
 			return {};

@@ -4,7 +4,7 @@
 //   comm     the process frame, less a "-PID" suffix, is one of these names
 //   pid      the process frame ends in "-PID" for one of these (record
 //            --pid-prefix writes it; without it no stack has a pid)
-//   layer    the stack's layer is one of cpu, offcpu, gpu (report_group.hpp)
+//   layer    the stack's layer is one of cpu, offcpu, gpu, net (report_group.hpp)
 //   grep     some frame matches this regular expression (kept)
 //   exclude  some frame matches this regular expression (dropped)
 //   focus    the stack passes through a frame named exactly this; it is
@@ -30,7 +30,7 @@ namespace xpu {
 struct FilterOptions {
 	std::vector<std::string> comms;
 	std::vector<std::string> pids;
-	std::vector<std::string> layers;  // "cpu", "offcpu", "gpu"
+	std::vector<std::string> layers;  // "cpu", "offcpu", "gpu", "net"
 	std::string grep;
 	std::string exclude;
 	std::string focus;
@@ -56,13 +56,14 @@ private:
 		comm_match = 16,
 		layer_offcpu = 32,  // on-CPU is the absence of a layer frame
 		layer_gpu = 64,
+		layer_net = 128,
 	};
 	uint8_t bits(FrameId id, const FrameTable &frames);
 
 	FilterOptions opts_;
 	std::optional<std::regex> grep_;
 	std::optional<std::regex> exclude_;
-	bool want_cpu_ = false, want_offcpu_ = false, want_gpu_ = false;
+	bool want_cpu_ = false, want_offcpu_ = false, want_gpu_ = false, want_net_ = false;
 	std::vector<uint8_t> bits_;  // by FrameId
 	std::vector<uint8_t> root_bits_;  // by FrameId, for the process frame: comm/pid match
 };

@@ -115,6 +115,8 @@ std::string frame_dso(std::string_view name, FrameKind kind)
 		return "[off-cpu]";
 	case FrameKind::gpu:
 		return "[gpu]";
+	case FrameKind::net:
+		return "[net]";
 	case FrameKind::inlined:
 	case FrameKind::user:
 		break;
@@ -150,6 +152,10 @@ std::string layer_of_frame(std::string_view name)
 		std::string_view kind = name.substr(5);
 		size_t end = kind.find(']');
 		return "gpu:" + std::string(end == std::string_view::npos ? kind : kind.substr(0, end));
+	}
+	if (name.starts_with("[net:")) {  // "[net:send]PEER": net:send, in bytes
+		std::string_view dir = name.substr(5);
+		return "net:" + std::string(dir.substr(0, dir.find(']')));
 	}
 	return "";
 }

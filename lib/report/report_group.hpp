@@ -7,15 +7,16 @@
 // What the folded format lets us know, and so what the groups are:
 //   dso    record writes no library name into a named frame today, so a
 //          frame's dso is derived from its name: "_[k]" -> [kernel],
-//          "[off-cpu:S]" -> [off-cpu], "[GPU_...]" -> [gpu], an unnamed
+//          "[off-cpu:S]" -> [off-cpu], "[GPU_...]" -> [gpu], "[net:...]" -> [net], an unnamed
 //          frame "[libfoo.so]" -> libfoo.so, "[unknown]" and other
 //          "[...]" markers -> [unknown], any other (named) frame -> [user].
 //          The process frame belongs to none.
 //   comm   the process frame (the first), less a "-PID" suffix
 //   pid    the process frame as written: "comm-PID" with record
 //          --pid-prefix, else the comm alone
-//   layer  cpu, offcpu:STATE (from "[off-cpu:STATE]") or gpu:KIND (from
-//          "[GPU_KIND]name"), by the first such frame of the stack;
+//   layer  cpu, offcpu:STATE (from "[off-cpu:STATE]"), gpu:KIND (from
+//          "[GPU_KIND]name") or net:DIR (from "[net:DIR]peer", in bytes),
+//          by the first such frame of the stack;
 //          self and total are equal (every stack is in one layer)
 // For comm, pid and layer self equals total.
 #pragma once

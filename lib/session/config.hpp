@@ -44,6 +44,9 @@ struct RecordConfig {
 	bool gpu_streams = false;           // --gpu-streams: a device:stream frame
 	std::string gpu_injector;           // --gpu-injector: instead of the built-in one
 	std::string trace;                  // --trace FILE: a timeline (trace-event JSON)
+
+	// Network: bytes sent and received per stack and peer; off by default.
+	bool net = false;                   // --net
 };
 
 // Which sources a record session runs, from the flags above.
@@ -51,6 +54,7 @@ struct Layers {
 	bool oncpu = true;
 	bool offcpu = false;
 	bool gpu = false;  // asked for; whether it can run is known at start
+	bool net = false;
 };
 
 }  // namespace xpu

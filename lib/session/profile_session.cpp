@@ -13,6 +13,8 @@
 #include "base/fd.hpp"
 #include "gpu/gpu_source.hpp"
 #include "base/log.hpp"
+#include "kernel/net_probe.hpp"
+#include "kernel/net_tracer.hpp"
 #include "kernel/offcpu_tracer.hpp"
 #include "session/preflight.hpp"
 #include "session/process_launcher.hpp"
@@ -67,6 +69,7 @@ struct ProfileSession::Impl {
 
 	Result<void> prepare_gpu();
 	Result<void> start_sources();
+	Result<void> probe_net(BpfOptions &bo);
 	void on_event(const ProcEvent &e);
 	bool snapshot(pid_t pid, uint32_t gen);
 	void prepare_common_tables();
@@ -86,6 +89,7 @@ struct ProfileSession::Impl {
 	std::unique_ptr<CpuSampler> sampler;   // on-CPU layer, if on
 	std::unique_ptr<OffCpuTracer> offcpu;  // off-CPU layer, if on
 	std::unique_ptr<GpuSource> gpu;        // GPU layer, if on
+	std::unique_ptr<NetTracer> net;        // network layer, if on
 	std::vector<GpuCount> gpu_final;       // the GPU layer's counts after stop()
 	Fd child_pidfd;
 	// The command's first address space after its exec: before it, the
@@ -207,6 +211,8 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.min_block_ns = cfg.min_block_us.value_or(1) * 1000;
 	if (cfg.max_block_us)
 		bo.max_block_ns = *cfg.max_block_us * 1000;
+	if (auto r = probe_net(bo); !r)
+		return r;
 	auto opened = BpfSession::open(bo);
 	if (!opened)
 		return std::unexpected(opened.error());
@@ -235,6 +241,11 @@ Result<void> ProfileSession::Impl::start_sources()
 		if (auto r = gpu->attach(*bpf); !r)
 			return r;
 	}
+	if (layers.net) {
+		net = std::make_unique<NetTracer>(*bpf);
+		if (auto r = net->start(); !r)
+			return r;
+	}
 	if (layers.offcpu) {
 		offcpu = std::make_unique<OffCpuTracer>(*bpf);
 		if (auto r = offcpu->start(); !r)
@@ -245,6 +256,28 @@ Result<void> ProfileSession::Impl::start_sources()
 		if (auto r = sampler->start(); !r)
 			return r;
 	}
+	return {};
+}
+
+// The network layer attaches to the tracepoints this kernel has: without
+// both socket ones there is nothing to count; without one of them (or the
+// retransmit one) it says what it leaves out.
+Result<void> ProfileSession::Impl::probe_net(BpfOptions &bo)
+{
+	if (!layers.net)
+		return {};
+	NetTracepoints tp = probe_net_tracepoints();
+	if (!tp.any_io())
+		return fail(ExitCode::environment,
+			    "--net: this kernel has no BTF tracepoints sock_send_length and "
+			    "sock_recv_length (Linux 6.3 or later with BTF); `xpu-perf check` "
+			    "lists what it has");
+	for (const std::string &m : tp.missing())
+		log::warn("--net: no BTF tracepoint {} in this kernel: not counted", m);
+	bo.net_send = tp.send;
+	bo.net_recv = tp.recv;
+	bo.net_retransmit = tp.retransmit;
+	bo.net_destroy = tp.retransmit && tp.destroy;
 	return {};
 }
 
@@ -349,7 +382,7 @@ Result<void> ProfileSession::Impl::consume_events()
 	}
 	if (unwind && unwind->has_python() && Clock::now() >= python_due) {
 		python_due = Clock::now() + std::chrono::milliseconds(200);
-		prefetch_python_names(sampler.get(), offcpu.get(), *bpf, sym, python_stacks);
+		prefetch_python_names(sampler.get(), offcpu.get(), net.get(), *bpf, sym, python_stacks);
 	}
 	return {};
 }
@@ -396,6 +429,7 @@ void ProfileSession::Impl::drop_our_own(SampleSet &set) const
 	};
 	std::erase_if(set.oncpu, [&](const StackCount &c) { return ours(c.where); });
 	std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
+	std::erase_if(set.net, [&](const NetCount &c) { return ours(c.where); });
 }
 
 // A stack no window used for a few windows leaves the kernel's map first
@@ -450,6 +484,12 @@ Result<SampleSet> ProfileSession::take_window()
 			return std::unexpected(c.error());
 		set.oncpu = std::move(*c);
 	}
+	if (s.net) {
+		auto c = s.net->read_counts(true);
+		if (!c)
+			return std::unexpected(c.error());
+		set.net = std::move(*c);
+	}
 	// Symbolize with the freshest mappings (a library loaded this window).
 	if (auto r = s.consume_events(); !r)
 		return std::unexpected(r.error());
@@ -460,6 +500,8 @@ Result<SampleSet> ProfileSession::take_window()
 	for (const auto &c : set.oncpu)
 		add_hashes(c.where, hashes);
 	for (const auto &c : set.gpu)
+		add_hashes(c.where, hashes);
+	for (const auto &c : set.net)
 		add_hashes(c.where, hashes);
 	for (const auto &c : set.offcpu) {
 		add_hashes(c.where, hashes);
@@ -484,6 +526,8 @@ Result<void> ProfileSession::stop()
 	s.stopped = true;
 	if (s.sampler)
 		s.sampler->stop();
+	if (s.net)
+		s.net->stop();
 	if (s.offcpu) {
 		if (auto r = s.offcpu->stop(); !r)
 			return r;
@@ -524,6 +568,12 @@ Result<SampleSet> ProfileSession::collect() const
 		if (!c)
 			return std::unexpected(c.error());
 		set.offcpu = std::move(*c);
+	}
+	if (s.net) {
+		auto c = s.net->read_counts();
+		if (!c)
+			return std::unexpected(c.error());
+		set.net = std::move(*c);
 	}
 	auto stacks = s.bpf->read_stacks();
 	if (!stacks)
@@ -571,6 +621,7 @@ std::string ProfileSession::event_name() const
 
 int ProfileSession::freq() const { return impl_->cfg.freq; }
 bool ProfileSession::offcpu() const { return impl_->offcpu != nullptr; }
+bool ProfileSession::net() const { return impl_->net != nullptr; }
 
 TraceInput ProfileSession::trace_input(const SampleSet &set)
 {

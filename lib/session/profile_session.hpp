@@ -72,6 +72,7 @@ public:
 	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
 	int freq() const;
 	bool offcpu() const;
+	bool net() const;  // the network layer is attached
 	// The timeline of GPU launches and work (--trace), stacks symbolized
 	// from `set`; empty when the GPU layer is off.
 	TraceInput trace_input(const SampleSet &set);

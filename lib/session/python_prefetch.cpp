@@ -5,7 +5,7 @@
 namespace xpu {
 
 void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
-			   const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
+			   const NetTracer *net, const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
 {
 	struct Want {
 		pid_t pid;
@@ -23,6 +23,10 @@ void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu
 				add(s.where);
 	if (offcpu)
 		if (auto c = offcpu->read_counts())
+			for (const auto &s : *c)
+				add(s.where);
+	if (net)
+		if (auto c = net->read_counts())
 			for (const auto &s : *c)
 				add(s.where);
 	if (wants.empty())

@@ -7,6 +7,7 @@
 
 #include "kernel/bpf_session.hpp"
 #include "kernel/cpu_sampler.hpp"
+#include "kernel/net_tracer.hpp"
 #include "kernel/offcpu_tracer.hpp"
 #include "profile/samples.hpp"
 #include "symbolize/symbolizer.hpp"
@@ -15,6 +16,6 @@ namespace xpu {
 
 // `cache`: stacks already fetched (and their code objects read).
 void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
-			   const BpfSession &bpf, Symbolizer &sym, StackStore &cache);
+			   const NetTracer *net, const BpfSession &bpf, Symbolizer &sym, StackStore &cache);
 
 }  // namespace xpu

@@ -37,6 +37,8 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 	sum.stacks = prof.size();
 	if (session.offcpu())
 		sum.processes = process_times(*set, session.freq());
+	if (session.net())
+		sum.net = net_totals(set->net);
 	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
 		   built - collected, ms() - built);
 	return {};
@@ -212,6 +214,8 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 	if (s.gpu)
 		for (auto &l : gpu_lines(*s.gpu, s.gpu_only))
 			lines.push_back(std::move(l));
+	if (s.net)
+		lines.push_back(format_net_totals(*s.net));
 	return lines;
 }
 

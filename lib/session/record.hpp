@@ -9,6 +9,7 @@
 #include "session/config.hpp"
 #include "gpu/gpu_source.hpp"
 #include "base/error.hpp"
+#include "profile/net_totals.hpp"
 #include "profile/profile_builder.hpp"
 #include "session/session_end.hpp"
 
@@ -33,6 +34,7 @@ struct RecordSummary {
 	StackQuality quality;
 	std::optional<GpuSummary> gpu;       // with the GPU layer
 	bool gpu_only = false;
+	std::optional<NetTotals> net;        // with --net
 };
 
 Result<RecordSummary> run_record(const RecordConfig &cfg);

@@ -30,6 +30,9 @@ Result<void> validate_layers(const RecordConfig &cfg)
 			    "--gpu-only needs a command or -p: GPU work is seen in the CUDA programs "
 			    "xpu-perf starts (it loads its injector into them), launches in -p "
 			    "processes; not system-wide (-a)");
+	if (cfg.net && (cfg.cpu_only || cfg.off_cpu_only || cfg.gpu_only))
+		return fail(ExitCode::usage, "--net adds a layer: it contradicts --cpu-only, "
+					     "--off-cpu-only and --gpu-only");
 	if (cfg.off_cpu && (cfg.cpu_only || cfg.no_off_cpu))
 		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
 	if (cfg.wakers && !resolve_layers(cfg).offcpu)
@@ -71,6 +74,7 @@ Layers resolve_layers(const RecordConfig &cfg)
 	l.offcpu = cfg.off_cpu_only ||
 		   (!cfg.cpu_only && !cfg.no_off_cpu && (!cfg.all_cpus || cfg.off_cpu));
 	l.gpu = !cfg.cpu_only && !cfg.off_cpu_only && !cfg.no_gpu && !cfg.command.empty();
+	l.net = cfg.net;
 	return l;
 }
 

@@ -9,6 +9,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fmt/ranges.h>
+
+#include "kernel/net_probe.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -369,6 +372,26 @@ CheckItem probe_perf_event_max_stack()
 				 fmt::format("sudo sysctl kernel.perf_event_max_stack={}", kDepth));
 	item.values = {{"value", *v}};
 	return item;
+}
+
+}  // namespace xpu
+
+namespace xpu {
+
+// Not needed: only --net uses them, and it counts what it can.
+CheckItem probe_net_tracepoints_item()
+{
+	NetTracepoints tp = probe_net_tracepoints();
+	std::vector<std::string> missing = tp.missing();
+	if (missing.empty())
+		return make_item("net_tracepoints", CheckStatus::ok, false,
+				 "socket and TCP BTF tracepoints for --net (sock_send_length, "
+				 "sock_recv_length, tcp_retransmit_skb)");
+	std::string detail = fmt::format("--net {}: no BTF tracepoint {}",
+					 tp.any_io() ? "counts less" : "cannot run",
+					 fmt::join(missing, ", "));
+	return make_item("net_tracepoints", tp.any_io() ? CheckStatus::info : CheckStatus::missing,
+			 false, detail, "Linux 6.3 or later with CONFIG_DEBUG_INFO_BTF=y");
 }
 
 }  // namespace xpu

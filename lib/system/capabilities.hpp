@@ -25,6 +25,8 @@ std::vector<CheckItem> probe_bpf_features(bool privileged);
 
 // Not used by record; reported so that a missing one is not a surprise.
 CheckItem probe_kprobes();
+// The socket and TCP BTF tracepoints record --net attaches to.
+CheckItem probe_net_tracepoints_item();
 CheckItem probe_tracefs();
 CheckItem probe_lockdown();
 

@@ -104,6 +104,7 @@ Result<CheckReport> run_check(const CheckConfig &cfg)
 	for (auto &i : probe_bpf_features(privileged))
 		r.items.push_back(std::move(i));
 	r.items.push_back(probe_kprobes());
+	r.items.push_back(probe_net_tracepoints_item());
 	r.items.push_back(probe_perf_event_paranoid(privileged));
 	r.items.push_back(probe_perf_event_max_stack());
 	r.items.push_back(probe_tracefs());

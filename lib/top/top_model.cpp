@@ -143,6 +143,7 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 	session_totals_.oncpu += window_totals_.oncpu;
 	session_totals_.offcpu += window_totals_.offcpu;
 	session_totals_.gpu += window_totals_.gpu;
+	session_totals_.net += window_totals_.net;
 }
 
 std::vector<TopRow> TopModel::rows(TopSort sort, const std::string &filter) const

@@ -68,6 +68,8 @@ std::vector<std::string> top_header_lines(const TopModel &m, const TopView &view
 		l2 += fmt::format(", off-CPU {:.2f} s", w.offcpu / h.freq);
 	if (w.gpu > 0)
 		l2 += fmt::format(", GPU {:.2f} s", w.gpu / h.freq);
+	if (w.net > 0)  // its rows' weights are bytes
+		l2 += fmt::format(", net {:.0f} bytes", w.net);
 	l2 += fmt::format("  |  lost {}  stacks {}", h.lost, m.session_stacks());
 	return {l1, l2};
 }

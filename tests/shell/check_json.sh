@@ -24,7 +24,7 @@ assert doc["record_can_run"] == (rc == 0), (doc["record_can_run"], rc)
 names = [c["name"] for c in doc["checks"]]
 for want in ["privileges", "kernel", "btf", "perf_event", "bpf_perf_event", "bpf_tp_btf",
              "bpf_uprobe", "bpf_ringbuf", "bpf_task_storage", "bpf_loop",
-             "bpf_record_programs", "kprobes", "perf_event_paranoid", "perf_event_max_stack",
+             "bpf_record_programs", "kprobes", "net_tracepoints", "perf_event_paranoid", "perf_event_max_stack",
              "tracefs", "lockdown", "binary_frame_pointers", "binary_eh_frame",
              "cuda_driver", "cuda_runtime", "cupti", "gpus"]:
     assert want in names, want

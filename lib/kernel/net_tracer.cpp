@@ -1,0 +1,74 @@
+#include "kernel/net_tracer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bpf/net.h"
+#include "xpu.skel.h"
+
+namespace xpu {
+
+namespace {
+
+NetCount count_of(const xpu_net_key &k, const xpu_net_value &v)
+{
+	NetCount c;
+	c.where.pid = static_cast<pid_t>(k.pid);
+	c.where.gen = k.gen;
+	c.where.flags = k.flags;
+	c.where.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
+	c.where.ustack = k.ustack;
+	c.dir = static_cast<NetDir>(k.dir);
+	uint32_t len = std::min<uint32_t>(k.addr_len, sizeof(k.addr));
+	c.peer = format_peer({.family = k.family, .protocol = k.protocol, .port = k.port,
+			      .addr = std::span<const uint8_t>(k.addr, len)});
+	c.bytes = v.bytes;
+	c.count = v.count;
+	return c;
+}
+
+}  // namespace
+
+NetTracer::NetTracer(BpfSession &bpf) : bpf_(bpf) {}
+NetTracer::~NetTracer() { links_.clear(); }
+
+Result<void> NetTracer::start()
+{
+	auto &s = bpf_.skel();
+	const BpfOptions &o = bpf_.options();
+	std::vector<bpf_program *> progs;
+	if (o.net_send)
+		progs.push_back(s.progs.on_sock_send);
+	if (o.net_recv)
+		progs.push_back(s.progs.on_sock_recv);
+	if (o.net_retransmit)
+		progs.push_back(s.progs.on_retransmit);
+	if (o.net_destroy)
+		progs.push_back(s.progs.on_tcp_destroy);
+	for (bpf_program *prog : progs) {
+		Link link(bpf_program__attach(prog));
+		if (!link)
+			return sys_fail(ExitCode::environment, errno, "attach {} (--net)",
+					bpf_program__name(prog));
+		links_.push_back(std::move(link));
+	}
+	return {};
+}
+
+void NetTracer::stop() { links_.clear(); }
+
+Result<std::vector<NetCount>> NetTracer::read_counts(bool take) const
+{
+	std::vector<xpu_net_key> keys;
+	std::vector<xpu_net_value> values;
+	int fd = bpf_map__fd(bpf_.skel().maps.net_counts);
+	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
+		return sys_fail(ExitCode::internal, err, "read network counts");
+	std::vector<NetCount> out;
+	out.reserve(keys.size());
+	for (size_t i = 0; i < keys.size(); i++)
+		out.push_back(count_of(keys[i], values[i]));
+	return out;
+}
+
+}  // namespace xpu

@@ -1,0 +1,32 @@
+// The network source: bpf/net.bpf.c on the socket and TCP BTF tracepoints
+// this kernel has adds up, in the kernel, the bytes each target stack sends
+// and receives per peer, and the TCP bytes retransmitted; read back at the
+// end (record) or per window (top, live).
+#pragma once
+
+#include <vector>
+
+#include "kernel/bpf_session.hpp"
+#include "kernel/bpf_util.hpp"
+#include "base/error.hpp"
+#include "profile/samples.hpp"
+
+namespace xpu {
+
+class NetTracer {
+public:
+	explicit NetTracer(BpfSession &bpf);
+	~NetTracer();
+
+	// Attaches the programs the session loaded (BpfOptions::net_*).
+	Result<void> start();
+	void stop();
+	// As CpuSampler::read_counts.
+	Result<std::vector<NetCount>> read_counts(bool take = false) const;
+
+private:
+	BpfSession &bpf_;
+	std::vector<Link> links_;
+};
+
+}  // namespace xpu
