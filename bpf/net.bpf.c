@@ -161,17 +161,17 @@ static __always_inline int on_io(void *ctx, const struct sock *sk, int ret, int 
 	/* The task is in a system call: its user registers are where it
 	 * entered the kernel. */
 	if (want_user && user_start_of(task, &u)) {
-		if (walk_user_stacks) {
-			s = get_scratch();
-			if (s) {
-				walk_begin(s, u.ip, u.sp, u.bp);
-				key->ustack = finish_user_stack(s, tgid);
-			}
+		/* The thread's own scratch: a sample or a wake-up from an
+		 * interrupt may run on this CPU in the middle of the walk. */
+		s = get_task_scratch();
+		if (s && walk_user_stacks) {
+			walk_begin(s, u.ip, u.sp, u.bp);
+			key->ustack = finish_user_stack(s, tgid);
 		}
 		/* Without bpf_loop, bpf_get_stack from a raw tracepoint reads
 		 * the same user registers. */
-		else {
-			key->ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED);
+		else if (s) {
+			key->ustack = capture_stack(ctx, BPF_F_USER_STACK, USER_SEED, s);
 		}
 		note_stacks(key->ustack, true, 0, false, &key->flags);
 	}
