@@ -107,6 +107,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	__u8 mark;
 
 	if (!f) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_DONE; /* the outermost Python frame was passed */
 		return 0;
 	}
@@ -114,6 +115,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	    bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry)))
 		return py_fail(s, XPU_PY_STAT_READ);
 	if (py->entry_kind == XPU_PY_ENTRY_CSTACK && mark == XPU_PY_OWNER_CSTACK) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_frame = prev;
 		s->py_state = PY_BETWEEN;
 		return 0;
@@ -138,8 +140,10 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	s->ev.stack.nr = n + 1;
 	py_count(XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;
-	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark)
+	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_BETWEEN;
+	}
 	return 0;
 }
 
@@ -155,6 +159,7 @@ static __always_inline bool py_step(struct xpu_scratch *s, const struct xpu_py_p
 			return false;
 		py_count(XPU_PY_STAT_EVAL_FRAMES);
 		if (s->py_state == PY_IDLE) {
+			py_count(XPU_PY_STAT_STACKS);
 			if (py_first_frame(s, py))
 				return false; /* failed: native frames only */
 		}

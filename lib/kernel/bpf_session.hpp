@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "profile/python_walks.hpp"
 #include "profile/samples.hpp"
 
 struct xpu_bpf;
@@ -69,6 +70,7 @@ struct BpfStats {
 	uint64_t events_lost = 0;     // ring buffer full
 	uint64_t launches = 0;        // GPU launches the launch probes saw
 	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
+	PyWalkStats python;           // the Python walker (bpf/python.bpf.h)
 	// Samples, intervals and launches dropped, and process events missed.
 	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost; }
 	uint64_t stack_errors() const { return ustack_errors + kstack_errors + stacks_lost; }
