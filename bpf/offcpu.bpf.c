@@ -58,7 +58,8 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
  * (the fd of a read or poll), the state, and the user stack's first three
  * frames with the stack pointer, walked as the full stack would be. Equal
  * signatures almost always mean equal stacks (two call sites of one
- * blocking function differ two frames up at the latest); the reuse limits
+ * blocking function differ two frames up at the latest; in an interpreter,
+ * the current Python frame and instruction are mixed in); the reuse limits
  * bound how long a rare exception can last. On a miss the walk goes on
  * from where the signature left it. */
 static __always_inline __u64 block_signature(struct task_struct *task, struct xpu_scratch *s,
@@ -79,6 +80,12 @@ static __always_inline __u64 block_signature(struct task_struct *task, struct xp
 	h = mix(h, n);
 	for (int i = 0; i < 3; i++)
 		h = mix(h, i < n ? s->ev.stack.ip[i] : 0);
+	if (want_user && !(task->flags & PF_KTHREAD)) {
+		struct xpu_py_proc *py = bpf_map_lookup_elem(&py_procs, &tgid);
+
+		if (py)
+			h = mix(h, py_position(py));
+	}
 	h = mix(h, regs->orig_ax);
 	h = mix(h, regs->di); /* first argument */
 	return mix(h, state);

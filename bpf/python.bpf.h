@@ -45,31 +45,57 @@ static __always_inline bool py_in_eval(const struct xpu_py_proc *py, __u64 pc)
 	       (pc >= py->eval_start[1] && pc < py->eval_end[1]);
 }
 
-/* The current thread's innermost Python frame: thread state from glibc's
- * TSD slot for the interpreter's pthread key (fsbase + 0x310 + 16*key + 8,
- * glibc 2.34+ for keys < 32), then its current frame. */
-static __always_inline long py_first_frame(struct xpu_scratch *s, const struct xpu_py_proc *py)
+/* The current thread's innermost Python frame into *frame, or the failure
+ * (XPU_PY_STAT_*): thread state from glibc's TSD slot for the interpreter's
+ * pthread key (fsbase + 0x310 + 16*key + 8, glibc 2.34+ for keys < 32),
+ * then its current frame. */
+static __always_inline __u32 py_current_frame(const struct xpu_py_proc *py, __u64 *frame)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tss[2];
 	__u64 tstate, p;
 
 	if (bpf_probe_read_user(tss, sizeof(tss), (void *)py->tss))
-		return py_fail(s, XPU_PY_STAT_READ);
+		return XPU_PY_STAT_READ;
 	if (!tss[0] || tss[1] >= 32)
-		return py_fail(s, XPU_PY_STAT_NO_TSS);
+		return XPU_PY_STAT_NO_TSS;
 	if (bpf_probe_read_user(&tstate, sizeof(tstate),
 				(void *)(task->thread.fsbase + 0x310 + 16 * (__u64)tss[1] + 8)))
-		return py_fail(s, XPU_PY_STAT_READ);
+		return XPU_PY_STAT_READ;
 	if (!tstate)
-		return py_fail(s, XPU_PY_STAT_NO_TSTATE);
+		return XPU_PY_STAT_NO_TSTATE;
 	p = tstate;
 	if (py->ts_cframe != XPU_PY_NO_OFFSET &&
 	    bpf_probe_read_user(&p, sizeof(p), (void *)(tstate + py->ts_cframe)))
-		return py_fail(s, XPU_PY_STAT_READ);
-	if (!p || bpf_probe_read_user(&s->py_frame, sizeof(s->py_frame), (void *)(p + py->ts_frame)))
-		return py_fail(s, XPU_PY_STAT_READ);
-	return 0;
+		return XPU_PY_STAT_READ;
+	if (!p || bpf_probe_read_user(frame, sizeof(*frame), (void *)(p + py->ts_frame)))
+		return XPU_PY_STAT_READ;
+	return XPU_PY_STAT_FRAMES; /* success */
+}
+
+static __always_inline long py_first_frame(struct xpu_scratch *s, const struct xpu_py_proc *py)
+{
+	__u32 r = py_current_frame(py, &s->py_frame);
+
+	return r == XPU_PY_STAT_FRAMES ? 0 : py_fail(s, r);
+}
+
+/* Where the current thread stands in Python, as a number for the off-CPU
+ * block signature (bpf/offcpu.bpf.c): its innermost frame, that frame's
+ * code object and instruction. Two waits from different Python functions
+ * at the same native depth differ here and nowhere in the native frames
+ * (the interpreter frames even reuse one slot of the data stack). 0 when
+ * the thread runs no Python. Nothing counted: the walk proper counts. */
+static __always_inline __u64 py_position(const struct xpu_py_proc *py)
+{
+	__u64 f = 0, where[2] = {};
+
+	if (py_current_frame(py, &f) != XPU_PY_STAT_FRAMES || !f)
+		return 0;
+	if (bpf_probe_read_user(&where[0], sizeof(where[0]), (void *)(f + py->f_code)) ||
+	    bpf_probe_read_user(&where[1], sizeof(where[1]), (void *)(f + py->f_instr)))
+		return f;
+	return f ^ (where[0] * 31) ^ (where[1] << 7);
 }
 
 /* One frame of the current eval call: emitted, or (3.12+) the shim that
@@ -81,6 +107,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	__u8 mark;
 
 	if (!f) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_DONE; /* the outermost Python frame was passed */
 		return 0;
 	}
@@ -88,6 +115,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	    bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry)))
 		return py_fail(s, XPU_PY_STAT_READ);
 	if (py->entry_kind == XPU_PY_ENTRY_CSTACK && mark == XPU_PY_OWNER_CSTACK) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_frame = prev;
 		s->py_state = PY_BETWEEN;
 		return 0;
@@ -112,8 +140,10 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	s->ev.stack.nr = n + 1;
 	py_count(XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;
-	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark)
+	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark) {
+		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_BETWEEN;
+	}
 	return 0;
 }
 
@@ -129,6 +159,7 @@ static __always_inline bool py_step(struct xpu_scratch *s, const struct xpu_py_p
 			return false;
 		py_count(XPU_PY_STAT_EVAL_FRAMES);
 		if (s->py_state == PY_IDLE) {
+			py_count(XPU_PY_STAT_STACKS);
 			if (py_first_frame(s, py))
 				return false; /* failed: native frames only */
 		}

@@ -52,7 +52,9 @@ enum xpu_py_stat {
 	XPU_PY_STAT_BAD_CODE = 5,    /* a frame's code object is not one: walk stopped */
 	XPU_PY_STAT_NO_FRAME = 6,    /* an eval frame with no Python frame left */
 	XPU_PY_STAT_DEPTH = 7,       /* the stack was full */
-	XPU_PY_STAT_MAX = 8,
+	XPU_PY_STAT_STACKS = 8,      /* stack walks that met an eval frame */
+	XPU_PY_STAT_COMPLETE = 9,    /* eval calls walked to their entry (or outermost) frame */
+	XPU_PY_STAT_MAX = 10,
 };
 
 #endif /* XPU_BPF_PYTHON_H */

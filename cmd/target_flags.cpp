@@ -17,6 +17,10 @@ void add_target_flags(CLI::App *sub, TargetFlags &f)
 	sub->add_flag("-K,--kernel-only", f.cfg.kernel_only, "kernel stacks only");
 	sub->add_flag("--inline", f.cfg.inlines,
 		      "show inlined functions as frames (suffix _[i]); needs DWARF");
+	sub->add_flag("--no-python-lines", f.no_python_lines,
+		      "a Python function is one frame, 'qualname (file.py)', without its line");
+	sub->add_flag("--python-interpreter-frames", f.cfg.python_interpreter,
+		      "keep CPython's eval-loop native frames beside the Python frames they ran");
 	sub->add_flag("--cpu-only", f.cfg.cpu_only, "on-CPU samples only (no off-CPU or GPU time)");
 	sub->add_flag("--no-off-cpu", f.cfg.no_off_cpu, "leave out off-CPU time");
 	sub->add_flag("--off-cpu", f.cfg.off_cpu,
@@ -68,6 +72,7 @@ RecordConfig to_config(const TargetFlags &f, const std::vector<std::string> &com
 	if (!mode)  // the flag's IsMember check stops this first; kept for other callers
 		fail_with(to_int(ExitCode::usage), "--call-graph: unknown mode " + f.call_graph);
 	cfg.call_graph = *mode;
+	cfg.python_lines = !f.no_python_lines;
 	cfg.min_block_us = f.min_block;
 	cfg.max_block_us = f.max_block;
 	cfg.command = command;

@@ -19,6 +19,7 @@ struct TargetFlags {
 	std::string call_graph{call_graph_name(CallGraph::automatic)};  // a kCallGraphModes name
 	std::optional<uint64_t> min_block;
 	std::optional<uint64_t> max_block;
+	bool no_python_lines = false;  // --no-python-lines
 };
 
 // Declares the shared flags on `sub`, writing into `f`.

@@ -194,11 +194,70 @@ TEST_CASE("check --binary: frame pointers of a file; a bad path is exit 1", "[ch
 	CHECK_THAT(r.out, Catch::Contains("{\"name\": \"binary_frame_pointers\", \"status\": \"info\""));
 	CHECK_THAT(r.out, Catch::Contains("\"with_frame_pointers\": 0}"));
 	CHECK_THAT(r.out, Catch::Contains("{\"name\": \"binary_eh_frame\", \"status\": \"ok\""));
+	CHECK_THAT(r.out, !Catch::Contains("binary_python"));  // no interpreter, no Python line
 
 	auto bad = run({xpu_perf(), "check", "--binary", "/nonexistent/app"});
 	CHECK(bad.exit_code == 1);
 	CHECK(bad.out.empty());
 	CHECK(bad.err == "xpu-perf: error: open /nonexistent/app: No such file or directory\n");
+}
+
+namespace {
+
+// The binary_python item of `check --binary path`, or a default item
+// (empty name) when there is none.
+CheckItem python_item_of(const std::string &path)
+{
+	auto items = binary_items(path);
+	REQUIRE(items);
+	for (const auto &i : *items)
+		if (i.name == "binary_python")
+			return i;
+	return {};
+}
+
+}  // namespace
+
+TEST_CASE("check --binary: Debian's static python3.11 is walked with the built-in table", "[check]")
+{
+	const std::string py = "/usr/bin/python3.11";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	CheckItem i = python_item_of(py);
+	INFO(i.detail);
+	CHECK(i.status == CheckStatus::ok);
+	CHECK_THAT(i.detail, Catch::StartsWith(py + ": CPython 3.11."));
+	CHECK_THAT(i.detail, Catch::EndsWith("supported: Python frames walked (offsets: built-in table)"));
+	REQUIRE(i.values.size() == 3);
+	CHECK(i.values[0] == std::pair<std::string, long long>{"major", 3});
+	CHECK(i.values[1] == std::pair<std::string, long long>{"minor", 11});
+}
+
+TEST_CASE("check --binary: a shared-libpython 3.13 launcher is followed to its library", "[check]")
+{
+	const std::string py = "/root/.pyenv/versions/3.13.0/bin/python3.13";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	CheckItem i = python_item_of(py);
+	INFO(i.detail);
+	CHECK(i.status == CheckStatus::ok);
+	CHECK(i.detail == py + " (via /root/.pyenv/versions/3.13.0/lib/libpython3.13.so.1.0): "
+			       "CPython 3.13.0 supported: Python frames walked (offsets: built-in "
+			       "table, checked against _Py_DebugOffsets)");
+}
+
+TEST_CASE("check --binary: CPython 3.10 is refused with one line", "[check]")
+{
+	const std::string py = "/root/.pyenv/versions/3.10.13/bin/python3.10";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	CheckItem i = python_item_of(py);
+	INFO(i.detail);
+	CHECK(i.status == CheckStatus::missing);
+	CHECK_FALSE(i.needed);
+	CHECK_THAT(i.detail, Catch::Contains(": refused: CPython 3.10"));
+	CHECK_THAT(i.detail, Catch::Contains("is not supported (3.11 to 3.13 are): native frames only"));
+	CHECK_THAT(i.fix, Catch::Contains("3.11, 3.12 or 3.13"));
 }
 
 TEST_CASE("a command that lacks a prerequisite points to xpu-perf check", "[check][bpf]")

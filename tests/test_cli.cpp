@@ -54,7 +54,8 @@ TEST_CASE("record --help names every option", "[cli]")
 	auto r = run({xpu_perf(), "record", "--help"});
 	CHECK(r.exit_code == 0);
 	for (const char *opt : {"--freq", "--pid", "--all-cpus", "--duration", "--output",
-				"--user-only", "--kernel-only", "--pid-prefix", "--inline"}) {
+				"--user-only", "--kernel-only", "--pid-prefix", "--inline",
+				"--no-python-lines", "--python-interpreter-frames"}) {
 		INFO(opt);
 		CHECK_THAT(r.out, Catch::Contains(opt));
 	}

@@ -7,6 +7,7 @@
 #include "kernel/bpf_util.hpp"
 #include "base/log.hpp"
 #include "bpf/common.h"
+#include "bpf/python.h"
 #include "xpu.skel.h"
 
 namespace xpu {
@@ -264,6 +265,28 @@ void BpfSession::forget_stacks(const std::vector<uint64_t> &hashes)
 	}
 }
 
+namespace {
+
+PyWalkStats python_walks(const __u64 (&st)[XPU_PY_STAT_MAX])
+{
+	PyWalkStats p;
+	p.stacks = st[XPU_PY_STAT_STACKS];
+	p.eval_calls = st[XPU_PY_STAT_EVAL_FRAMES];
+	p.completed = st[XPU_PY_STAT_COMPLETE];
+	p.frames = st[XPU_PY_STAT_FRAMES];
+	const std::pair<int, const char *> reasons[] = {
+		{XPU_PY_STAT_NO_TSS, "no-tss-key"},       {XPU_PY_STAT_NO_TSTATE, "no-thread-state"},
+		{XPU_PY_STAT_READ, "read-fault"},         {XPU_PY_STAT_BAD_CODE, "bad-code-object"},
+		{XPU_PY_STAT_NO_FRAME, "no-python-frame"}, {XPU_PY_STAT_DEPTH, "stack-full"},
+	};
+	for (auto [stat, name] : reasons)
+		if (st[stat])
+			p.failed.emplace_back(name, st[stat]);
+	return p;
+}
+
+}  // namespace
+
 BpfStats BpfSession::stats() const
 {
 	const auto *st = impl_->skel->bss->stats;
@@ -283,6 +306,7 @@ BpfStats BpfSession::stats() const
 	s.launches_lost = st[XPU_STAT_LAUNCHES_LOST];
 	s.net_events = st[XPU_STAT_NET_EVENTS];
 	s.net_full = st[XPU_STAT_NET_FULL];
+	s.python = python_walks(impl_->skel->bss->py_stats);
 	return s;
 }
 

@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "bpf/common.h"
 #include "kernel/call_graph.hpp"
+#include "profile/python_walks.hpp"
 #include "profile/samples.hpp"
 
 struct xpu_bpf;
@@ -82,6 +83,7 @@ struct BpfStats {
 	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
 	uint64_t net_events = 0;      // socket sends/receives of targets counted
 	uint64_t net_full = 0;        // network events lost: `net_counts` full
+	PyWalkStats python;           // the Python walker (bpf/python.bpf.h)
 	// Samples, intervals and launches dropped, and process events missed.
 	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost + net_full; }
 	uint64_t stack_errors() const { return ustack_errors + kstack_errors + stacks_lost; }

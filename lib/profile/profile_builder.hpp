@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "profile/profile.hpp"
+#include "profile/python_walks.hpp"
 #include "profile/samples.hpp"
 #include "symbolize/symbolizer.hpp"
 
@@ -53,6 +54,7 @@ struct StackQuality {
 	double rooted = 0;
 	std::map<std::string, double> truncated;  // by reason
 	std::map<std::string, double> unrooted;   // by binary, "[libfoo.so]"
+	PyWalkStats python;                        // filled from the BPF counters, not the stacks
 	double truncated_total() const;
 };
 

@@ -23,6 +23,8 @@ struct RecordConfig {
 	bool kernel_only = false;           // -K
 	bool pid_prefix = false;            // --pid-prefix: root frame "comm-PID"
 	bool inlines = false;               // --inline
+	bool python_lines = true;           // --no-python-lines clears: "f (file.py)"
+	bool python_interpreter = false;    // --python-interpreter-frames
 	std::vector<std::string> command;   // the command to launch, if any
 
 	// Layers. Off-CPU time is on by default for a command or -p, off for

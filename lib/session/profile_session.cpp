@@ -63,7 +63,10 @@ void add_hashes(const ThreadStacks &t, std::vector<uint64_t> &out)
 
 struct ProfileSession::Impl {
 	Impl(const RecordConfig &c, bool w)
-		: cfg(c), windows(w), sym(SymbolizeOptions{.inlines = c.inlines, .demangle = true})
+		: cfg(c), windows(w), sym(SymbolizeOptions{.inlines = c.inlines,
+						  .demangle = true,
+						  .python_lines = c.python_lines,
+						  .python_interpreter = c.python_interpreter})
 	{
 	}
 

@@ -5,6 +5,9 @@
 #include "system/capabilities.hpp"
 #include "gpu/cuda_probe.hpp"
 #include "system/fp_census.hpp"
+#include "python/python_binary.hpp"
+#include "python/python_library.hpp"
+#include "symbolize/elf_file.hpp"
 #include "session/preflight.hpp"
 #include "output/writer_table.hpp"  // json_string
 
@@ -20,6 +23,47 @@ const char *color_of(CheckStatus s)
 	case CheckStatus::missing: return "\033[31m";  // red
 	default: return "\033[33m";                    // yellow
 	}
+}
+
+// The CPython interpreter in `path`, or in the libpython it links against.
+std::optional<std::pair<std::string, PythonBinary>> find_python(const std::string &path)
+{
+	for (const auto &candidate : {std::optional<std::string>(path), linked_libpython(path)}) {
+		if (!candidate)
+			continue;
+		auto elf = ElfFile::open_path(*candidate);
+		if (!elf)
+			continue;
+		if (auto b = detect_python(**elf))
+			return std::pair{*candidate, std::move(*b)};
+	}
+	return std::nullopt;
+}
+
+// "binary_python": whether record walks this interpreter's Python frames
+// and with which offsets, or the one line saying why not. No item for a
+// file that is no interpreter.
+std::optional<CheckItem> python_item(const std::string &path)
+{
+	auto found = find_python(path);
+	if (!found)
+		return std::nullopt;
+	const auto &[file, b] = *found;
+	std::string where = file == path ? path : fmt::format("{} (via {})", path, file);
+	CheckItem item;
+	if (b.refused.empty())
+		item = make_item("binary_python", CheckStatus::ok, false,
+				 fmt::format("{}: CPython {} supported: Python frames walked (offsets: {})",
+					     where, b.version(), b.offsets_source));
+	else
+		item = make_item("binary_python", CheckStatus::missing, false,
+				 fmt::format("{}: refused: {}", where, b.refused),
+				 "run the program under CPython 3.11, 3.12 or 3.13 (default build) for "
+				 "Python frames");
+	item.values = {{"major", b.major}, {"minor", b.minor}};
+	if (b.micro >= 0)  // before 3.11 the file name gives the minor only
+		item.values.emplace_back("micro", b.micro);
+	return item;
 }
 
 }  // namespace
@@ -82,6 +126,8 @@ Result<std::vector<CheckItem>> binary_items(const std::string &path)
 						  " (--call-graph dwarf cannot unwind it)",
 					  "link without --no-eh-frame-hdr / -fno-asynchronous-unwind-tables, "
 					  "or build with frame pointers"));
+	if (auto py = python_item(path))
+		items.push_back(std::move(*py));
 	return items;
 }
 

@@ -1,0 +1,105 @@
+// The 3.11+ location-table decoder (py_line_at) against CPython's own
+// reading of the same table: each interpreter present compiles a snippet
+// whose lines exercise the table's forms (short and one-line forms, long
+// forms for a jump of 100+ lines and a line going backwards, entries with
+// no line in exception cleanup) and prints co_firstlineno, co_linetable and
+// the line co_positions() gives each code unit; every unit's line must be
+// the decoder's. An absent interpreter is a skip, by name.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "python/python_code.hpp"
+
+using namespace xpu;
+using namespace xpu::test;
+
+namespace {
+
+const char *kDump = R"(
+import sys
+src = "def f(a, b):\n"              \
+      "    x = (a +\n"                \
+      "         b)\n"                 \
+      "    for i in range(3):\n"      \
+      "        x += i\n"              \
+      "    try:\n"                    \
+      "        y = 1 / x\n"           \
+      "    except ZeroDivisionError:\n" \
+      "        y = 0\n"               \
+      + "\n" * 120 +                    \
+      "    z = [v * 2\n"              \
+      "         for v in\n"           \
+      "         range(x)]\n"          \
+      "    return (y,\n"              \
+      "            z)\n"
+ns = {}
+exec(compile(src, "snippet.py", "exec"), ns)
+code = ns["f"].__code__
+print(code.co_firstlineno)
+print(code.co_linetable.hex())
+print(" ".join("-" if p[0] is None else str(p[0]) for p in code.co_positions()))
+)";
+
+void check_decoder_with(const std::string &python)
+{
+	auto r = run({python, "-c", kDump});
+	INFO(python << ": " << r.err);
+	REQUIRE(r.exit_code == 0);
+	std::istringstream in(r.out);
+	int firstlineno = 0;
+	std::string hex, word;
+	in >> firstlineno >> hex;
+	std::vector<uint8_t> table;
+	for (size_t i = 0; i + 1 < hex.size(); i += 2)
+		table.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+	REQUIRE(table.size() > 20);
+	int unit = 0, lined = 0, unlined = 0, high = 0;
+	while (in >> word) {
+		auto got = py_line_at(table, firstlineno, unit * 2);
+		INFO("code unit " << unit << ", CPython says line " << word);
+		if (word == "-") {
+			CHECK_FALSE(got.has_value());
+			unlined++;
+		} else {
+			REQUIRE(got.has_value());
+			CHECK(*got == std::stoi(word));
+			lined++;
+			high = std::max(high, *got);
+		}
+		unit++;
+	}
+	CHECK(lined > 30);
+	CHECK(high >= 130);  // the long form after the 120 blank lines was read
+	// Past the table's end there is no line.
+	CHECK_FALSE(py_line_at(table, firstlineno, (unit + 10) * 2).has_value());
+	(void)unlined;  // 3.11 gives every unit a line; 3.12+ leaves cleanup code without
+}
+
+}  // namespace
+
+TEST_CASE("python location table: lines as CPython 3.11 reads them", "[python]")
+{
+	const std::string py = "/usr/bin/python3.11";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	check_decoder_with(py);
+}
+
+TEST_CASE("python location table: lines as CPython 3.12 reads them", "[python]")
+{
+	const std::string py = "/root/.pyenv/versions/3.12.1/bin/python3.12";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	check_decoder_with(py);
+}
+
+TEST_CASE("python location table: lines as CPython 3.13 reads them", "[python]")
+{
+	const std::string py = "/root/.pyenv/versions/3.13.0/bin/python3.13";
+	if (access(py.c_str(), X_OK) != 0)
+		XPU_SKIP(py << " absent");
+	check_decoder_with(py);
+}
