@@ -11,7 +11,11 @@
  * the server answers with a REQ-byte reply, ROUNDS times, over loopback TCP:
  * four socket calls a round. Prints the loop's seconds.
  *
- * Usage: net_traffic [-n N] [-s SMALL] [-l LARGE] [-u PATH] [-b ROUNDS] [-q REQ]
+ * -d MS waits that long before any traffic: a profiler that has just seen
+ * the exec is still reading the new image's maps and tables (tens of ms on
+ * a busy machine), and stacks taken before then end early.
+ *
+ * Usage: net_traffic [-n N] [-s SMALL] [-l LARGE] [-u PATH] [-b ROUNDS] [-q REQ] [-d MS]
  * Prints "tcp_port=P unix_path=PATH" first, then "received tcp=B unix=B".
  */
 #define _GNU_SOURCE
@@ -27,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long n = 100, small = 64, large = 4096, rounds, req = 64;
+static long n = 100, small = 64, large = 4096, rounds, req = 64, delay_ms;
 static const char *unix_path;
 static int tcp_listener, unix_listener;
 static long tcp_received, unix_received;
@@ -211,7 +215,7 @@ int main(int argc, char **argv)
 
 	snprintf(default_path, sizeof(default_path), "/tmp/net_traffic.%d.sock", getpid());
 	unix_path = default_path;
-	while ((opt = getopt(argc, argv, "n:s:l:u:b:q:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:l:u:b:q:d:")) != -1) {
 		switch (opt) {
 		case 'n': n = atol(optarg); break;
 		case 's': small = atol(optarg); break;
@@ -219,14 +223,19 @@ int main(int argc, char **argv)
 		case 'u': unix_path = optarg; break;
 		case 'b': rounds = atol(optarg); break;
 		case 'q': req = atol(optarg); break;
+		case 'd': delay_ms = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s [-n N] [-s SMALL] [-l LARGE] [-u PATH] "
-					"[-b ROUNDS] [-q REQ]\n", argv[0]);
+					"[-b ROUNDS] [-q REQ] [-d MS]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (n < 0 || small < 1 || large < 1 || req < 1 || rounds < 0)
+	if (n < 0 || small < 1 || large < 1 || req < 1 || rounds < 0 || delay_ms < 0)
 		die("bad sizes");
+	if (delay_ms) {
+		struct timespec d = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+		nanosleep(&d, NULL);
+	}
 	port = listen_tcp();
 	if (!rounds)
 		listen_unix();
