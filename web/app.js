@@ -90,7 +90,8 @@ function draw3d() {
 	const b = document.body.dataset;
 	b.windows3d = view3d.windows;
 	b.blocks3d = view3d.blocks.length;
-	b.heaviest3d = view3d.heaviest ? view3d.heaviest.name : '';
+	// the frame with the most self time, as its folded stack (root left out)
+	b.heaviest3d = view3d.heaviest ? view3d.heaviest.path : '';
 	$('note3d').textContent = `last ${view3d.windows} windows, newest in front: ` +
 		'x = share of the window, y = stack depth; drag to turn, wheel to zoom';
 }

@@ -13,7 +13,7 @@ class Flame3d {
 		this.T = THREE;
 		this.el = el;
 		this.color = color;
-		this.blocks = [];     // per instance: {name, share, window, depth}
+		this.blocks = [];     // per instance: {name, path, share, self, window, depth}
 		this.windows = 0;
 		this.heaviest = null; // the instance with the largest self share
 		this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -78,20 +78,21 @@ class Flame3d {
 			const z = -(trees.length - 1 - k) * 2.2;  // the newest window at z = 0
 			const total = t.flame.v || 0;
 			if (total <= 0) return;
-			const walk = (node, x0, depth) => {
+			const walk = (node, x0, depth, callers) => {
 				const share = node.v / total;
 				const kids = node.c || [];
 				const self = node.v - kids.reduce((s, c) => s + c.v, 0);
-				const block = { name: node.n, share, self: self / total, window: t.window, depth };
+				const path = depth ? (callers ? callers + ';' : '') + node.n : '';
+				const block = { name: node.n, path, share, self: self / total, window: t.window, depth };
 				if (depth > 0 && (!this.heaviest || block.self > this.heaviest.self))
 					this.heaviest = block;
 				block.id = this.blocks.length;
 				this.blocks.push(block);
 				boxes.push({ x: x0 + share * 50, w: share * 100, y: depth + 0.45, z });
 				let x = x0;
-				for (const c of kids) { walk(c, x, depth + 1); x += c.v / total * 100; }
+				for (const c of kids) { walk(c, x, depth + 1, path); x += c.v / total * 100; }
 			};
-			walk(t.flame, 0, 0);
+			walk(t.flame, 0, 0, '');
 		});
 		this.windows = trees.length;
 		if (this.mesh) {
