@@ -7,6 +7,9 @@
 // app.js loads three.js (an ES module) on first use and hands it in.
 'use strict';
 
+// Scene units: a window is 100 wide, a stack level 3 high, windows 2.2 apart.
+const WIDTH3D = 100, LEVEL3D = 3, GAP3D = 2.2;
+
 class Flame3d {
 	// THREE: the three.js module; el: the container; color(name): '#rrggbb'.
 	constructor(THREE, el, color) {
@@ -26,7 +29,7 @@ class Flame3d {
 		sun.position.set(0.4, 1, 0.8);
 		this.scene.add(sun);
 		this.camera = new THREE.PerspectiveCamera(45, 1, 0.1, 2000);
-		this.orbit = { theta: -0.55, phi: 1.1, radius: 190 };
+		this.orbit = { theta: -0.6, phi: 1.15, radius: 160 };
 		this.target = new THREE.Vector3(50, 4, -15);
 		this.mesh = null;
 		this.tip = document.createElement('div');
@@ -74,8 +77,9 @@ class Flame3d {
 		const boxes = [];
 		this.blocks = [];
 		this.heaviest = null;
+		let top = 0;  // the deepest stack's levels
 		trees.forEach((t, k) => {
-			const z = -(trees.length - 1 - k) * 2.2;  // the newest window at z = 0
+			const z = -(trees.length - 1 - k) * GAP3D;  // the newest window at z = 0
 			const total = t.flame.v || 0;
 			if (total <= 0) return;
 			const walk = (node, x0, depth, callers) => {
@@ -88,9 +92,10 @@ class Flame3d {
 					this.heaviest = block;
 				block.id = this.blocks.length;
 				this.blocks.push(block);
-				boxes.push({ x: x0 + share * 50, w: share * 100, y: depth + 0.45, z });
+				boxes.push({ x: x0 + share * WIDTH3D / 2, w: share * WIDTH3D, y: (depth + 0.5) * LEVEL3D, z });
+				top = Math.max(top, depth + 1);
 				let x = x0;
-				for (const c of kids) { walk(c, x, depth + 1, path); x += c.v / total * 100; }
+				for (const c of kids) { walk(c, x, depth + 1, path); x += c.v / total * WIDTH3D; }
 			};
 			walk(t.flame, 0, 0, '');
 		});
@@ -106,7 +111,7 @@ class Flame3d {
 		const m = new T.Matrix4(), col = new T.Color();
 		boxes.forEach((b, i) => {
 			// a hair narrower than its share, so neighbours stay apart
-			m.makeScale(Math.max(0.05, b.w - 0.08), 0.9, 1.6);
+			m.makeScale(Math.max(0.05, b.w - 0.4), LEVEL3D * 0.9, GAP3D * 0.75);
 			m.setPosition(b.x, b.y, b.z);
 			this.mesh.setMatrixAt(i, m);
 			this.mesh.setColorAt(i, col.set(this.color(this.blocks[i].name)));
@@ -116,6 +121,8 @@ class Flame3d {
 		this.mesh.computeBoundingSphere();
 		this.scene.add(this.mesh);
 		this.boxes = boxes;
+		// Look at the middle of what is drawn.
+		this.target.set(WIDTH3D / 2, top * LEVEL3D / 2, -(trees.length - 1) * GAP3D / 2);
 		this.draw();
 	}
 
@@ -156,7 +163,7 @@ class Flame3d {
 	// test point the mouse at a block it knows.
 	screenOf(id) {
 		const b = this.boxes[id];
-		const p = new this.T.Vector3(b.x, b.y, b.z + 0.8).project(this.camera);
+		const p = new this.T.Vector3(b.x, b.y, b.z + GAP3D * 0.375).project(this.camera);
 		const r = this.renderer.domElement.getBoundingClientRect();
 		return { x: r.left + (p.x + 1) / 2 * r.width, y: r.top + (1 - p.y) / 2 * r.height };
 	}

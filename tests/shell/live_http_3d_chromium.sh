@@ -8,6 +8,7 @@
 # in the newest window hovers it (three.js's ray, not ours), dragging turns
 # the scene, and the 2D view is still there. Without WebGL (a second Chromium
 # with --disable-3d-apis): the view says so in one line and 2D goes on.
+# XPU_SCREENSHOT=docs/live-http-3d.png keeps the screenshot the README shows.
 # Exit 0 pass (a missing WebGL is a SKIP line for that part), 1 fail,
 # 2 skip (not root, or no chromium).
 . "$(dirname "$0")/lib/bpf_test.sh"
@@ -33,12 +34,12 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$tmp/err"; echo "FAIL: no URL"; exit 1; }
 
-timeout 170 python3 - "$CHROMIUM" "$url" "$tmp" <<'PY' || { cat "$tmp/err"; exit 1; }
-import os, sys, time, urllib.request
+timeout 170 python3 - "$CHROMIUM" "$url" "$tmp" "${XPU_SCREENSHOT:-}" <<'PY' || { cat "$tmp/err"; exit 1; }
+import os, shutil, sys, time, urllib.request
 sys.path.insert(0, "tests/shell/lib")
 from cdp import Page
 
-chromium, url, tmp = sys.argv[1:4]
+chromium, url, tmp, keep = sys.argv[1:5]
 
 
 def scratch(name):
@@ -108,7 +109,9 @@ def with_webgl():
         print("pixel at burn_60:", px[0], "corner:", px[1])
         assert px[1][:3] == [255, 255, 255] and px[0][:3] != [255, 255, 255], px
         # A drag turns the scene: other pixels.
-        _, before = page.shot("3d-before.png")
+        shot, before = page.shot("3d-before.png")
+        if keep:
+            shutil.copy(shot, keep)
         page.mouse("pressed", p["x"], p["y"])
         page.mouse("moved", p["x"] + 120, p["y"] + 30, buttons=1)
         page.mouse("released", p["x"] + 120, p["y"] + 30)
