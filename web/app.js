@@ -78,7 +78,11 @@ const trees = [];     // {window, flame}, oldest first
 let view3d = null;    // a Flame3d once three.js loaded and WebGL works
 let showing3d = false;
 
+let treesUnder = '';  // the view and filters the kept trees were made under
 function keepTree(ev) {
+	// Other filters or view: the older trees are other profiles, not history.
+	const under = JSON.stringify([ev.controls.view, ev.controls.filter]);
+	if (under !== treesUnder) { trees.length = 0; treesUnder = under; }
 	if (trees.length && trees[trees.length - 1].window >= ev.window) return;
 	trees.push({ window: ev.window, flame: ev.flame });
 	if (trees.length > TREES_MAX) trees.shift();
@@ -122,6 +126,7 @@ async function start3d() {
 		return no3d(`WebGL failed (${e.message || e})`);
 	}
 	document.body.dataset.view3d = 'webgl';
+	window.addEventListener('resize', () => { view3d.resize(); view3d.draw(); });
 	draw3d();
 }
 

@@ -4,10 +4,11 @@
 # cpu_split (burn_60/burn_30/burn_10 by construction). With WebGL (Chromium's
 # SwiftShader): the view shows every window the page kept, one block per
 # frame of each window's tree (counted here from the same trees), the block
-# with the largest self share is churn called from burn_60, the mouse pointed at burn_60's block
-# in the newest window hovers it (three.js's ray, not ours), dragging turns
-# the scene, and the 2D view is still there. Without WebGL (a second Chromium
-# with --disable-3d-apis): the view says so in one line and 2D goes on.
+# with the largest self share is churn called from burn_60, the mouse
+# pointed at burn_60's block in the newest window hovers it (three.js's ray,
+# not ours), dragging turns the scene, a new filter starts the stack of
+# windows afresh, and the 2D view is still there. Without WebGL (a second
+# Chromium with --disable-3d-apis): the view says so in one line and 2D goes on.
 # XPU_SCREENSHOT=docs/live-http-3d.png keeps the screenshot the README shows.
 # Exit 0 pass (a missing WebGL is a SKIP line for that part), 1 fail,
 # 2 skip (not root, or no chromium).
@@ -80,6 +81,9 @@ def with_webgl():
         wins = [t["window"] for t in trees]
         print(f"3D: {len(trees)} windows ({wins[0]}..{wins[-1]}), {got['m']} blocks, "
               f"heaviest {got['heaviest']}")
+        ms = page.js("(() => { const t = performance.now(); view3d.show(trees); "
+                     "return performance.now() - t; })()")
+        print(f"rebuilding the scene ({got['m']} blocks, SwiftShader): {ms:.1f} ms")
         assert got["k"] == len(trees) >= 4 and wins == sorted(set(wins)), wins
         assert got["m"] == got["drawn"] == got["shown"] == want_m, (got["m"], got["drawn"], want_m)
         # The heaviest block by self share, worked out here from the trees:
@@ -118,9 +122,16 @@ def with_webgl():
         time.sleep(0.3)
         _, after = page.shot("3d-after.png")
         assert before != after, "the drag did not turn the scene"
+        # Another filter: the windows kept from before it are dropped, not mixed in.
+        page.js("document.getElementById('pause').click()")
+        wf = page.js("+document.body.dataset.window")
+        urllib.request.urlopen(url + "api/control", data=b"layers=cpu&regex=burn_30").read()
+        page.wait_for(f"trees.length > 0 && trees[0].window > {wf}", "the trees under the new filter")
+        names = page.js("[...new Set(view3d.blocks.map((b) => b.name))]")
+        assert "burn_30" in names and "burn_60" not in names and "burn_10" not in names, names
+        urllib.request.urlopen(url + "api/control", data=b"layers=cpu&regex=").read()
         # Back to 2D: the flame graph is there, burn_60 in it.
         page.js("document.getElementById('show-2d').click()")
-        page.js("document.getElementById('pause').click()")
         page.wait_for("!document.getElementById('flame').hidden && "
                       "document.getElementById('flame3d').hidden && "
                       "document.querySelectorAll('#flame g[name=\"burn_60\"]').length > 0",
