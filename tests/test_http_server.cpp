@@ -117,6 +117,14 @@ TEST_CASE("http server: the page and its assets", "[http]")
 		REQUIRE(v);
 		CHECK(v->body.find("d3js.org") != std::string::npos);
 		CHECK(v->body.find("flamegraph") != std::string::npos);
+		// three.js, as the ES modules the 3D view imports: the one imports the other
+		auto t = c.Get("/three.module.js");
+		REQUIRE(t);
+		CHECK(t->status == 200);
+		CHECK(t->body.find("from './three.core.js'") != std::string::npos);
+		auto core = c.Get("/three.core.js");
+		REQUIRE(core);
+		CHECK(core->body.find("const REVISION = '") != std::string::npos);
 	} else {
 		WARN("the d3 page is not built in: " << web_page_note());
 	}

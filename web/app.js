@@ -1,5 +1,6 @@
 // The live page: one event stream (/api/events), one flame graph
-// (d3-flame-graph), a top table, the layer split over time (d3) and the
+// (d3-flame-graph) or, on request, the last windows' flame graphs stacked
+// in 3D (flame3d.js, three.js), a top table, the layer split over time (d3) and the
 // session's health. Every control is a POST to the same endpoints a script
 // uses (xpu-perf-live(1)); the page only shows what the stream sends.
 'use strict';
@@ -12,13 +13,26 @@ const pct = (part, whole) => whole > 0 ? (100 * part / whole).toFixed(1) + '%' :
 
 // --- flame graph --------------------------------------------------------
 const LAYER_COLORS = { oncpu: '#e8743b', offcpu: '#4a90d9', gpu: '#3cb371' };
-function frameColor(d, original) {
-	const name = d.data.n || '';
-	if (d.highlight) return '#e600e6';
+// The layers' own colours, or null for an ordinary frame.
+function layerColor(name) {
 	if (name.startsWith('[off-cpu:')) return '#4a90d9';
 	if (name.startsWith('[GPU_')) return '#3cb371';
 	if (name.endsWith('_[k]')) return '#d9a83b';
-	return original;
+	return null;
+}
+function frameColor(d, original) {
+	if (d.highlight) return '#e600e6';
+	return layerColor(d.data.n || '') || original;
+}
+// The 3D view's colour: the layer's, else a warm shade from the name, so
+// that a function keeps its colour from one window to the next.
+function blockColor(name) {
+	const layer = layerColor(name);
+	if (layer) return layer;
+	let h = 0;
+	for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+	const t = (h % 1000) / 1000;
+	return `rgb(${215 + Math.round(40 * t)},${70 + Math.round(130 * (1 - t))},${30 + Math.round(40 * t)})`;
 }
 let chart = null;
 let zoomPath = null;  // names from the root to the frame zoomed into, kept across windows
@@ -56,6 +70,75 @@ function drawFlame(tree) {
 		const node = findPath(d3.select(el).datum(), zoomPath);
 		if (node) chart.zoomTo(node); else zoomPath = null;
 	}
+}
+
+// --- the 3D view: the last windows' trees ----------------------------------
+const TREES_MAX = 30;
+const trees = [];     // {window, flame}, oldest first
+let view3d = null;    // a Flame3d once three.js loaded and WebGL works
+let showing3d = false;
+
+let treesUnder = '';  // the view and filters the kept trees were made under
+function keepTree(ev) {
+	// Other filters or view: the older trees are other profiles, not history.
+	const under = JSON.stringify([ev.controls.view, ev.controls.filter]);
+	if (under !== treesUnder) { trees.length = 0; treesUnder = under; }
+	if (trees.length && trees[trees.length - 1].window >= ev.window) return;
+	trees.push({ window: ev.window, flame: ev.flame });
+	if (trees.length > TREES_MAX) trees.shift();
+}
+
+function draw3d() {
+	if (!view3d || !showing3d) return;
+	view3d.show(trees);
+	const b = document.body.dataset;
+	b.windows3d = view3d.windows;
+	b.blocks3d = view3d.blocks.length;
+	// the frame with the most self time, as its folded stack (root left out)
+	b.heaviest3d = view3d.heaviest ? view3d.heaviest.path : '';
+	$('note3d').textContent = `last ${view3d.windows} windows, newest in front: ` +
+		'x = share of the window, y = stack depth; drag to turn, wheel to zoom';
+}
+
+// Without three.js or WebGL the view says why in one line; 2D goes on.
+function no3d(why) {
+	document.body.dataset.view3d = 'off';
+	$('note3d').textContent = `3D view unavailable: ${why}. The 2D flame graph works.`;
+}
+
+function hasWebGL() {
+	const c = document.createElement('canvas');
+	return !!(c.getContext('webgl2') || c.getContext('webgl'));
+}
+
+async function start3d() {
+	if (typeof Flame3d === 'undefined') return no3d('flame3d.js did not load');
+	if (!hasWebGL()) return no3d('this browser has no WebGL');
+	let THREE;
+	try {
+		THREE = await import('/three.module.js');
+	} catch (e) {
+		return no3d(`three.js did not load (${e.message || e})`);
+	}
+	try {
+		view3d = new Flame3d(THREE, $('flame3d'), blockColor);
+	} catch (e) {
+		return no3d(`WebGL failed (${e.message || e})`);
+	}
+	document.body.dataset.view3d = 'webgl';
+	window.addEventListener('resize', () => { view3d.resize(); view3d.draw(); });
+	draw3d();
+}
+
+let starting3d = null;
+function show3d(on) {
+	showing3d = on;
+	$('flame').hidden = on;
+	$('flame3d').hidden = !on;
+	$('show-2d').classList.toggle('on', !on);
+	$('show-3d').classList.toggle('on', on);
+	if (on && !starting3d) starting3d = start3d();
+	if (on) draw3d();
 }
 
 // --- top table, split chart, health --------------------------------------
@@ -172,6 +255,8 @@ function onWindow(ev) {
 	const view = ev.controls.view === 'session' ? 'session up to window ' : 'window ';
 	$('flame-title').textContent = `${view}${ev.window}: ${ev.shown.total} samples`;
 	drawFlame(ev.flame);
+	keepTree(ev);
+	draw3d();
 	drawTop(ev);
 	drawSplit();
 	drawHealth(ev);
@@ -210,6 +295,8 @@ async function start() {
 		$(id).addEventListener('input', () => { editing = true; });
 	for (const el of document.querySelectorAll('#view, input[name=layer]'))
 		el.addEventListener('change', applyControls);
+	$('show-2d').addEventListener('click', () => show3d(false));
+	$('show-3d').addEventListener('click', () => show3d(true));
 	$('pause').addEventListener('click', () => post(controls && controls.paused ? '/api/resume' : '/api/pause'));
 	// A link can carry controls (?regex=burn&view=session): they are typed
 	// into the form and applied as if by hand.

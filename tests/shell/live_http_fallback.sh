@@ -53,6 +53,8 @@ u=http://127.0.0.1:$port
 sleep 1
 curl -sf "$u/" | grep -q 'built without the d3 page' || fail "/ is not the fallback page"
 curl -sf "$u/fallback.js" | grep -q "format=svg" || fail "no fallback.js"
+curl -sf "$u/" | grep -q 'id="no3d">The 3D view over time needs three.js' || fail "no line on the 3D view"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$u/three.module.js")" = 404 ] || fail "three.js served"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$u/vendor.js")" = 404 ] || fail "vendor.js served"
 curl -sf "$u/api/state" | grep -q '"page":{"full":false,"note":"XPU_WEB_NPM=0 at build time"}' ||
 	fail "state: page"

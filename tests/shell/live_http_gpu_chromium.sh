@@ -3,7 +3,7 @@
 # tests/fixtures/http/window.folded (GPU kernel and memcpy frames under
 # their launching CPU stacks, as the GPU source writes them) as a live
 # session would, and headless Chromium (tests/shell/lib/cdp.py) checks the
-# split chart (GPU 25% of the window), the GPU frames' colour, the top
+# split chart (GPU 25% of the window), the GPU frames' colour (2D and 3D), the top
 # table, and the layer checkboxes (GPU alone). Needs no root.
 # Exit 0 pass, 1 fail, 2 skip (no chromium).
 set -u
@@ -48,6 +48,18 @@ try:
     assert page.js("document.querySelector('#split path.layer-gpu').getAttribute('d').length > 10")
     top = page.js("document.querySelector('#top tbody').textContent")
     assert "[GPU_Kernel]gemm" in top, top
+    # The 3D view colours its blocks the same way (WebGL through SwiftShader).
+    page.js("document.getElementById('show-3d').click()")
+    if page.wait_for("document.body.dataset.view3d", "the 3D view") == "webgl":
+        page.wait_for("+document.body.dataset.blocks3d > 0", "blocks in 3D")
+        colors = page.js("""(() => { const c = new view3d.T.Color(), out = {};
+            view3d.blocks.forEach((b, i) => { view3d.mesh.getColorAt(i, c); out[b.name] = '#' + c.getHexString(); });
+            return out; })()""")
+        print("3D colours:", {k: v for k, v in colors.items() if k.startswith("[")})
+        assert colors["[GPU_Kernel]gemm"] == "#3cb371" and colors["[off-cpu:S]"] == "#4a90d9", colors
+    else:
+        print("SKIP: 3D colours:", page.js("document.getElementById('note3d').textContent"))
+    page.js("document.getElementById('show-2d').click()")
     # GPU alone: untick CPU and off-CPU.
     for layer in ("cpu", "offcpu"):
         page.js(f"document.querySelector('input[name=layer][value={layer}]').click()")

@@ -24,7 +24,8 @@ def _high(fd):  # out of the way of 3 and 4, where Chromium wants its pipes
 
 
 class Page:
-    def __init__(self, chromium, tmp, width=1400, height=900):
+    # flags: more Chromium switches (e.g. --disable-3d-apis for a page without WebGL)
+    def __init__(self, chromium, tmp, width=1400, height=900, flags=()):
         self.tmp = tmp
         cmd_r, self.cmd_w = map(_high, os.pipe())
         self.res_r, res_w = map(_high, os.pipe())
@@ -36,7 +37,7 @@ class Page:
         self.proc = subprocess.Popen(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--remote-debugging-pipe", f"--window-size={width},{height}",
-             "--user-data-dir=" + os.path.join(tmp, "chromium-profile"), "about:blank"],
+             "--user-data-dir=" + os.path.join(tmp, "chromium-profile"), *flags, "about:blank"],
             preexec_fn=child, close_fds=False, stdout=log, stderr=log)
         os.close(cmd_r)
         os.close(res_w)
@@ -108,6 +109,13 @@ class Page:
         for ch in text:
             self.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": ch, "text": ch})
             self.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": ch})
+
+    def mouse(self, kind, x, y, buttons=0):
+        """A real mouse event at page pixels: kind is moved, pressed or released."""
+        ev = {"type": "mouse" + kind.capitalize(), "x": x, "y": y}
+        if kind != "moved" or buttons:
+            ev.update(button="left", buttons=1, clickCount=1 if kind != "moved" else 0)
+        self.send("Input.dispatchMouseEvent", ev)
 
     def enter(self):
         key = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
