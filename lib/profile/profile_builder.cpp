@@ -63,9 +63,22 @@ struct UserEnd {
 // application: those frames say nothing the launching API frame does not,
 // and would split one call site into many stacks. Dropped by module, then
 // (the runtime linked into the executable, nvcc's default) by name.
+//
+// CUPTI and the injector are loaded at CUDA's initialisation (dlopen), after
+// the maps were last read; a process that lives a few milliseconds can exit
+// before they are read again, and their frames then lie in no mapping the
+// symbolizer knows. At the leaf end of a launch stack, below the first frame
+// of a known module, such frames can only be theirs: dropped too.
 std::span<const uint64_t> without_cuda_modules(std::span<const uint64_t> us, const ThreadStacks &t,
 					       Symbolizer &sym)
 {
+	// The first frame of a known module that is not CUDA's: the application.
+	for (size_t i = 0; i < us.size(); i++) {
+		std::string m = sym.module_of(t.pid, t.gen, us[i]);
+		if (!m.empty() && !is_cuda_module(m))
+			return us.subspan(i);
+	}
+	// None: only the known CUDA frames go.
 	while (!us.empty() && is_cuda_module(sym.module_of(t.pid, t.gen, us.front())))
 		us = us.subspan(1);
 	return us;
