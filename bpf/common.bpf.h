@@ -83,7 +83,7 @@ static __always_inline void emit(__u32 type, __u32 pid, __u32 gen, __u32 ppid, _
 	e->gen = gen;
 	e->ppid = ppid;
 	e->parent_gen = parent_gen;
-	e->_pad = 0;
+	e->bin = 0;
 	e->ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);

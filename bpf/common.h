@@ -37,6 +37,8 @@ enum xpu_event_type {
 	XPU_EV_STACK = 5,    /* a stack the `stacks` map could not take */
 	XPU_EV_UNKNOWN_MAPPING = 6, /* a pc in no mapping the unwinder knows:
 				     * read the maps again (dlopen, late libs) */
+	XPU_EV_TABLE_WANTED = 7,    /* a walk met a binary whose table is not
+				     * loaded yet (or was evicted): build it next */
 };
 
 struct xpu_proc_event {
@@ -45,7 +47,7 @@ struct xpu_proc_event {
 	__u32 gen;
 	__u32 ppid;       /* XPU_EV_FORK: parent tgid */
 	__u32 parent_gen; /* XPU_EV_FORK: parent's address space */
-	__u32 _pad;
+	__u32 bin;        /* XPU_EV_TABLE_WANTED: the unwind_bins index */
 	__u64 ts_ns;      /* CLOCK_MONOTONIC */
 	char comm[XPU_COMM_LEN];
 };

@@ -55,7 +55,7 @@ struct xpu_scratch {
 	__u32 exact;    /* pc is the interrupted instruction, not a return address */
 	__u32 ended;    /* the walk is over */
 	__u32 degraded; /* a frame had no table: frame pointers guessed, or cut */
-	__u32 _pad;
+	__u32 epoch;    /* now >> 30, read once per walk when a table is used; 0: not yet */
 	/* Binary-search bounds, for the searches' bpf_loop callbacks. Kept
 	 * here, not in locals: as plain bounded loops over locals the verifier
 	 * explored every path through the searches (~700k instructions for one
@@ -180,7 +180,7 @@ static __always_inline struct xpu_unwind_mapping *find_mapping(struct xpu_scratc
 
 	s->lo = 0;
 	s->hi = p->count < XPU_UNWIND_MAPPINGS ? p->count : XPU_UNWIND_MAPPINGS;
-	bpf_loop(8, mapping_search_step, &c, 0); /* 2^8 > XPU_UNWIND_MAPPINGS */
+	bpf_loop(10, mapping_search_step, &c, 0); /* 2^10 > XPU_UNWIND_MAPPINGS */
 	if (s->lo == 0)
 		return NULL;
 	i = (s->lo - 1) & (XPU_UNWIND_MAPPINGS - 1);
@@ -255,6 +255,31 @@ static __always_inline void report_unknown_mapping(struct xpu_unwind_proc *proc)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* Marks the binary's table as used this epoch and, when it has no rows yet,
+ * asks user space for it: at most once an epoch (about a second) per
+ * binary, for all processes together. */
+static __always_inline void note_table_use(struct xpu_scratch *s, struct xpu_unwind_bin *b, __u32 bin)
+{
+	struct xpu_proc_event *e;
+
+	if (!s->epoch)
+		s->epoch = (__u32)(bpf_ktime_get_ns() >> 30) | 1;
+	if (b->used_epoch == s->epoch)
+		return;
+	b->used_epoch = s->epoch;
+	if (b->row_count || (b->flags & XPU_BIN_FP_ONLY))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = XPU_EV_TABLE_WANTED;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->bin = bin;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* A frame without a usable table row: frame pointers, unless --call-graph
  * dwarf forbids them. */
 static __always_inline long no_rule(struct xpu_scratch *s, __u32 reason)
@@ -277,7 +302,10 @@ static __always_inline long cfi_step(struct xpu_scratch *s, struct xpu_unwind_pr
 	}
 	bin = m->bin;
 	b = bpf_map_lookup_elem(&unwind_bins, &bin);
-	if (!b || !b->row_count || (b->flags & XPU_BIN_FP_ONLY))
+	if (!b)
+		return no_rule(s, XPU_TRUNC_NO_TABLE);
+	note_table_use(s, b, bin);
+	if (!b->row_count || (b->flags & XPU_BIN_FP_ONLY))
 		return no_rule(s, XPU_TRUNC_NO_TABLE);
 	/* A return address is one past its call, which may be the last
 	 * instruction of the function: look up the call itself. */
@@ -334,6 +362,7 @@ static __always_inline void walk_begin(struct xpu_scratch *s, __u64 ip, __u64 sp
 	s->ev.stack.nr = 0;
 	s->ended = 0;
 	s->degraded = 0;
+	s->epoch = 0;
 	s->pc = ip;
 	s->sp = sp;
 	s->bp = bp;

@@ -49,17 +49,24 @@ struct xpu_unwind_row {
 	__u16 _pad;
 };
 
-#define XPU_BIN_FP_ONLY (1u << 0)  /* no table: walk frame pointers */
+#define XPU_BIN_FP_ONLY (1u << 0)  /* no table and none coming: walk frame pointers */
 
-/* A binary's rows: unwind_rows[row_base, row_base + row_count). */
+/* A binary's rows: unwind_rows[row_base, row_base + row_count). A bin with
+ * no rows and no XPU_BIN_FP_ONLY is one whose table user space has not
+ * loaded yet (queued, or evicted to make room): a walk that meets it asks
+ * for it (XPU_EV_TABLE_WANTED), so tables are built first for the binaries
+ * samples land in. */
 struct xpu_unwind_bin {
 	__u32 row_base;
 	__u32 row_count;
-	__u32 flags;    /* XPU_BIN_* */
-	__u32 _pad;
+	__u32 flags;      /* XPU_BIN_* */
+	__u32 used_epoch; /* last epoch (2^30 ns) a walk used or wanted it (BPF
+			   * writes it; user space evicts the least recent) */
 };
 
-#define XPU_UNWIND_MAPPINGS 128 /* executable mappings per process */
+/* Executable mappings per process. An ML process maps hundreds of
+ * libraries (importing torch: 315), and the ones that run are mapped last. */
+#define XPU_UNWIND_MAPPINGS 512
 
 /* An executable mapping: for pc in [start, end), the ELF address is
  * pc - bias and the rows are those of unwind_bins[bin]. */

@@ -37,7 +37,7 @@ void add_record(CLI::App &app, Globals &g)
 		for (const auto &line : format_summary(*sum, cfg.output))
 			std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
 		if (g.verbose > 0)
-			for (const auto &line : quality_table(sum->quality))
+			for (const auto &line : quality_table(sum->quality, sum->unwind))
 				std::fprintf(stderr, "xpu-perf: %s\n", line.c_str());
 		if (sum->target_exit && *sum->target_exit != 0 && sum->stop_reason.kind == StopKind::target_exited)
 			std::fprintf(stderr, "xpu-perf: the command %s\n",

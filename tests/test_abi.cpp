@@ -85,6 +85,9 @@ static_assert(offsetof(xpu_launch_event, comm) == 48);
 // that cross the boundary are the C enum's.
 static_assert(static_cast<__u32>(xpu::ProcEvent::Type::exec) == XPU_EV_EXEC);
 static_assert(static_cast<__u32>(xpu::ProcEvent::Type::unknown_mapping) == XPU_EV_UNKNOWN_MAPPING);
+static_assert(static_cast<__u32>(xpu::ProcEvent::Type::table_wanted) == XPU_EV_TABLE_WANTED);
+static_assert(offsetof(xpu_proc_event, bin) == 20);
+static_assert(offsetof(xpu_unwind_bin, used_epoch) == 12);
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::fp) == XPU_UNWIND_FP);
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::dwarf) == XPU_UNWIND_DWARF);
 static_assert(xpu::bpf_unwind_mode(xpu::CallGraph::automatic) == XPU_UNWIND_AUTO);
@@ -125,7 +128,7 @@ TEST_CASE("BPF-shared map keys have no hidden padding", "[abi]")
 	      sizeof(n));
 	xpu_proc_event e{};
 	CHECK(sizeof(e.type) + sizeof(e.pid) + sizeof(e.gen) + sizeof(e.ppid) +
-		      sizeof(e.parent_gen) + sizeof(e._pad) + sizeof(e.ts_ns) + sizeof(e.comm) ==
+		      sizeof(e.parent_gen) + sizeof(e.bin) + sizeof(e.ts_ns) + sizeof(e.comm) ==
 	      sizeof(e));
 }
 

@@ -107,6 +107,7 @@ ProcEvent to_event(const xpu_proc_event &e)
 	ev.gen = e.gen;
 	ev.ppid = static_cast<pid_t>(e.ppid);
 	ev.parent_gen = e.parent_gen;
+	ev.bin = e.bin;
 	ev.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
 	return ev;
 }

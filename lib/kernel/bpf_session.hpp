@@ -36,7 +36,7 @@ struct BpfOptions {
 	// walk stacks, and verifying a walker costs tens of ms at start-up.
 	bool gpu_hook = false;       // at the injector's hook
 	bool gpu_entries = false;    // at the CUDA API's entry points (-p)
-	uint32_t unwind_rows = 1u << 20;  // capacity of the unwind rows array
+	uint32_t unwind_rows = 1u << 22;  // capacity of the unwind rows array (32 MiB)
 	// Network I/O (bpf/net.bpf.c), per tracepoint: only those this kernel
 	// has (net_probe.hpp), since a missing one fails the whole load.
 	bool net_send = false;
@@ -58,12 +58,14 @@ struct ProcEvent {
 		fork = XPU_EV_FORK,
 		exit = XPU_EV_EXIT,
 		unknown_mapping = XPU_EV_UNKNOWN_MAPPING,
+		table_wanted = XPU_EV_TABLE_WANTED,
 	};
 	Type type;
 	pid_t pid;
 	uint32_t gen;         // address-space id
 	pid_t ppid;           // fork only
 	uint32_t parent_gen;  // fork only
+	uint32_t bin;         // table_wanted only: the unwind_bins index
 	std::string comm;
 };
 

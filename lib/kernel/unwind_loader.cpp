@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <thread>
 
-#include "symbolize/elf_file.hpp"
 #include "base/log.hpp"
+#include "symbolize/elf_file.hpp"
 #include "xpu.skel.h"
 
 namespace xpu {
@@ -28,9 +30,37 @@ void *map_array(bpf_map *map, size_t len)
 	return p == MAP_FAILED ? nullptr : p;
 }
 
+// BPF's epoch: bpf_ktime_get_ns() (CLOCK_MONOTONIC) >> 30, about a second.
+uint32_t epoch_now()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+	return static_cast<uint32_t>(ns >> 30) | 1;
+}
+
+// A table walks used within this many epochs is not evicted: giving a hot
+// table's rows to another only to take them back would thrash.
+constexpr uint32_t kHotEpochs = 2;
+
+// How long an emptied bin's rows stay untouched before reuse. A walk that
+// read the bin before it was emptied may still be searching its rows; BPF
+// programs run for microseconds (a uprobe's walk can be preempted, but not
+// for this long in practice).
+constexpr auto kGrace = std::chrono::milliseconds(20);
+
+std::string label_of(const ElfFile *f)
+{
+	return "[" + std::filesystem::path(f->name()).filename().string() + "]";
+}
+
 }  // namespace
 
-UnwindLoader::UnwindLoader(BpfSession &bpf) : bpf_(bpf) {}
+UnwindLoader::UnwindLoader(BpfSession &bpf) : bpf_(bpf), proc_(std::make_unique<xpu_unwind_proc>())
+{
+	bins_.emplace_back();  // bin 0: no table
+	bins_[0].state = TableState::failed;
+}
 
 UnwindLoader::~UnwindLoader()
 {
@@ -43,13 +73,16 @@ UnwindLoader::~UnwindLoader()
 Result<void> UnwindLoader::init()
 {
 	auto &s = bpf_.skel();
-	rows_len_ = page_round(sizeof(xpu_unwind_row) * bpf_map__max_entries(s.maps.unwind_rows));
+	uint32_t capacity = bpf_map__max_entries(s.maps.unwind_rows);
+	rows_len_ = page_round(sizeof(xpu_unwind_row) * capacity);
 	rules_len_ = page_round(sizeof(xpu_unwind_rule) * XPU_UNWIND_RULES);
 	rows_ = map_array(s.maps.unwind_rows, rows_len_);
 	rules_ = map_array(s.maps.unwind_rules, rules_len_);
 	if (!rows_ || !rules_)
 		return sys_fail(ExitCode::environment, errno, "map the unwind tables");
-	stats_.row_capacity = bpf_map__max_entries(s.maps.unwind_rows);
+	alloc_ = std::make_unique<RowAllocator>(capacity);
+	stats_.row_capacity = capacity;
+	write_bin(0, 0, 0, XPU_BIN_FP_ONLY);
 	return {};
 }
 
@@ -68,68 +101,242 @@ Result<uint16_t> UnwindLoader::rule_id(const UnwindRule &r)
 	return id;
 }
 
-Result<uint32_t> UnwindLoader::load_table(ElfFile *file)
+void UnwindLoader::write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used)
 {
-	auto t0 = std::chrono::steady_clock::now();
-	auto table = build_unwind_table(file->elf());
-	stats_.build_ms +=
-		std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-	if (!table)
-		return std::unexpected(table.error());
-	if (next_bin_ >= XPU_UNWIND_BINS)
-		return fail(ExitCode::internal, "more than {} binaries", XPU_UNWIND_BINS);
-	if (table->rows.size() > stats_.row_capacity - next_row_)
-		return fail(ExitCode::internal, "unwind rows full ({} rows)", stats_.row_capacity);
-	auto *rows = static_cast<xpu_unwind_row *>(rows_) + next_row_;
-	for (size_t i = 0; i < table->rows.size(); i++) {
-		const UnwindRow &r = table->rows[i];
-		auto id = rule_id(r.rule);
-		if (!id)
-			return std::unexpected(id.error());
-		if (r.pc > UINT32_MAX)
-			return fail(ExitCode::internal, "addresses above 4 GiB");
-		rows[i] = xpu_unwind_row{static_cast<__u32>(r.pc), *id, 0};
-	}
-	// The bin last: once it exists, BPF may use the rows.
-	xpu_unwind_bin bin{next_row_, static_cast<__u32>(table->rows.size()), 0, 0};
-	uint32_t id = next_bin_;
+	xpu_unwind_bin bin{base, count, flags, used};
 	if (bpf_map_update_elem(bpf_map__fd(bpf_.skel().maps.unwind_bins), &id, &bin, BPF_ANY))
-		return sys_fail(ExitCode::internal, errno, "write unwind bin");
-	next_row_ += static_cast<uint32_t>(table->rows.size());
-	next_bin_++;
-	stats_.binaries++;
-	stats_.rows = next_row_;
-	log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", file->name(),
-		   table->rows.size(), table->fdes, table->invalid_rows);
-	return id;
+		log::debug("unwind bin {}: {}", id, std::strerror(errno));
 }
 
 uint32_t UnwindLoader::bin_for(ElfFile *file)
 {
-	auto it = bins_.find(file);
-	if (it != bins_.end())
+	auto it = bin_ids_.find(file);
+	if (it != bin_ids_.end())
 		return it->second;
-	auto bin = load_table(file);
-	if (!bin) {
-		// Bin 0 has no rows: frames there walk frame pointers (auto) or
-		// end the stack, marked (dwarf).
-		log::debug("no unwind table for {}: {}", file->name(), bin.error().msg);
-		stats_.failed++;
+	if (bins_.size() >= XPU_UNWIND_BINS) {
+		log::debug("no unwind table for {}: more than {} binaries", file->name(), XPU_UNWIND_BINS);
+		bin_ids_.emplace(file, 0);
+		return 0;
 	}
-	uint32_t id = bin ? *bin : 0;
-	bins_.emplace(file, id);
+	auto id = static_cast<uint32_t>(bins_.size());
+	Bin b;
+	b.file = file;
+	bins_.push_back(std::move(b));
+	bin_ids_.emplace(file, id);
+	background_.push_back(id);
 	return id;
+}
+
+void UnwindLoader::prepare(ElfFile *file)
+{
+	uint32_t id = bin_for(file);
+	if (id && bins_[id].state == TableState::queued)
+		build(id, false);
+}
+
+void UnwindLoader::want(uint32_t id)
+{
+	stats_.wanted++;
+	if (id == 0 || id >= bins_.size())
+		return;
+	TableState st = bins_[id].state;
+	if (st == TableState::loaded || st == TableState::failed)
+		return;  // asked before it arrived, or nothing to build
+	if (std::find(wanted_.begin(), wanted_.end(), id) == wanted_.end())
+		wanted_.push_back(id);
+}
+
+void UnwindLoader::build_queued(Clock::time_point deadline)
+{
+	if (!rows_)
+		return;
+	do {
+		uint32_t id;
+		bool wanted = !wanted_.empty();
+		if (wanted) {
+			id = wanted_.front();
+			wanted_.pop_front();
+		} else if (!background_.empty() && !background_full_ &&
+			   alloc_->used() < alloc_->capacity() / 2) {
+			id = background_.front();
+			background_.pop_front();
+		} else {
+			return;
+		}
+		// A background entry may have been wanted and built meanwhile;
+		// evicted and unplaced tables wait to be wanted again.
+		TableState st = bins_[id].state;
+		// A table that found no room is rebuilt only when room can be
+		// made now: libtorch_cpu's takes a second to build.
+		if (st == TableState::no_room && !make_room(id, bins_[id].rows_needed, true))
+			continue;
+		if (wanted ? st != TableState::loaded && st != TableState::failed : st == TableState::queued)
+			build(id, wanted);
+	} while (Clock::now() < deadline);
+}
+
+void UnwindLoader::build(uint32_t id, bool wanted)
+{
+	Bin &b = bins_[id];
+	auto t0 = Clock::now();
+	auto table = build_unwind_table(b.file->elf());
+	stats_.build_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+	if (!table) {
+		log::debug("no unwind table for {}: {}", b.file->name(), table.error().msg);
+		b.state = TableState::failed;
+		b.error = table.error().msg;
+		write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
+		return;
+	}
+	if (auto r = place(id, *table, wanted); !r) {
+		log::debug("no unwind table for {}: {}", b.file->name(), r.error().msg);
+		b.state = TableState::failed;
+		b.error = r.error().msg;
+		write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
+		return;
+	}
+	if (b.state == TableState::loaded)
+		log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", b.file->name(),
+			   table->rows.size(), table->fdes, table->invalid_rows);
+}
+
+// Copies the table's rows into a free range, evicting cold tables when
+// none is long enough, and then publishes the bin.
+Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may_evict)
+{
+	Bin &b = bins_[id];
+	if (table.rows.size() > alloc_->capacity())
+		return fail(ExitCode::internal, "{} rows, more than the whole array ({})", table.rows.size(),
+			    alloc_->capacity());
+	auto count = static_cast<uint32_t>(table.rows.size());
+	b.rows_needed = count;
+	auto take = [&] { return may_evict ? alloc_->take_high(count) : alloc_->take(count); };
+	auto base = take();
+	if (!base && may_evict && make_room(id, count, false))
+		base = take();
+	if (!base) {
+		if (!may_evict)
+			background_full_ = true;
+		b.state = TableState::no_room;
+		stats_.no_room++;
+		log::debug("no unwind table for {} yet: rows array full ({} rows, {} free at most)",
+			   b.file->name(), count, alloc_->largest_free());
+		return {};
+	}
+	auto *rows = static_cast<xpu_unwind_row *>(rows_) + *base;
+	for (uint32_t i = 0; i < count; i++) {
+		const UnwindRow &r = table.rows[i];
+		auto rule = rule_id(r.rule);
+		if (!rule || r.pc > UINT32_MAX) {
+			alloc_->give_back(*base, count);
+			if (!rule)
+				return std::unexpected(rule.error());
+			return fail(ExitCode::internal, "addresses above 4 GiB");
+		}
+		rows[i] = xpu_unwind_row{static_cast<__u32>(r.pc), *rule, 0};
+	}
+	// The bin last: once it has rows, BPF uses them. A table a walk wanted
+	// counts as used now, so it is not the first one evicted; one built
+	// ahead of need counts as never used until a walk uses it.
+	write_bin(id, *base, count, 0, may_evict ? epoch_now() : 0);
+	b.state = TableState::loaded;
+	b.row_base = *base;
+	b.row_count = count;
+	b.loaded_at = Clock::now();
+	return {};
+}
+
+// Evicts tables to free `rows` contiguous rows: the cheapest window of the
+// rows array that holds no table walks used in the last kHotEpochs, cheapest
+// meaning the fewest rows of tables evicted. Tables are ranges, so only a
+// contiguous window helps: evicting the coldest tables wherever they lie
+// could free enough rows in total and still leave no range long enough.
+// False, evicting nothing, when no such window exists; with `dry_run`, only
+// whether one does.
+bool UnwindLoader::make_room(uint32_t id, uint32_t rows, bool dry_run)
+{
+	const uint32_t now = epoch_now();
+	struct Segment {
+		uint32_t base, count;
+		uint32_t bin;  // 0: free
+		bool hot;
+	};
+	std::vector<Segment> segs;
+	for (const auto &[base, count] : alloc_->free_ranges())
+		segs.push_back({base, count, 0, false});
+	int fd = bpf_map__fd(bpf_.skel().maps.unwind_bins);
+	for (uint32_t i = 1; i < bins_.size(); i++) {
+		if (i == id || bins_[i].state != TableState::loaded)
+			continue;
+		xpu_unwind_bin kb{};
+		bool hot = bpf_map_lookup_elem(fd, &i, &kb) != 0 || now - kb.used_epoch <= kHotEpochs;
+		segs.push_back({bins_[i].row_base, bins_[i].row_count, i, hot});
+	}
+	std::sort(segs.begin(), segs.end(), [](const Segment &a, const Segment &b) { return a.base < b.base; });
+
+	// Two pointers over the segments: [lo, hi) is a run of free and cold
+	// segments; shrink from the left while it stays long enough.
+	size_t best_lo = 0, best_hi = 0;
+	uint64_t best_cost = UINT64_MAX;
+	uint64_t len = 0, cost = 0;
+	for (size_t lo = 0, hi = 0; hi < segs.size();) {
+		if (segs[hi].hot) {
+			hi++;
+			lo = hi;
+			len = cost = 0;
+			continue;
+		}
+		len += segs[hi].count;
+		cost += segs[hi].bin ? segs[hi].count : 0;
+		hi++;
+		while (len >= rows) {
+			if (cost < best_cost) {
+				best_cost = cost;
+				best_lo = lo;
+				best_hi = hi;
+			}
+			len -= segs[lo].count;
+			cost -= segs[lo].bin ? segs[lo].count : 0;
+			lo++;
+		}
+	}
+	if (best_cost == UINT64_MAX)
+		return false;
+	if (dry_run)
+		return true;
+	bool evicted = false;
+	for (size_t k = best_lo; k < best_hi; k++) {
+		if (!segs[k].bin)
+			continue;
+		Bin &victim = bins_[segs[k].bin];
+		write_bin(segs[k].bin, 0, 0, 0);  // emptied: walks fall back, and ask again
+		alloc_->give_back(victim.row_base, victim.row_count);
+		log::debug("unwind table {} evicted ({} rows) for {}", victim.file->name(), victim.row_count,
+			   bins_[id].file->name());
+		victim.state = TableState::evicted;
+		victim.row_count = 0;
+		stats_.evictions++;
+		evicted = true;
+	}
+	if (evicted)
+		std::this_thread::sleep_for(kGrace);
+	return alloc_->largest_free() >= rows;
 }
 
 void UnwindLoader::load(pid_t pid, uint32_t gen, const std::vector<ExecMapping> &mappings)
 {
 	if (!rows_)
 		return;
-	xpu_unwind_proc proc{};
+	xpu_unwind_proc &proc = *proc_;
+	proc.count = 0;
 	proc.gen = gen;
+	proc.reported_ns = 0;
 	for (const ExecMapping &m : mappings) {
 		if (proc.count == XPU_UNWIND_MAPPINGS) {
-			log::debug("pid {}: more than {} executable mappings", pid, XPU_UNWIND_MAPPINGS);
+			if (!overflow_logged_[pid])
+				log::debug("pid {}: more than {} executable mappings; the rest walk frame pointers",
+					   pid, XPU_UNWIND_MAPPINGS);
+			overflow_logged_[pid] = true;
 			break;
 		}
 		auto &slot = proc.m[proc.count++];
@@ -138,8 +345,7 @@ void UnwindLoader::load(pid_t pid, uint32_t gen, const std::vector<ExecMapping> 
 		slot.bias = m.bias;
 		slot.bin = bin_for(m.file);
 	}
-	std::sort(proc.m, proc.m + proc.count,
-		  [](const auto &a, const auto &b) { return a.start < b.start; });
+	std::sort(proc.m, proc.m + proc.count, [](const auto &a, const auto &b) { return a.start < b.start; });
 	__u32 key = static_cast<__u32>(pid);
 	if (bpf_map_update_elem(bpf_map__fd(bpf_.skel().maps.unwind_procs), &key, &proc, BPF_ANY))
 		log::debug("pid {}: cannot describe mappings: {}", pid, std::strerror(errno));
@@ -163,6 +369,41 @@ void UnwindLoader::describe_python(pid_t pid, const std::vector<ExecMapping> &ma
 	has_python_ = true;
 	if (bpf_map_update_elem(fd, &key, &py, BPF_ANY))
 		log::debug("pid {}: cannot describe its interpreter: {}", pid, std::strerror(errno));
+}
+
+UnwindStats UnwindLoader::stats() const
+{
+	UnwindStats s = stats_;
+	s.loaded = s.queued = s.failed = 0;
+	for (size_t i = 1; i < bins_.size(); i++) {
+		switch (bins_[i].state) {
+		case TableState::loaded: s.loaded++; break;
+		case TableState::queued: s.queued++; break;
+		case TableState::failed: s.failed++; break;
+		case TableState::evicted:
+		case TableState::no_room: break;
+		}
+	}
+	s.rows = alloc_ ? alloc_->used() : 0;
+	return s;
+}
+
+std::map<std::string, MissingTable> UnwindLoader::missing_tables() const
+{
+	std::map<std::string, MissingTable> out;
+	for (size_t i = 1; i < bins_.size(); i++) {
+		const Bin &b = bins_[i];
+		std::string why;
+		switch (b.state) {
+		case TableState::loaded: continue;
+		case TableState::queued: why = "not built yet"; break;
+		case TableState::failed: why = b.error; break;
+		case TableState::evicted: why = "evicted for a table used more"; break;
+		case TableState::no_room: why = "rows array full"; break;
+		}
+		out.emplace(label_of(b.file), MissingTable{why});
+	}
+	return out;
 }
 
 }  // namespace xpu

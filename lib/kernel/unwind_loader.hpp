@@ -1,39 +1,55 @@
 // Keeps the in-kernel unwinder's tables (bpf/unwind.h) in step with the
-// target processes: builds each binary's table once (unwind_table.cpp),
-// copies its rows into the shared rows array, and describes each process's
-// executable mappings. Rows and rules are written before the bins and the
-// processes that point at them, so the BPF side never sees a half-loaded
-// binary.
+// target processes. A process is described at once, every executable
+// mapping pointing at its binary's bin; the tables themselves are built
+// (unwind_table.cpp) a few at a time from the event loop: first the ones
+// walks asked for (XPU_EV_TABLE_WANTED: a sample landed there), then the
+// rest in mapping order while the rows array is less than half full (an ML
+// process maps hundreds of libraries it never runs; the other half is kept
+// for the ones it does). A bin without rows walks frame pointers until its
+// table arrives. When no range is free for a wanted table, it evicts tables
+// no walk used lately.
+//
+// Rows and rules are written before the bin that points at them, so BPF
+// never sees a half-loaded table; an evicted table's bin is emptied first
+// and its rows reused only after a grace period.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "kernel/bpf_session.hpp"
 #include "base/error.hpp"
-#include "symbolize/symbolizer.hpp"
+#include "kernel/bpf_session.hpp"
+#include "kernel/row_allocator.hpp"
+#include "kernel/unwind_report.hpp"
 #include "kernel/unwind_table.hpp"
 #include "python/python_detector.hpp"
+#include "symbolize/symbolizer.hpp"
+
+struct xpu_unwind_proc;
 
 namespace xpu {
 
-struct UnwindStats {
-	uint64_t binaries = 0;       // tables loaded
-	uint64_t failed = 0;         // binaries without a usable table
-	uint64_t rows = 0;           // rows loaded
-	uint64_t row_capacity = 0;
-	uint64_t rules = 0;
-	double build_ms = 0;         // time spent building tables
-	uint64_t processes = 0;      // processes described
+// Where a binary's table stands.
+enum class TableState {
+	queued,     // not built yet
+	loaded,     // its rows are in the array
+	failed,     // none can be built (no .eh_frame_hdr, ...): frame pointers
+	evicted,    // was loaded, gave its rows to a table walks wanted more
+	no_room,    // built, but the array has no room for it even after evicting
 };
 
 class UnwindLoader {
 public:
+	using Clock = std::chrono::steady_clock;
+
 	explicit UnwindLoader(BpfSession &bpf);
 	~UnwindLoader();
 	UnwindLoader(const UnwindLoader &) = delete;
@@ -41,22 +57,45 @@ public:
 
 	// Maps the rows and rules arrays. Called once after load.
 	Result<void> init();
-	// Describes process `pid`'s executable mappings to the unwinder,
-	// loading the tables of binaries not seen before.
+	// Describes process `pid`'s executable mappings to the unwinder at
+	// once; the tables it lacks are queued.
 	void load(pid_t pid, uint32_t gen, const std::vector<ExecMapping> &mappings);
+	// Builds and loads a binary's table now, before any process needs it.
+	void prepare(ElfFile *file);
+	// A walk met bin `bin` without rows: build it before the others.
+	void want(uint32_t bin);
+	// Builds queued tables, wanted ones first, until `deadline` (at least
+	// one when any is queued).
+	void build_queued(Clock::time_point deadline);
+	bool has_queued() const
+	{
+		return !wanted_.empty() || (!background_.empty() && !background_full_ && alloc_ &&
+					    alloc_->used() < alloc_->capacity() / 2);
+	}
 
-	// Builds and loads a binary's table before any process needs it.
-	void prepare(ElfFile *file) { bin_for(file); }
-
-	UnwindStats stats() const { return stats_; }
+	UnwindStats stats() const;
+	// Binaries with no table now, by "[basename]" label (as stack quality
+	// names the binary a stack ended in).
+	std::map<std::string, MissingTable> missing_tables() const;
 	// Whether some process described so far has a walkable interpreter.
 	bool has_python() const { return has_python_; }
-	// Rows the rows array holds (the size user space gives it before load).
-	static constexpr uint32_t kRowCapacity = 1u << 20;  // 8 MiB
 
 private:
+	struct Bin {
+		ElfFile *file = nullptr;
+		TableState state = TableState::queued;
+		uint32_t row_base = 0;
+		uint32_t row_count = 0;
+		uint32_t rows_needed = 0;  // once built: its table's size
+		std::string error;  // why no table can be built
+		Clock::time_point loaded_at;
+	};
+
 	uint32_t bin_for(ElfFile *file);
-	Result<uint32_t> load_table(ElfFile *file);
+	void build(uint32_t id, bool wanted);
+	Result<void> place(uint32_t id, const UnwindTable &table, bool may_evict);
+	bool make_room(uint32_t id, uint32_t rows, bool dry_run);
+	void write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used = 0);
 	Result<uint16_t> rule_id(const UnwindRule &r);
 	void describe_python(pid_t pid, const std::vector<ExecMapping> &mappings);
 
@@ -64,10 +103,15 @@ private:
 	void *rows_ = nullptr;   // mmap of unwind_rows
 	void *rules_ = nullptr;  // mmap of unwind_rules
 	size_t rows_len_ = 0, rules_len_ = 0;
-	uint32_t next_row_ = 0;
-	uint32_t next_bin_ = 1;  // bin 0: no table
+	std::unique_ptr<RowAllocator> alloc_;
 	std::map<UnwindRule, uint16_t> rule_ids_;
-	std::unordered_map<ElfFile *, uint32_t> bins_;
+	std::vector<Bin> bins_;  // index = bin id; 0 is "no table"
+	std::unordered_map<ElfFile *, uint32_t> bin_ids_;
+	std::deque<uint32_t> wanted_;      // walks asked for these
+	std::deque<uint32_t> background_;  // the rest, in the order met
+	std::unique_ptr<xpu_unwind_proc> proc_;  // 16 KiB: not on the stack
+	bool background_full_ = false;  // a table not wanted found no room: stop building those
+	std::unordered_map<pid_t, bool> overflow_logged_;
 	UnwindStats stats_;
 	PythonDetector python_;
 	bool has_python_ = false;

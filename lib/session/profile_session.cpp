@@ -29,6 +29,10 @@ namespace xpu {
 
 namespace {
 
+// How long the event loop builds unwind tables before it reads events
+// again (at least one table per turn; libtorch_cpu's alone takes ~1 s).
+constexpr auto kTableSlice = std::chrono::milliseconds(30);
+
 using Clock = ProfileSession::Clock;
 
 // The symbolizer keeps one descriptor per distinct mapped file so that
@@ -328,6 +332,10 @@ void ProfileSession::Impl::on_event(const ProcEvent &e)
 	case ProcEvent::Type::unknown_mapping:  // the unwinder met a library it lacks
 		snapshot(e.pid, e.gen);
 		break;
+	case ProcEvent::Type::table_wanted:  // a walk met a binary whose table is not loaded
+		if (unwind)
+			unwind->want(e.bin);
+		break;
 	case ProcEvent::Type::fork:
 		// The child runs its parent's copy: same mappings, same tables.
 		sym.inherit(e.pid, e.gen, e.ppid, e.parent_gen);
@@ -368,6 +376,8 @@ void ProfileSession::Impl::wait_for_activity(Clock::time_point until)
 	if (gpu)
 		for (int fd : gpu->poll_fds())
 			fds.push_back({fd, POLLIN, 0});
+	if (unwind && unwind->has_queued())
+		timeout = 0;  // tables to build: look at the events, then go on
 	::poll(fds.data(), fds.size(), timeout);
 }
 
@@ -383,6 +393,10 @@ Result<void> ProfileSession::Impl::consume_events()
 		if (!snapshot(pid, gen))
 			schedule.forget(pid);
 	}
+	// Tables are built here, a slice at a time, so events (a new process,
+	// a walk that wants a table) are read between them.
+	if (unwind)
+		unwind->build_queued(Clock::now() + kTableSlice);
 	if (unwind && unwind->has_python() && Clock::now() >= python_due) {
 		python_due = Clock::now() + std::chrono::milliseconds(200);
 		prefetch_python_names(sampler.get(), offcpu.get(), net.get(), *bpf, sym, python_stacks);
@@ -612,6 +626,13 @@ std::map<std::string, double> ProfileSession::leaf_modules(const SampleSet &set)
 }
 
 BpfStats ProfileSession::stats() const { return impl_->bpf->stats(); }
+
+std::optional<UnwindReport> ProfileSession::unwind_report() const
+{
+	if (!impl_->unwind)
+		return std::nullopt;
+	return UnwindReport{impl_->unwind->stats(), impl_->unwind->missing_tables()};
+}
 
 std::string ProfileSession::event_name() const
 {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "kernel/bpf_session.hpp"
+#include "kernel/unwind_report.hpp"
 #include "session/config.hpp"
 #include "session/session_end.hpp"
 #include "gpu/gpu_source.hpp"
@@ -69,6 +70,8 @@ public:
 	std::map<std::string, double> leaf_modules(const SampleSet &set);
 
 	BpfStats stats() const;
+	// The unwind tables' state; nothing without tables (--call-graph fp).
+	std::optional<UnwindReport> unwind_report() const;
 	std::string event_name() const;  // "cpu-clock", "cycles", "sched_switch", "cupti", "uprobes"
 	int freq() const;
 	bool offcpu() const;

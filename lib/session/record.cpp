@@ -91,6 +91,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.lost = st.lost();
 	sum.stack_errors = st.stack_errors();
 	sum.quality.python = st.python;
+	sum.unwind = session.unwind_report();
 	if (st.procs_full)
 		log::warn("{} processes could not be tracked (process map full)", st.procs_full);
 	auto end = end_session(session, sum.stop_reason, CommandStatus::passed_on);
@@ -200,9 +201,27 @@ std::string python_quality_line(const PyWalkStats &p)
 	return line;
 }
 
+// "unwind tables: 40 loaded (1,204,113 of 2,097,152 rows), 1 without one,
+// 3 evicted; built in 812 ms, 5 asked for by walks".
+std::string unwind_tables_line(const UnwindStats &u)
+{
+	std::string line = fmt::format("  unwind tables: {} loaded ({} of {} rows)", u.loaded, u.rows,
+				       u.row_capacity);
+	if (u.failed)
+		line += fmt::format(", {} binaries without one", u.failed);
+	if (u.queued)
+		line += fmt::format(", {} not built yet", u.queued);
+	if (u.evictions)
+		line += fmt::format(", {} evicted for tables walks wanted", u.evictions);
+	if (u.no_room)
+		line += fmt::format(", {} found no room", u.no_room);
+	line += fmt::format("; built in {:.0f} ms, {} asked for by walks", u.build_ms, u.wanted);
+	return line;
+}
+
 }  // namespace
 
-std::vector<std::string> quality_table(const StackQuality &q)
+std::vector<std::string> quality_table(const StackQuality &q, const std::optional<UnwindReport> &unwind)
 {
 	std::vector<std::string> lines;
 	if (q.with_user <= 0)
@@ -211,10 +230,17 @@ std::vector<std::string> quality_table(const StackQuality &q)
 				    q.with_user, percent(q.rooted, q.with_user)));
 	for (const auto &[reason, w] : q.truncated)
 		lines.push_back(fmt::format("  {:>7}  truncated: {}", percent(w, q.with_user), reason));
-	for (const auto &[module, w] : q.unrooted)
-		lines.push_back(fmt::format("  {:>7}  ended early in {}", percent(w, q.with_user), module));
+	for (const auto &[module, w] : q.unrooted) {
+		std::string line = fmt::format("  {:>7}  ended early in {}", percent(w, q.with_user), module);
+		if (unwind)
+			if (auto it = unwind->missing.find(module); it != unwind->missing.end())
+				line += fmt::format(" (no unwind table: {})", it->second.why);
+		lines.push_back(std::move(line));
+	}
 	if (auto py = python_quality_line(q.python); !py.empty())
 		lines.push_back(std::move(py));
+	if (unwind)
+		lines.push_back(unwind_tables_line(unwind->stats));
 	return lines;
 }
 

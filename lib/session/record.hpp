@@ -9,6 +9,7 @@
 #include "session/config.hpp"
 #include "gpu/gpu_source.hpp"
 #include "base/error.hpp"
+#include "kernel/unwind_report.hpp"
 #include "profile/net_totals.hpp"
 #include "profile/profile_builder.hpp"
 #include "session/session_end.hpp"
@@ -35,6 +36,7 @@ struct RecordSummary {
 	std::optional<GpuSummary> gpu;       // with the GPU layer
 	bool gpu_only = false;
 	std::optional<NetTotals> net;        // with --net
+	std::optional<UnwindReport> unwind;  // the unwind tables, unless --call-graph fp
 };
 
 Result<RecordSummary> run_record(const RecordConfig &cfg);
@@ -43,7 +45,10 @@ Result<RecordSummary> run_record(const RecordConfig &cfg);
 // per process (the 5 with the most time) splitting on-CPU from off-CPU.
 std::vector<std::string> format_summary(const RecordSummary &s, const std::string &output);
 
-// With -v: where the stacks that are not rooted ended, per reason and binary.
-std::vector<std::string> quality_table(const StackQuality &q);
+// With -v: where the stacks that are not rooted ended, per reason and
+// binary (saying so where the binary had no unwind table), and the tables'
+// state.
+std::vector<std::string> quality_table(const StackQuality &q,
+				       const std::optional<UnwindReport> &unwind = std::nullopt);
 
 }  // namespace xpu
