@@ -243,6 +243,12 @@ Result<void> ProfileSession::Impl::start_sources()
 	if (gpu) {
 		if (auto r = gpu->attach(*bpf); !r)
 			return r;
+		// Now, not on the 200 ms tick: a script often exits within
+		// milliseconds of its last launch, taking its names with it.
+		gpu->on_new_stacks([this](const std::vector<ThreadStacks> &stacks) {
+			if (unwind && unwind->has_python())
+				prefetch_python_names(stacks, *bpf, sym, python_stacks);
+		});
 	}
 	if (layers.net) {
 		net = std::make_unique<NetTracer>(*bpf);
