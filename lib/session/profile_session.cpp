@@ -246,8 +246,11 @@ Result<void> ProfileSession::Impl::start_sources()
 		// Now, not on the 200 ms tick: a script often exits within
 		// milliseconds of its last launch, taking its names with it.
 		gpu->on_new_stacks([this](const std::vector<ThreadStacks> &stacks) {
-			if (unwind && unwind->has_python())
-				prefetch_python_names(stacks, *bpf, sym, python_stacks);
+			if (!unwind || !unwind->has_python())
+				return;
+			prefetch_python_names(stacks, *bpf, sym, python_stacks);
+			// tests/shell/python_gpu_launch.sh waits for it.
+			log::debug("GPU: Python names read for {} new launch stacks", stacks.size());
 		});
 	}
 	if (layers.net) {
@@ -314,8 +317,14 @@ bool ProfileSession::Impl::snapshot(pid_t pid, uint32_t gen)
 {
 	if (!sym.snapshot(pid, gen))
 		return false;
-	if (unwind)
-		unwind->load(pid, gen, sym.exec_mappings(pid, gen));
+	if (unwind) {
+		auto mappings = sym.exec_mappings(pid, gen);
+		unwind->load(pid, gen, mappings);
+		// After this line its stacks walk with every table loaded so far
+		// (tests/shell/python_gpu_launch.sh waits for it).
+		log::debug("pid {}: maps read, {} executable mappings described to the unwinder", pid,
+			   mappings.size());
+	}
 	return true;
 }
 
