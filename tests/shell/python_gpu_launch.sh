@@ -12,12 +12,14 @@
 # with exactly those two Python frames, <module> first, the lines those of
 # the calls, at least one native (ctypes/libffi) frame between train_step
 # and launch_k, and no truncation or unknown frame anywhere; k_eval the
-# same under evaluate. XPU_TEST_CALL_GRAPH=fp runs it with frame pointers
+# same under evaluate. The script waits twice on a FIFO (gpu_launch.py says
+# why); go_when_ready answers from the profiler's -vv log, so no sleep.
+# XPU_TEST_CALL_GRAPH=fp runs it with frame pointers
 # only, which walk no further than libffi's call frame: it must then fail.
 . "$(dirname "$0")/lib/bpf_test.sh"
 
 for f in $B/libxpu_cupti.so $B/fixtures/mock_cupti/libcupti.so $B/fixtures/libpy_launch.so; do
-	[ -r "$f" ] || { echo "SKIP: no $f (built without CUDA's CUPTI headers: no injector or mock libcupti)"; exit 2; }
+	[ -r "$f" ] || { echo "SKIP: no $f (make fixtures; built only with CUDA's CUPTI headers)"; exit 2; }
 done
 cg=${XPU_TEST_CALL_GRAPH:-auto}
 
@@ -56,7 +58,7 @@ for py in /usr/bin/python3.11 /root/.pyenv/versions/3.11.7/bin/python3.11 \
 	fi
 	{ XPU_PERF_CUPTI=$B/fixtures/mock_cupti/libcupti.so $B/xpu-perf -vv record -F 1000 --gpu-only \
 		--call-graph "$cg" --gpu-injector $B/libxpu_cupti.so -o "$tmp/out.folded" \
-		"$py" tests/fixtures/python/gpu_launch.py $B/fixtures/libpy_launch.so $go \
+		"$py" tests/fixtures/python/gpu_launch.py $B/fixtures/libpy_launch.so ${go:+"$go"} \
 		2>&1 >"$tmp/out" 3>&-; echo $? >"$tmp/rc"; } | tee "$tmp/err" | go_when_ready "$go" 3>&-
 	[ -n "$go" ] && exec 3>&-
 	[ "$(cat "$tmp/rc")" = 0 ] || { echo "$py: record failed"; cat "$tmp/err"; exit 1; }
@@ -65,6 +67,7 @@ import re, sys
 folded, err, out, py, go = sys.argv[1:6]
 log = open(err).read()
 line = dict(re.findall(r"^line:(\S+)=(\d+)$", log, re.M))
+at = lambda key: line.get(key, "?")  # noqa: E731
 ok = True
 
 def check(cond, what):
@@ -74,7 +77,7 @@ def check(cond, what):
         ok = False
 
 check(open(out).read() == "launched k_train=30 k_eval=10\n", "the script's own output")
-check("no go within" not in log, "the profiler never said it had read the maps of libpy_launch.so")
+check("no go within" not in log, "the script's wait for the profiler's log timed out")
 # With the FIFO, a warm-up launch too (its stack may predate the maps' read).
 n = 41 if go else 40
 check(f"GPU: {n} launches, {n} kernels, 0 copies/memsets, 100.0% under their launch stack, "
@@ -90,7 +93,7 @@ for row in open(folded):
     fn, _ = want[kernel]
     pyf = [i for i, f in enumerate(frames) if "(gpu_launch.py" in f]
     names = [frames[i] for i in pyf]
-    expect = [f"<module> (gpu_launch.py:{line['call:' + fn]})", f"{fn} (gpu_launch.py:{line['launch:' + fn]})"]
+    expect = [f"<module> (gpu_launch.py:{at('call:' + fn)})", f"{fn} (gpu_launch.py:{at('launch:' + fn)})"]
     good = (names == expect and pyf[1] == pyf[0] + 1
             and frames[-3:] == ["launch_k", "cudaLaunchKernel", frames[-1]]
             and len(frames) - 3 > pyf[1] + 1  # a native frame between
@@ -100,7 +103,7 @@ for row in open(folded):
         got[kernel] += n
 for kernel, (fn, n) in want.items():
     check(got[kernel] == n, f"{kernel}: {got[kernel]} ms under {fn}, want {n}")
-    print(f"{py}: {kernel}: {got[kernel]} of {n} ms under {fn} (gpu_launch.py:{line['launch:' + fn]})")
+    print(f"{py}: {kernel}: {got[kernel]} of {n} ms under {fn} (gpu_launch.py:{at('launch:' + fn)})")
 sys.exit(0 if ok else 1)
 PY
 done
