@@ -243,8 +243,8 @@ Result<void> ProfileSession::Impl::start_sources()
 	if (gpu) {
 		if (auto r = gpu->attach(*bpf); !r)
 			return r;
-		// Now, not on the 200 ms tick: a script often exits within
-		// milliseconds of its last launch, taking its names with it.
+		// As the launches are read, not on the 200 ms tick: a script
+		// often exits right after its last launch, taking its names.
 		gpu->on_new_stacks([this](const std::vector<ThreadStacks> &stacks) {
 			if (!unwind || !unwind->has_python())
 				return;
