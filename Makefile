@@ -179,6 +179,9 @@ FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
 # CUDA's, cut from launch stacks), and an app that plays every launch path
 # against it under record (tests/test_gpu_launch_paths.cpp).
 FIXTURES += $(OUT)/fixtures/mock_cupti/libcupti.so $(OUT)/fixtures/launch_paths_app
+# A ctypes-loadable library that launches against the same mock, for a
+# Python program's launches (tests/shell/python_gpu_launch.sh).
+FIXTURES += $(OUT)/fixtures/libpy_launch.so
 endif
 $(OUT)/fixtures/mock_cupti/libcupti.so: tests/fixtures/gpu/mock_cupti.cpp
 	$(Q)mkdir -p $(dir $@)
@@ -188,6 +191,9 @@ $(OUT)/fixtures/mock_cupti/libcupti.so: tests/fixtures/gpu/mock_cupti.cpp
 $(OUT)/fixtures/launch_paths_app: tests/fixtures/gpu/launch_paths_app.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
+$(OUT)/fixtures/libpy_launch.so: tests/fixtures/gpu/py_launch.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
 $(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "base/fd.hpp"
 #include "gpu/gpu_entry_points.hpp"
@@ -90,6 +91,10 @@ struct GpuSource::Impl {
 	// instead, from when their injector said so. Each file probed once.
 	std::map<pid_t, size_t> fallback;  // pid -> entry probes attached for it
 	std::set<std::string> entry_files;
+	// Launch stacks not yet handed to on_new_stacks (each user stack once).
+	GpuSource::StacksFn stacks_fn;
+	std::unordered_set<uint64_t> stacks_seen;
+	std::vector<ThreadStacks> stacks_new;
 
 	bool entry_mode() const { return !opts.entry_pids.empty(); }
 	void count_entry(const LaunchEvent &l);
@@ -281,6 +286,8 @@ Result<void> GpuSource::pump()
 	if (s.probe) {
 		uint64_t now = monotonic_ns();
 		auto r = s.probe->consume([&](const LaunchEvent &l) {
+			if (s.stacks_fn && l.where.ustack && s.stacks_seen.insert(l.where.ustack).second)
+				s.stacks_new.push_back(l.where);
 			if (l.from_hook) {
 				LaunchEvent launch = l;
 				launch.domain = l.domain & gpu_proto::kHookDomainMask;
@@ -296,9 +303,15 @@ Result<void> GpuSource::pump()
 		});
 		if (!r)
 			return r;
+		if (!s.stacks_new.empty()) {
+			s.stacks_fn(s.stacks_new);
+			s.stacks_new.clear();
+		}
 	}
 	return s.read_pipe();
 }
+
+void GpuSource::on_new_stacks(StacksFn fn) { impl_->stacks_fn = std::move(fn); }
 
 bool GpuSource::Impl::all_ended() const
 {

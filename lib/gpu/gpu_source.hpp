@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,11 @@ public:
 	std::vector<int> poll_fds() const;
 	// Reads what is pending: launches, then the pipe.
 	Result<void> pump();
+	// Called at the end of each pump() (drain() too) with the user stacks
+	// of the launches it read that no earlier pump had: the session reads
+	// their Python frames' names while the launching process still lives.
+	using StacksFn = std::function<void(const std::vector<ThreadStacks> &)>;
+	void on_new_stacks(StacksFn fn);
 	// The GPU time joined so far (the end: everything, every launch retired).
 	std::vector<GpuCount> take(bool final);
 	// Reads until every process that said hello has said goodbye (E), or

@@ -247,6 +247,15 @@ Result<void> ProfileSession::Impl::start_sources()
 	if (gpu) {
 		if (auto r = gpu->attach(*bpf); !r)
 			return r;
+		// As the launches are read, not on the 200 ms tick: a script
+		// often exits right after its last launch, taking its names.
+		gpu->on_new_stacks([this](const std::vector<ThreadStacks> &stacks) {
+			if (!unwind || !unwind->has_python())
+				return;
+			prefetch_python_names(stacks, *bpf, sym, python_stacks);
+			// tests/shell/python_gpu_launch.sh waits for it.
+			log::debug("GPU: Python names read for {} new launch stacks", stacks.size());
+		});
 	}
 	if (layers.net) {
 		net = std::make_unique<NetTracer>(*bpf);
@@ -312,8 +321,14 @@ bool ProfileSession::Impl::snapshot(pid_t pid, uint32_t gen)
 {
 	if (!sym.snapshot(pid, gen))
 		return false;
-	if (unwind)
-		unwind->load(pid, gen, sym.exec_mappings(pid, gen));
+	if (unwind) {
+		auto mappings = sym.exec_mappings(pid, gen);
+		unwind->load(pid, gen, mappings);
+		// After this line its stacks walk with every table loaded so far
+		// (tests/shell/python_gpu_launch.sh waits for it).
+		log::debug("pid {}: maps read, {} executable mappings described to the unwinder", pid,
+			   mappings.size());
+	}
 	return true;
 }
 

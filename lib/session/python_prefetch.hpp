@@ -5,6 +5,8 @@
 // interpreter has been seen.
 #pragma once
 
+#include <vector>
+
 #include "kernel/bpf_session.hpp"
 #include "kernel/cpu_sampler.hpp"
 #include "kernel/net_tracer.hpp"
@@ -17,5 +19,9 @@ namespace xpu {
 // `cache`: stacks already fetched (and their code objects read).
 void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
 			   const NetTracer *net, const BpfSession &bpf, Symbolizer &sym, StackStore &cache);
+// The same for stacks known without reading a counts map: GPU launches,
+// read as they arrive, since a script often exits right after its last.
+void prefetch_python_names(const std::vector<ThreadStacks> &stacks, const BpfSession &bpf, Symbolizer &sym,
+			   StackStore &cache);
 
 }  // namespace xpu
