@@ -34,6 +34,9 @@ endif
 DEB_PKGS := make g++ clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev \
             libfmt-dev libcli11-dev catch2 pkg-config binutils groff-base python3 tmux \
             libbz2-dev
+# The ML example (examples/python/train_mlp.py) and its test: Debian's
+# CPU build of torch, for Debian's python3.11.
+DEB_PKGS += python3-torch
 
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++23 -Wall -Wextra -Werror -MMD -MP -I. -Ilib -I$(OUT)/bpf

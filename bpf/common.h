@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define XPU_MAX_STACK_DEPTH 127 /* kernel.perf_event_max_stack default */
+#define XPU_MAX_STACK_DEPTH 255
 #define XPU_COMM_LEN 16
 
 /* One call stack, leaf first. Stored in the `stacks` map under a 64-bit hash

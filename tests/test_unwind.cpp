@@ -147,7 +147,7 @@ TEST_CASE("unwind: stack-quality figures match a fixture's known split", "[bpf][
 	CHECK_THAT(r.err, Catch::Contains("no-mapping"));
 }
 
-TEST_CASE("unwind: a stack deeper than 127 frames is marked as cut", "[bpf][unwind]")
+TEST_CASE("unwind: a stack deeper than 255 frames is marked as cut", "[bpf][unwind]")
 {
 	auto folded = record_folded({"-F", "999"}, {build_dir() + "/fixtures/deep_stack", "1"});
 	uint64_t cut = weight_if(folded, [](const std::string &s) {

@@ -49,6 +49,10 @@ constexpr uint32_t kHotEpochs = 2;
 // for this long in practice).
 constexpr auto kGrace = std::chrono::milliseconds(20);
 
+// FDEs read per step of a table build: about 30 ms (libdw takes ~4 us an
+// FDE), so a small wanted table waits at most that long behind a large one.
+constexpr size_t kFdesPerStep = 8000;
+
 std::string label_of(const ElfFile *f)
 {
 	return "[" + std::filesystem::path(f->name()).filename().string() + "]";
@@ -130,8 +134,15 @@ uint32_t UnwindLoader::bin_for(ElfFile *file)
 void UnwindLoader::prepare(ElfFile *file)
 {
 	uint32_t id = bin_for(file);
-	if (id && bins_[id].state == TableState::queued)
-		build(id, false);
+	if (!id || bins_[id].state != TableState::queued || !rows_)
+		return;
+	auto table = build_unwind_table(file->elf());
+	if (!table) {
+		mark_failed(id, table.error().msg);
+		return;
+	}
+	if (auto r = place(id, *table, false); !r)
+		mark_failed(id, r.error().msg);
 }
 
 void UnwindLoader::want(uint32_t id)
@@ -146,58 +157,111 @@ void UnwindLoader::want(uint32_t id)
 		wanted_.push_back(id);
 }
 
+// Whether a queued table should be built (again): not when it is loaded
+// or cannot be; one that found no room only when room can be made now
+// (libtorch_cpu's takes a second to build).
+bool UnwindLoader::worth_building(uint32_t id, bool wanted)
+{
+	const Bin &b = bins_[id];
+	switch (b.state) {
+	case TableState::loaded:
+	case TableState::failed: return false;
+	case TableState::queued: return true;
+	case TableState::evicted: return wanted;
+	case TableState::no_room: return wanted && make_room(id, b.rows_needed, true);
+	}
+	return false;
+}
+
+// The next table to work on: the first one a walk wanted, unless another
+// wanted one is done in a single step (a small library a sample just
+// landed in is not kept waiting behind libtorch_cpu's second of work);
+// else the next built ahead of need.
+std::optional<uint32_t> UnwindLoader::next_to_build(bool &wanted)
+{
+	std::erase_if(wanted_, [&](uint32_t id) { return !worth_building(id, true); });
+	std::optional<uint32_t> first, quick;
+	for (uint32_t id : wanted_) {
+		UnwindTableBuilder *b = builder_for(id);
+		if (!b)
+			continue;  // nothing to build: marked failed
+		if (!first)
+			first = id;
+		if (b->remaining() <= kFdesPerStep) {
+			quick = id;
+			break;
+		}
+	}
+	std::erase_if(wanted_, [&](uint32_t id) { return bins_[id].state == TableState::failed; });
+	if (quick || first) {
+		wanted = true;
+		return quick ? quick : first;
+	}
+	wanted = false;
+	while (!background_.empty() && !background_full_ && alloc_->used() < alloc_->capacity() / 2) {
+		uint32_t id = background_.front();
+		if (worth_building(id, false) && builder_for(id))
+			return id;
+		background_.pop_front();
+	}
+	return std::nullopt;
+}
+
+// The builder of bin `id`'s table, started if need be; null when the
+// binary has no table to build (the bin is then marked failed).
+UnwindTableBuilder *UnwindLoader::builder_for(uint32_t id)
+{
+	auto it = building_.find(id);
+	if (it != building_.end())
+		return it->second.get();
+	auto b = UnwindTableBuilder::start(bins_[id].file->elf());
+	if (!b) {
+		mark_failed(id, b.error().msg);
+		return nullptr;
+	}
+	return building_.emplace(id, std::move(*b)).first->second.get();
+}
+
+void UnwindLoader::mark_failed(uint32_t id, const std::string &why)
+{
+	Bin &b = bins_[id];
+	log::debug("no unwind table for {}: {}", b.file->name(), why);
+	b.state = TableState::failed;
+	b.error = why;
+	write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
+}
+
 void UnwindLoader::build_queued(Clock::time_point deadline)
 {
 	if (!rows_)
 		return;
 	do {
-		uint32_t id;
-		bool wanted = !wanted_.empty();
-		if (wanted) {
-			id = wanted_.front();
-			wanted_.pop_front();
-		} else if (!background_.empty() && !background_full_ &&
-			   alloc_->used() < alloc_->capacity() / 2) {
-			id = background_.front();
-			background_.pop_front();
-		} else {
+		bool wanted = false;
+		auto id = next_to_build(wanted);
+		if (!id)
 			return;
-		}
-		// A background entry may have been wanted and built meanwhile;
-		// evicted and unplaced tables wait to be wanted again.
-		TableState st = bins_[id].state;
-		// A table that found no room is rebuilt only when room can be
-		// made now: libtorch_cpu's takes a second to build.
-		if (st == TableState::no_room && !make_room(id, bins_[id].rows_needed, true))
+		UnwindTableBuilder *b = building_.at(*id).get();
+		auto t0 = Clock::now();
+		bool done = b->step(kFdesPerStep);
+		stats_.build_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+		if (!done)
 			continue;
-		if (wanted ? st != TableState::loaded && st != TableState::failed : st == TableState::queued)
-			build(id, wanted);
+		auto table = b->finish();
+		building_.erase(*id);
+		std::erase(wanted_, *id);
+		if (!table) {
+			mark_failed(*id, table.error().msg);
+			continue;
+		}
+		if (auto r = place(*id, *table, wanted); !r) {
+			mark_failed(*id, r.error().msg);
+			continue;
+		}
+		const Bin &bin = bins_[*id];
+		if (bin.state == TableState::loaded)
+			log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", bin.file->name(),
+				   table->rows.size(), table->fdes, table->invalid_rows);
 	} while (Clock::now() < deadline);
-}
-
-void UnwindLoader::build(uint32_t id, bool wanted)
-{
-	Bin &b = bins_[id];
-	auto t0 = Clock::now();
-	auto table = build_unwind_table(b.file->elf());
-	stats_.build_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-	if (!table) {
-		log::debug("no unwind table for {}: {}", b.file->name(), table.error().msg);
-		b.state = TableState::failed;
-		b.error = table.error().msg;
-		write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
-		return;
-	}
-	if (auto r = place(id, *table, wanted); !r) {
-		log::debug("no unwind table for {}: {}", b.file->name(), r.error().msg);
-		b.state = TableState::failed;
-		b.error = r.error().msg;
-		write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
-		return;
-	}
-	if (b.state == TableState::loaded)
-		log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", b.file->name(),
-			   table->rows.size(), table->fdes, table->invalid_rows);
 }
 
 // Copies the table's rows into a free range, evicting cold tables when

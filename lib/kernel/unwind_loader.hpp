@@ -21,6 +21,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -92,7 +93,10 @@ private:
 	};
 
 	uint32_t bin_for(ElfFile *file);
-	void build(uint32_t id, bool wanted);
+	bool worth_building(uint32_t id, bool wanted);
+	std::optional<uint32_t> next_to_build(bool &wanted);
+	UnwindTableBuilder *builder_for(uint32_t id);
+	void mark_failed(uint32_t id, const std::string &why);
 	Result<void> place(uint32_t id, const UnwindTable &table, bool may_evict);
 	bool make_room(uint32_t id, uint32_t rows, bool dry_run);
 	void write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used = 0);
@@ -109,6 +113,7 @@ private:
 	std::unordered_map<ElfFile *, uint32_t> bin_ids_;
 	std::deque<uint32_t> wanted_;      // walks asked for these
 	std::deque<uint32_t> background_;  // the rest, in the order met
+	std::map<uint32_t, std::unique_ptr<UnwindTableBuilder>> building_;  // started, not finished
 	std::unique_ptr<xpu_unwind_proc> proc_;  // 16 KiB: not on the stack
 	bool background_full_ = false;  // a table not wanted found no room: stop building those
 	std::unordered_map<pid_t, bool> overflow_logged_;

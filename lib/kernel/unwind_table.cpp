@@ -214,7 +214,17 @@ void add_fde_rows(UnwindTable &t, Dwarf_CFI *cfi, uint64_t start, uint64_t limit
 
 }  // namespace
 
-Result<UnwindTable> build_unwind_table(Elf *elf)
+struct UnwindTableBuilder::Impl {
+	std::vector<uint64_t> starts;
+	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi;
+	size_t next = 0;
+	UnwindTable table;
+};
+
+UnwindTableBuilder::UnwindTableBuilder() = default;
+UnwindTableBuilder::~UnwindTableBuilder() = default;
+
+Result<std::unique_ptr<UnwindTableBuilder>> UnwindTableBuilder::start(Elf *elf)
 {
 	auto starts = fde_starts(elf);
 	if (!starts)
@@ -222,18 +232,45 @@ Result<UnwindTable> build_unwind_table(Elf *elf)
 	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi(dwarf_getcfi_elf(elf));
 	if (!cfi)
 		return fail(ExitCode::internal, "no .eh_frame: {}", dwarf_errmsg(-1));
-	UnwindTable t;
-	t.fdes = starts->size();
-	for (size_t i = 0; i < starts->size(); i++) {
-		uint64_t limit = i + 1 < starts->size() ? (*starts)[i + 1]
-							 : std::numeric_limits<uint64_t>::max();
-		add_fde_rows(t, cfi.get(), (*starts)[i], limit);
+	std::unique_ptr<UnwindTableBuilder> b(new UnwindTableBuilder());
+	b->impl_ = std::make_unique<Impl>();
+	b->impl_->starts = std::move(*starts);
+	b->impl_->cfi = std::move(cfi);
+	b->impl_->table.fdes = b->impl_->starts.size();
+	return b;
+}
+
+size_t UnwindTableBuilder::remaining() const { return impl_->starts.size() - impl_->next; }
+
+bool UnwindTableBuilder::step(size_t max_fdes)
+{
+	Impl &m = *impl_;
+	size_t stop = std::min(m.starts.size(), m.next + max_fdes);
+	for (; m.next < stop; m.next++) {
+		size_t i = m.next;
+		uint64_t limit = i + 1 < m.starts.size() ? m.starts[i + 1] : std::numeric_limits<uint64_t>::max();
+		add_fde_rows(m.table, m.cfi.get(), m.starts[i], limit);
 	}
+	return m.next == m.starts.size();
+}
+
+Result<UnwindTable> UnwindTableBuilder::finish()
+{
+	UnwindTable t = std::move(impl_->table);
 	if (t.rows.empty())
 		return fail(ExitCode::internal, ".eh_frame has no usable rows");
 	if (t.rows.back().rule.cfa_kind != XPU_CFA_NONE)
 		t.rows.push_back({t.rows.back().pc + 1, UnwindRule{.cfa_kind = XPU_CFA_NONE}});
 	return t;
+}
+
+Result<UnwindTable> build_unwind_table(Elf *elf)
+{
+	auto b = UnwindTableBuilder::start(elf);
+	if (!b)
+		return std::unexpected(b.error());
+	(*b)->step(SIZE_MAX);
+	return (*b)->finish();
 }
 
 UnwindRule libdw_rule_at(Elf *elf, uint64_t pc)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,26 @@ struct UnwindTable {
 	std::vector<UnwindRow> rows;  // sorted by pc; the last row ends the table
 	uint64_t fdes = 0;            // FDEs read
 	uint64_t invalid_rows = 0;    // rows with a rule we cannot apply
+};
+
+// The same build in steps, so a large binary's table (libtorch_cpu: 220k
+// FDEs, about a second) can be built a slice at a time, with smaller
+// tables and events handled in between. `elf` must outlive the builder.
+class UnwindTableBuilder {
+public:
+	static Result<std::unique_ptr<UnwindTableBuilder>> start(Elf *elf);
+	~UnwindTableBuilder();
+	// FDEs not read yet.
+	size_t remaining() const;
+	// Reads up to `max_fdes` more FDEs; true when all are read.
+	bool step(size_t max_fdes);
+	// The table, once step() returned true.
+	Result<UnwindTable> finish();
+
+private:
+	UnwindTableBuilder();
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
 };
 
 // Builds the table from the binary's .eh_frame (through .eh_frame_hdr's

@@ -358,7 +358,10 @@ CheckItem probe_perf_event_paranoid(bool privileged)
 
 CheckItem probe_perf_event_max_stack()
 {
-	constexpr long long kDepth = 127;  // XPU_MAX_STACK_DEPTH (bpf/common.h)
+	// Kernel stacks come from bpf_get_stack, which stops at this sysctl;
+	// 127 (its default) is deep enough for them. User stacks are walked by
+	// our own unwinder, up to XPU_MAX_STACK_DEPTH (bpf/common.h).
+	constexpr long long kDepth = 127;
 	auto v = read_number("/proc/sys/kernel/perf_event_max_stack");
 	if (!v)
 		return make_item("perf_event_max_stack", CheckStatus::info, false, "cannot be read");
