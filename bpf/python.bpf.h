@@ -102,7 +102,7 @@ static __always_inline __u64 py_position(const struct xpu_py_proc *py)
  * ends the call. */
 static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xpu_py_proc *py)
 {
-	__u64 f = s->py_frame, code, prev, instr, type, units;
+	__u64 f = s->py_frame, code, prev, instr, type, units, qualname = 0;
 	__u32 n = s->ev.stack.nr;
 	__u8 mark;
 
@@ -123,9 +123,10 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	if (bpf_probe_read_user(&code, sizeof(code), (void *)(f + py->f_code)) ||
 	    bpf_probe_read_user(&instr, sizeof(instr), (void *)(f + py->f_instr)))
 		return py_fail(s, XPU_PY_STAT_READ);
-	if (!code || (code & ~XPU_PY_ADDR_MASK) ||
+	if (!code || (code & ~XPU_PY_ADDR_MASK) || (code & XPU_PY_FP_MASK) ||
 	    bpf_probe_read_user(&type, sizeof(type), (void *)(code + 8)) || type != py->code_type)
 		return py_fail(s, XPU_PY_STAT_BAD_CODE);
+	bpf_probe_read_user(&qualname, sizeof(qualname), (void *)(code + py->code_qualname));
 	if (n >= XPU_MAX_STACK_DEPTH - 1) {
 		py_count(XPU_PY_STAT_DEPTH);
 		return end_walk(s, XPU_TRUNC_DEPTH);
@@ -136,7 +137,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	if (units > XPU_PY_UNIT_MAX)
 		units = XPU_PY_UNIT_MAX;
 	s->ev.stack.ip[n] =
-		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code;
+		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | xpu_py_fingerprint(qualname);
 	s->ev.stack.nr = n + 1;
 	py_count(XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;

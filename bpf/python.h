@@ -5,7 +5,11 @@
  * A Python frame travels in the user stack as one entry that no code
  * address can take: the top two bits 10, the code object's address in the
  * low 47 bits and the instruction offset (in 2-byte code units, capped) in
- * bits 47..61. */
+ * bits 47..61. A code object is 16-byte aligned, so the address's low four
+ * bits carry a fingerprint of the code object instead (of its co_qualname
+ * pointer): a code object freed and another allocated at its address (a
+ * class body runs once; importing torch frees thousands) would otherwise
+ * give the same entry, one stack and one name for both. */
 #ifndef XPU_BPF_PYTHON_H
 #define XPU_BPF_PYTHON_H
 
@@ -15,6 +19,14 @@
 #define XPU_PY_ADDR_MASK ((1ULL << 47) - 1)
 #define XPU_PY_UNIT_SHIFT 47
 #define XPU_PY_UNIT_MAX 0x7fffULL
+#define XPU_PY_FP_MASK 0xfULL
+
+/* The fingerprint of a code object whose co_qualname is at `qualname`:
+ * objects are 16-byte aligned, so bits from 4 up, folded. */
+static inline __u64 xpu_py_fingerprint(__u64 qualname)
+{
+	return ((qualname >> 4) ^ (qualname >> 8) ^ (qualname >> 12) ^ (qualname >> 16)) & XPU_PY_FP_MASK;
+}
 
 /* How an eval call's first frame is marked. */
 enum xpu_py_entry {
@@ -40,6 +52,8 @@ struct xpu_py_proc {
 	__u16 code_first;    /* code object -> first instruction */
 	__u8 entry_kind;     /* enum xpu_py_entry */
 	__u8 minor;          /* 3.minor */
+	__u16 code_qualname; /* code object -> co_qualname (the fingerprint's source) */
+	__u16 _pad[3];
 };
 
 /* Walk outcomes, counted in py_stats. */

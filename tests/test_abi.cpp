@@ -17,7 +17,7 @@
 
 // The Python walker's per-interpreter record (bpf/python.h), written by
 // lib/python and read by bpf/python.bpf.h.
-static_assert(sizeof(xpu_py_proc) == 64);
+static_assert(sizeof(xpu_py_proc) == 72);
 static_assert(offsetof(xpu_py_proc, eval_end) == 16);
 static_assert(offsetof(xpu_py_proc, tss) == 32);
 static_assert(offsetof(xpu_py_proc, code_type) == 40);
@@ -25,6 +25,7 @@ static_assert(offsetof(xpu_py_proc, ts_cframe) == 48);
 static_assert(offsetof(xpu_py_proc, code_first) == 60);
 static_assert(offsetof(xpu_py_proc, entry_kind) == 62);
 static_assert(offsetof(xpu_py_proc, minor) == 63);
+static_assert(offsetof(xpu_py_proc, code_qualname) == 64);
 static_assert(sizeof(xpu_stack) == 8 + 8 * XPU_MAX_STACK_DEPTH);
 static_assert(offsetof(xpu_stack, ip) == 8);
 static_assert(sizeof(xpu_stack_event) == 16 + sizeof(xpu_stack));

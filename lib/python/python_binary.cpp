@@ -164,6 +164,7 @@ xpu_py_proc PythonBinary::describe(uint64_t bias) const
 	p.f_instr = offsets->f_instr;
 	p.f_entry = offsets->f_entry;
 	p.code_first = offsets->code_first;
+	p.code_qualname = offsets->code_qualname;
 	p.entry_kind = offsets->entry_kind;
 	p.minor = static_cast<__u8>(minor);
 	return p;

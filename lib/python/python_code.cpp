@@ -86,24 +86,28 @@ std::optional<std::vector<uint8_t>> read_bytes(pid_t pid, uint64_t obj)
 	return out;
 }
 
-std::optional<PyCodeInfo> read_code(pid_t pid, uint64_t code, const PyOffsets &o)
+std::optional<PyCodeIdentity> read_identity(pid_t pid, uint64_t code, const PyOffsets &o)
 {
-	uint64_t filename = 0, qualname = 0, linetable = 0;
-	int32_t first = 0;
-	if (!read_mem(pid, code + o.code_filename, &filename, 8) ||
-	    !read_mem(pid, code + o.code_qualname, &qualname, 8) ||
-	    !read_mem(pid, code + o.code_linetable, &linetable, 8) ||
-	    !read_mem(pid, code + o.code_firstlineno, &first, 4))
+	PyCodeIdentity id;
+	if (!read_mem(pid, code + o.code_filename, &id.filename, 8) ||
+	    !read_mem(pid, code + o.code_qualname, &id.qualname, 8) ||
+	    !read_mem(pid, code + o.code_linetable, &id.linetable, 8) ||
+	    !read_mem(pid, code + o.code_firstlineno, &id.firstlineno, 4))
 		return std::nullopt;
-	auto q = read_str(pid, qualname, o);
-	auto f = read_str(pid, filename, o);
-	auto t = read_bytes(pid, linetable);
+	return id;
+}
+
+std::optional<PyCodeInfo> read_code(pid_t pid, const PyCodeIdentity &id, const PyOffsets &o)
+{
+	auto q = read_str(pid, id.qualname, o);
+	auto f = read_str(pid, id.filename, o);
+	auto t = read_bytes(pid, id.linetable);
 	if (!q || !f)
 		return std::nullopt;
 	PyCodeInfo info;
 	info.qualname = std::move(*q);
 	info.filename = std::move(*f);
-	info.firstlineno = first;
+	info.firstlineno = id.firstlineno;
 	if (t)
 		info.linetable = std::move(*t);
 	return info;
@@ -160,23 +164,28 @@ const PyOffsets *PyCodeReader::offsets(pid_t pid) const
 	return it == offsets_.end() ? nullptr : it->second;
 }
 
-const PyCodeInfo *PyCodeReader::code(pid_t pid, uint64_t code_addr)
+const PyCodeInfo *PyCodeReader::code(pid_t pid, uint64_t ip)
 {
-	auto key = std::make_pair(pid, code_addr);
-	auto it = codes_.find(key);
-	if (it != codes_.end())
-		return it->second ? &*it->second : nullptr;
+	const uint64_t addr = python_code_of(ip), fp = python_fingerprint_of(ip);
+	auto &seen = codes_[{pid, addr}];
+	for (auto it = seen.rbegin(); it != seen.rend(); ++it)
+		if (xpu_py_fingerprint(it->id.qualname) == fp)
+			return it->info ? &*it->info : nullptr;
 	const PyOffsets *o = offsets(pid);
 	if (!o)
 		return nullptr;  // not cached: the interpreter may be described later
-	auto &slot = codes_[key];
-	slot = read_code(pid, code_addr, *o);
-	return slot ? &*slot : nullptr;
+	// Not seen with this fingerprint: read what is there now, if it is the
+	// object the entry names (a later one at the same address is not).
+	auto id = read_identity(pid, addr, *o);
+	if (!id || xpu_py_fingerprint(id->qualname) != fp)
+		return nullptr;
+	seen.push_back({*id, read_code(pid, *id, *o)});
+	return seen.back().info ? &*seen.back().info : nullptr;
 }
 
 std::string PyCodeReader::frame(pid_t pid, uint64_t ip, bool lines)
 {
-	const PyCodeInfo *c = code(pid, python_code_of(ip));
+	const PyCodeInfo *c = code(pid, ip);
 	if (!c)
 		return "[python:unknown]";
 	std::string file = c->filename;

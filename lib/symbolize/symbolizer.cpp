@@ -595,7 +595,7 @@ void Symbolizer::read_python_frames(pid_t pid, uint32_t gen, std::span<const uin
 				continue;
 			if (!impl_->python.offsets(pid))
 				impl_->note_python(pid, gen);
-			impl_->python.code(pid, python_code_of(ip));
+			impl_->python.code(pid, ip);
 		}
 	} catch (const std::exception &e) {
 		log::debug("read python frames pid {}: {}", pid, e.what());
