@@ -212,13 +212,19 @@ void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, 
 // The weight is bytes, whatever the direction (retransmits: the bytes
 // sent again); each line is one unit, never converted.
 std::string net_stack(const NetCount &c, const StackStore &stacks, Symbolizer &sym,
-		      const StackLayout &layout)
+		      const StackLayout &layout, StackQuality *quality)
 {
 	std::vector<std::string> frames = {root_frame(c.where, layout)};
 	ThreadStacks user = c.where;
 	user.kstack = 0;
 	user.flags &= ~XPU_KEY_KSTACK_ERR;
-	append_stacks(frames, user, stacks, sym);
+	UserEnd end = append_stacks(frames, user, stacks, sym);
+	// In calls, apart from the time-weighted stacks: bytes are not time.
+	if (quality && end.present) {
+		quality->net_calls += static_cast<double>(c.count);
+		if (end.rooted)
+			quality->net_rooted += static_cast<double>(c.count);
+	}
 	frames.push_back(clean_frame(net_frame(c.dir, c.peer)));
 	return join(frames);
 }
@@ -308,7 +314,7 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 	add_ns_stacks(p, gpu_ns, layout.freq);
 	for (const auto &c : set.net)
 		if (c.bytes)
-			p.add_folded(net_stack(c, set.stacks, sym, layout), c.bytes);
+			p.add_folded(net_stack(c, set.stacks, sym, layout, quality), c.bytes);
 	return p;
 }
 

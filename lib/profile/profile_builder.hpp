@@ -55,6 +55,10 @@ struct StackQuality {
 	std::map<std::string, double> truncated;  // by reason
 	std::map<std::string, double> unrooted;   // by binary, "[libfoo.so]"
 	PyWalkStats python;                        // filled from the BPF counters, not the stacks
+	// Network stacks, counted in calls apart from the others (their
+	// weight is bytes, not time).
+	double net_calls = 0;
+	double net_rooted = 0;
 	double truncated_total() const;
 };
 

@@ -391,6 +391,10 @@ void ProfileSession::Impl::wait_for_activity(Clock::time_point until)
 	if (gpu)
 		for (int fd : gpu->poll_fds())
 			fds.push_back({fd, POLLIN, 0});
+	if (unwind && unwind->has_python()) {
+		auto to_names = std::chrono::duration_cast<std::chrono::milliseconds>(python_due - Clock::now());
+		timeout = std::min(timeout, static_cast<int>(std::max<long long>(to_names.count() + 1, 0)));
+	}
 	if (unwind && unwind->has_queued())
 		timeout = 0;  // tables to build: look at the events, then go on
 	::poll(fds.data(), fds.size(), timeout);
@@ -413,8 +417,11 @@ Result<void> ProfileSession::Impl::consume_events()
 	if (unwind)
 		unwind->build_queued(Clock::now() + kTableSlice);
 	if (unwind && unwind->has_python() && Clock::now() >= python_due) {
-		python_due = Clock::now() + std::chrono::milliseconds(200);
-		prefetch_python_names(sampler.get(), offcpu.get(), net.get(), *bpf, sym, python_stacks);
+		// A process that exits takes its names with it: read again soon
+		// while new stacks keep coming (a program starting, a short
+		// script), a few times a second once none do.
+		size_t fresh = prefetch_python_names(sampler.get(), offcpu.get(), net.get(), *bpf, sym, python_stacks);
+		python_due = Clock::now() + std::chrono::milliseconds(fresh ? 20 : 200);
 	}
 	return {};
 }

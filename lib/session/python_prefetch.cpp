@@ -13,28 +13,30 @@ struct Want {
 };
 
 // Fetches the wanted stacks and reads their Python frames' code objects.
-void read_wanted(const std::vector<Want> &wants, const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
+size_t read_wanted(const std::vector<Want> &wants, const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
 {
 	if (wants.empty())
-		return;
+		return 0;
 	std::vector<uint64_t> hashes;
 	for (const auto &w : wants)
 		hashes.push_back(w.hash);
 	StackStore fresh;
 	if (!bpf.fetch_stacks(hashes, fresh))
-		return;
+		return 0;
 	for (const auto &w : wants) {
 		auto it = fresh.find(w.hash);
 		if (it != fresh.end())
 			sym.read_python_frames(w.pid, w.gen, it->second);
 	}
+	size_t n = fresh.size();
 	for (auto &[h, ips] : fresh)
 		cache.try_emplace(h, std::move(ips));
+	return n;
 }
 
 }  // namespace
 
-void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
+size_t prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu,
 			   const NetTracer *net, const BpfSession &bpf, Symbolizer &sym, StackStore &cache)
 {
 	std::vector<Want> wants;
@@ -54,17 +56,17 @@ void prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offcpu
 		if (auto c = net->read_counts())
 			for (const auto &s : *c)
 				add(s.where);
-	read_wanted(wants, bpf, sym, cache);
+	return read_wanted(wants, bpf, sym, cache);
 }
 
-void prefetch_python_names(const std::vector<ThreadStacks> &stacks, const BpfSession &bpf, Symbolizer &sym,
+size_t prefetch_python_names(const std::vector<ThreadStacks> &stacks, const BpfSession &bpf, Symbolizer &sym,
 			   StackStore &cache)
 {
 	std::vector<Want> wants;
 	for (const auto &t : stacks)
 		if (t.ustack && !cache.contains(t.ustack))
 			wants.push_back({t.pid, t.gen, t.ustack});
-	read_wanted(wants, bpf, sym, cache);
+	return read_wanted(wants, bpf, sym, cache);
 }
 
 }  // namespace xpu

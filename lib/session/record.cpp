@@ -167,8 +167,11 @@ std::vector<std::string> gpu_lines(const GpuSummary &g, bool gpu_only)
 // "; stacks 97.0% rooted (2.1% truncated: no-table 2.1%)".
 std::string quality_summary(const StackQuality &q)
 {
+	std::string net;
+	if (q.net_calls > 0)
+		net = fmt::format("; network stacks {} rooted", percent(q.net_rooted, q.net_calls));
 	if (q.with_user <= 0)
-		return "";
+		return net;
 	std::string s = fmt::format("; stacks {} rooted", percent(q.rooted, q.with_user));
 	if (double t = q.truncated_total(); t > 0) {
 		std::string reasons;
@@ -177,7 +180,7 @@ std::string quality_summary(const StackQuality &q)
 					       percent(w, q.with_user));
 		s += fmt::format(" ({} truncated: {})", percent(t, q.with_user), reasons);
 	}
-	return s;
+	return s + net;
 }
 
 // "python: 812 stack walks in an interpreter, 812 eval calls walked,
@@ -239,6 +242,9 @@ std::vector<std::string> quality_table(const StackQuality &q, const std::optiona
 	}
 	if (auto py = python_quality_line(q.python); !py.empty())
 		lines.push_back(std::move(py));
+	if (q.net_calls > 0)
+		lines.push_back(fmt::format("  network: {:.0f} calls with user stacks, {} rooted", q.net_calls,
+					    percent(q.net_rooted, q.net_calls)));
 	if (unwind)
 		lines.push_back(unwind_tables_line(unwind->stats));
 	return lines;

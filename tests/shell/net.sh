@@ -83,6 +83,10 @@ expect "retransmits outside send_small's socket" \
 # The summary counts calls: every send is one call of its whole message.
 grep -q "net: $((2 * N)) sends ($((N * S + N * L)) bytes)" "$tmp/err" ||
 	{ echo "FAIL: summary line"; fail=1; }
+# Network stacks are judged apart (in calls: bytes are not time), and each
+# of these has main at its root.
+grep -q "; network stacks 100.0% rooted" "$tmp/err" ||
+	{ echo "FAIL: network stacks' rooted share"; fail=1; }
 
 # report knows the layer: its table by layer, and --layer net keeps only it.
 $B/xpu-perf report --sort layer --top 0 "$tmp/p.folded" >"$tmp/layers" || exit 1
