@@ -602,6 +602,27 @@ void Symbolizer::read_python_frames(pid_t pid, uint32_t gen, std::span<const uin
 	}
 }
 
+ElfFile *Symbolizer::open_path(const std::string &path)
+{
+	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			::close(fd);
+		return nullptr;
+	}
+	StatKey key{st.st_dev, st.st_ino, st.st_size,
+		    int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+	if (auto it = impl_->by_stat.find(key); it != impl_->by_stat.end()) {
+		::close(fd);
+		return it->second ? it->second->elf.get() : nullptr;
+	}
+	auto elf = ElfFile::open(fd, path);
+	if (!elf)
+		return nullptr;  // a script, say: the interpreter's own mapping comes later
+	return impl_->add_file(std::move(*elf), key)->elf.get();
+}
+
 std::vector<ExecMapping> Symbolizer::exec_mappings(pid_t pid, uint32_t gen)
 {
 	std::vector<ExecMapping> out;

@@ -110,6 +110,10 @@ public:
 	// The executable file mappings of (pid, gen) as last snapshotted,
 	// sorted by start: what the in-kernel unwinder needs to know.
 	std::vector<ExecMapping> exec_mappings(pid_t pid, uint32_t gen);
+	// The ELF file at `path`, opened into the same cache the processes'
+	// mappings use (so the same file is the same ElfFile): a command's
+	// executable, before it runs. Null when it is not a readable ELF file.
+	ElfFile *open_path(const std::string &path);
 
 	// The "[lib.so]" label of the mapping holding addr ("" when none).
 	std::string module_of(pid_t pid, uint32_t gen, uint64_t addr);
