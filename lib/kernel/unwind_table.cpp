@@ -77,7 +77,9 @@ Result<std::vector<uint64_t>> fde_starts(Elf *elf)
 		return fail(ExitCode::internal, ".eh_frame_hdr: bad pointer encoding");
 	p += n;
 	n = read_encoded(p, end, count_enc, count);
-	if (!n || count < 0 || p + n + 8 * count > end)
+	// The count is the file's word: compared by division, since 8 * count
+	// can overflow (a fuzzed header did).
+	if (!n || count < 0 || static_cast<uint64_t>(count) > static_cast<uint64_t>(end - p - n) / 8)
 		return fail(ExitCode::internal, ".eh_frame_hdr: bad FDE count");
 	p += n;
 	std::vector<uint64_t> starts;
