@@ -155,7 +155,7 @@ TEST_CASE("http server: API before and after the first window", "[http]")
 	CHECK(w->status == 200);
 	CHECK(w->get_header_value("Content-Type") == "application/json");
 	CHECK(w->body.starts_with(R"({"window":1,)"));
-	CHECK(w->body.find(R"("gpu":4})") != std::string::npos);
+	CHECK(w->body.find(R"("gpu":4,"net":0})") != std::string::npos);
 
 	auto st = c.Get("/api/state");
 	REQUIRE(st);

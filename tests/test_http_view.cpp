@@ -110,7 +110,7 @@ TEST_CASE("http controls: parameters, bad values change nothing", "[http]")
 		{{{"view", "all"}}, "view: 'all' is not current or session"},
 		{{{"pid", "12a"}}, "pid: '12a' is not a process id"},
 		{{{"regex", "("}}, "regex: '(' is not a valid regular expression"},
-		{{{"layers", "cpu,disk"}}, "layers: 'disk' is not cpu, offcpu or gpu"},
+		{{{"layers", "cpu,disk"}}, "layers: 'disk' is not cpu, offcpu, gpu or net"},
 		{{{"colour", "red"}}, "unknown parameter 'colour'"},
 		// All or nothing: the good one before the bad one is not applied.
 		{{{"view", "current"}, {"view", "nope"}}, "view: 'nope'"},
@@ -171,6 +171,29 @@ TEST_CASE("http views: filters, flame JSON exactly, GPU in the split", "[http]")
 	CHECK(elided == 4);  // all, app-100 and main fit; compute, copy, wait and tool-200 do not
 }
 
+TEST_CASE("http views: the network layer, shown alone and counted apart in bytes", "[http]")
+{
+	LiveSnapshot s = fixture_snapshot();
+	auto p = std::make_shared<Profile>(*s.window);
+	p->add_folded("app-100;main;send_batch;[net:send]127.0.0.1:5432", 3000);
+	p->add_folded("app-100;main;read_reply;[net:recv]127.0.0.1:5432", 500);
+	s.window = s.session = p;
+	s.split = layer_totals(*p);
+	CHECK(s.split.net == 3500);
+	CHECK(s.split.oncpu == 10);  // time stays time
+
+	LiveControls c;
+	REQUIRE(apply_control_params(c, {{"layers", "net"}}));
+	auto t = view_tree(s, c);
+	REQUIRE(t);
+	CHECK(t->total() == 3500);
+	REQUIRE(apply_control_params(c, {{"layers", "cpu"}}));
+	t = view_tree(s, c);
+	REQUIRE(t);
+	CHECK(t->total() == 10);
+	CHECK(window_event_json(s, c, *t, 101).find(R"("gpu":4,"net":3500},)") != std::string::npos);
+}
+
 TEST_CASE("http views: the window event", "[http]")
 {
 	LiveSnapshot s = fixture_snapshot(7);
@@ -183,7 +206,7 @@ TEST_CASE("http views: the window event", "[http]")
 		R"({"window":7,"start":100.000,"end":101.000,"published":101.500,"controls":{"paused":false,)"
 		R"("interval":1,"view":"current","filter":{"comm":[],"pid":[],"regex":"","layers":[]}},)"
 		R"("freq":99,"lost":1,"lost_total":3,"quality":{"with_user":16.0,"rooted":12.0,"truncated":2.0},)"
-		R"("split":{"total":16,"oncpu":10,"offcpu":2,"gpu":4},"top":[{"name":"spin","self":10,"total":10},)"
+		R"("split":{"total":16,"oncpu":10,"offcpu":2,"gpu":4,"net":0},"top":[{"name":"spin","self":10,"total":10},)"
 		R"({"name":"[GPU_Kernel]gemm","self":3,"total":3},{"name":"[off-cpu:S]","self":2,"total":2},)"
 		R"({"name":"[GPU_Memcpy]HtoD","self":1,"total":1}],"shown":{"total":16,"stacks":5,"elided":0},)"
 		R"("flame":{"n":"all","v":16,"c":[{"n":"app-100")"));

@@ -17,6 +17,7 @@ const LAYER_COLORS = { oncpu: '#e8743b', offcpu: '#4a90d9', gpu: '#3cb371' };
 function layerColor(name) {
 	if (name.startsWith('[off-cpu:')) return '#4a90d9';
 	if (name.startsWith('[GPU_')) return '#3cb371';
+	if (name.startsWith('[net:')) return '#8e6bbf';
 	if (name.endsWith('_[k]')) return '#d9a83b';
 	return null;
 }
@@ -250,6 +251,9 @@ function applyControls() {
 
 // --- the stream -------------------------------------------------------------
 function onWindow(ev) {
+	// The network layer's toggle, once a window has network bytes (--net);
+	// its weight is bytes, so it stays out of the time split.
+	if (ev.split.net > 0) $('layer-net').hidden = false;
 	showControls(ev.controls);
 	addSplit({ window: ev.window, ...ev.split });
 	const view = ev.controls.view === 'session' ? 'session up to window ' : 'window ';

@@ -69,8 +69,8 @@ Result<void> apply_one(LiveControls &c, const std::string &name, const std::stri
 	} else if (name == "layers") {
 		auto layers = split_list(value);
 		for (const auto &l : layers)
-			if (l != "cpu" && l != "offcpu" && l != "gpu")
-				return fail(ExitCode::usage, "layers: '{}' is not cpu, offcpu or gpu", l);
+			if (l != "cpu" && l != "offcpu" && l != "gpu" && l != "net")
+				return fail(ExitCode::usage, "layers: '{}' is not cpu, offcpu, gpu or net", l);
 		c.filter.layers = std::move(layers);
 	} else {
 		return fail(ExitCode::usage, "unknown parameter '{}' (interval, view, comm, pid, "
@@ -175,10 +175,10 @@ std::string window_event_json(const LiveSnapshot &s, const LiveControls &c, cons
 		"{{\"window\":{},\"start\":{:.3f},\"end\":{:.3f},\"published\":{:.3f},"
 		"\"controls\":{},\"freq\":{},\"lost\":{},\"lost_total\":{},"
 		"\"quality\":{{\"with_user\":{:.1f},\"rooted\":{:.1f},\"truncated\":{:.1f}}},"
-		"\"split\":{{\"total\":{},\"oncpu\":{},\"offcpu\":{},\"gpu\":{}}},",
+		"\"split\":{{\"total\":{},\"oncpu\":{},\"offcpu\":{},\"gpu\":{},\"net\":{}}},",
 		s.index, s.start, s.end, published, controls_json(c), h.freq, h.lost, h.lost_total,
 		h.with_user, h.rooted, h.truncated, s.split.total, s.split.oncpu, s.split.offcpu,
-		s.split.gpu);
+		s.split.gpu, s.split.net);
 	auto rows = function_stats(shown);
 	std::erase_if(rows, [](const FunctionStats &f) { return !(f.self > 0); });
 	std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
