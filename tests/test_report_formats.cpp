@@ -267,3 +267,20 @@ TEST_CASE("report groups: derived dso, comm and layer names", "[report]")
 	CHECK(xpu::layer_of_frame("[GPU_Kernel]vec_add") == "gpu:Kernel");
 	CHECK(xpu::layer_of_frame("main").empty());
 }
+
+TEST_CASE("exact numbers: every digit, no exponent, the same double back", "[report]")
+{
+	using xpu::exact_number;
+	CHECK(exact_number(42) == "42");
+	CHECK(exact_number(1e15) == "1000000000000000");
+	// fuzz_writers: a 1e30 weight was written "1e+30", which folded text
+	// (and so report's own reader) cannot hold.
+	CHECK(exact_number(1e30) == "1000000000000000019884624838656");
+	CHECK(exact_number(0.5) == "0.5");
+	for (double v : {1.5e-7, 2.25e-12, 123456.789, 1e30 + 0.0, 3.0e20 / 7}) {
+		std::string s = exact_number(v);
+		INFO(s);
+		CHECK(s.find('e') == std::string::npos);
+		CHECK(std::stod(s) == v);
+	}
+}

@@ -253,9 +253,21 @@ std::string json_string(std::string_view raw)
 
 std::string exact_number(double v)
 {
-	if (std::nearbyint(v) == v && std::fabs(v) < 1e15)
-		return fmt::format("{:.0f}", v);
-	return fmt::format("{}", v);
+	if (!std::isfinite(v))
+		return fmt::format("{}", v);
+	if (std::nearbyint(v) == v)
+		return fmt::format("{:.0f}", v);  // every digit, however large: no exponent
+	std::string s = fmt::format("{}", v);
+	if (s.find('e') == std::string::npos)
+		return s;
+	// Folded weights (flamegraph.pl's \d+(\.\d*)?) have no exponent: the
+	// same value in fixed notation, enough digits to read back the same.
+	s = fmt::format("{:.{}f}", v, 17 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
+	while (s.back() == '0')
+		s.pop_back();
+	if (s.back() == '.')
+		s.pop_back();
+	return s;
 }
 
 }  // namespace xpu

@@ -55,8 +55,9 @@ std::string json_string(std::string_view s);
 // `s` with every byte that is not part of a valid UTF-8 sequence replaced by
 // U+FFFD (also for pprof, whose strings must be UTF-8).
 std::string valid_utf8(std::string_view s);
-// A number for a machine: integers as integers, else the shortest text that
-// reads back as the same double.
+// A number for a machine: integers as integers (every digit), else the
+// shortest text that reads back as the same double; never an exponent,
+// which folded text cannot hold (a 1e30 weight once wrote "1.1e+30").
 std::string exact_number(double v);
 
 }  // namespace xpu
