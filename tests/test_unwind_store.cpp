@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -71,14 +70,6 @@ uint32_t kernel_bin_of(BpfSession &bpf, pid_t pid, uint64_t start)
 			return proc->m[i].bin;
 	FAIL("no mapping at " << start);
 	return 0;
-}
-
-uint32_t epoch_now()
-{
-	timespec ts{};
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-	return static_cast<uint32_t>(ns >> 30) | 1;
 }
 
 }  // namespace
@@ -164,7 +155,7 @@ TEST_CASE("unwind store: tables a walk wants evict cold ones, never hot ones", "
 		named_evicted |= m.why == "evicted for a table used more";
 	CHECK(named_evicted);
 	// Loaded because a walk wanted it: it counts as used now.
-	CHECK(epoch_now() - kb.used_epoch <= 2);
+	CHECK(unwind_epoch_now() - kb.used_epoch <= 2);
 
 	// Every other table wanted now: the largest is hot, nothing may evict
 	// it, and those that find no room say so.

@@ -30,15 +30,6 @@ void *map_array(bpf_map *map, size_t len)
 	return p == MAP_FAILED ? nullptr : p;
 }
 
-// BPF's epoch: bpf_ktime_get_ns() (CLOCK_MONOTONIC) >> 30, about a second.
-uint32_t epoch_now()
-{
-	timespec ts{};
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-	return static_cast<uint32_t>(ns >> 30) | 1;
-}
-
 // A table walks used within this many epochs is not evicted: giving a hot
 // table's rows to another only to take them back would thrash.
 constexpr uint32_t kHotEpochs = 2;
@@ -59,6 +50,14 @@ std::string label_of(const ElfFile *f)
 }
 
 }  // namespace
+
+uint32_t unwind_epoch_now()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+	return static_cast<uint32_t>(ns >> 30) | 1;
+}
 
 UnwindLoader::UnwindLoader(BpfSession &bpf) : bpf_(bpf), proc_(std::make_unique<xpu_unwind_proc>())
 {
@@ -136,13 +135,10 @@ void UnwindLoader::prepare(ElfFile *file)
 	uint32_t id = bin_for(file);
 	if (!id || bins_[id].state != TableState::queued || !rows_)
 		return;
+	auto t0 = Clock::now();
 	auto table = build_unwind_table(file->elf());
-	if (!table) {
-		mark_failed(id, table.error().msg);
-		return;
-	}
-	if (auto r = place(id, *table, false); !r)
-		mark_failed(id, r.error().msg);
+	stats_.build_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+	load_built(id, std::move(table), false);
 }
 
 void UnwindLoader::want(uint32_t id)
@@ -198,7 +194,7 @@ std::optional<uint32_t> UnwindLoader::next_to_build(bool &wanted)
 		return quick ? quick : first;
 	}
 	wanted = false;
-	while (!background_.empty() && !background_full_ && alloc_->used() < alloc_->capacity() / 2) {
+	while (background_open()) {
 		uint32_t id = background_.front();
 		if (worth_building(id, false) && builder_for(id))
 			return id;
@@ -249,19 +245,26 @@ void UnwindLoader::build_queued(Clock::time_point deadline)
 		auto table = b->finish();
 		building_.erase(*id);
 		std::erase(wanted_, *id);
-		if (!table) {
-			mark_failed(*id, table.error().msg);
-			continue;
-		}
-		if (auto r = place(*id, *table, wanted); !r) {
-			mark_failed(*id, r.error().msg);
-			continue;
-		}
-		const Bin &bin = bins_[*id];
-		if (bin.state == TableState::loaded)
-			log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", bin.file->name(),
-				   table->rows.size(), table->fdes, table->invalid_rows);
+		load_built(*id, std::move(table), wanted);
 	} while (Clock::now() < deadline);
+}
+
+// A table just built (or not): its rows placed and its bin published, or
+// the bin marked as having none.
+void UnwindLoader::load_built(uint32_t id, Result<UnwindTable> table, bool wanted)
+{
+	if (!table) {
+		mark_failed(id, table.error().msg);
+		return;
+	}
+	if (auto r = place(id, *table, wanted); !r) {
+		mark_failed(id, r.error().msg);
+		return;
+	}
+	const Bin &bin = bins_[id];
+	if (bin.state == TableState::loaded)
+		log::debug("unwind table {}: {} rows from {} FDEs ({} unusable)", bin.file->name(),
+			   table->rows.size(), table->fdes, table->invalid_rows);
 }
 
 // Copies the table's rows into a free range, evicting cold tables when
@@ -302,7 +305,7 @@ Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may
 	// The bin last: once it has rows, BPF uses them. A table a walk wanted
 	// counts as used now, so it is not the first one evicted; one built
 	// ahead of need counts as never used until a walk uses it.
-	write_bin(id, *base, count, 0, may_evict ? epoch_now() : 0);
+	write_bin(id, *base, count, 0, may_evict ? unwind_epoch_now() : 0);
 	b.state = TableState::loaded;
 	b.row_base = *base;
 	b.row_count = count;
@@ -319,7 +322,7 @@ Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may
 // whether one does.
 bool UnwindLoader::make_room(uint32_t id, uint32_t rows, bool dry_run)
 {
-	const uint32_t now = epoch_now();
+	const uint32_t now = unwind_epoch_now();
 	struct Segment {
 		uint32_t base, count;
 		uint32_t bin;  // 0: free

@@ -47,6 +47,10 @@ enum class TableState {
 	no_room,    // built, but the array has no room for it even after evicting
 };
 
+// The epoch BPF writes into a bin's used_epoch: bpf_ktime_get_ns()
+// (CLOCK_MONOTONIC) >> 30, about a second, never 0.
+uint32_t unwind_epoch_now();
+
 class UnwindLoader {
 public:
 	using Clock = std::chrono::steady_clock;
@@ -68,11 +72,7 @@ public:
 	// Builds queued tables, wanted ones first, until `deadline` (at least
 	// one when any is queued).
 	void build_queued(Clock::time_point deadline);
-	bool has_queued() const
-	{
-		return !wanted_.empty() || (!background_.empty() && !background_full_ && alloc_ &&
-					    alloc_->used() < alloc_->capacity() / 2);
-	}
+	bool has_queued() const { return !wanted_.empty() || background_open(); }
 
 	UnwindStats stats() const;
 	// Binaries with no table now, by "[basename]" label (as stack quality
@@ -97,6 +97,14 @@ private:
 	std::optional<uint32_t> next_to_build(bool &wanted);
 	UnwindTableBuilder *builder_for(uint32_t id);
 	void mark_failed(uint32_t id, const std::string &why);
+	void load_built(uint32_t id, Result<UnwindTable> table, bool wanted);
+	// Tables are built ahead of need while some are queued and the rows
+	// array is less than half full (and none of them has found no room).
+	bool background_open() const
+	{
+		return !background_.empty() && !background_full_ && alloc_ &&
+		       alloc_->used() < alloc_->capacity() / 2;
+	}
 	Result<void> place(uint32_t id, const UnwindTable &table, bool may_evict);
 	bool make_room(uint32_t id, uint32_t rows, bool dry_run);
 	void write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used = 0);
