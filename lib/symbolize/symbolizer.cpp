@@ -207,6 +207,7 @@ struct Symbolizer::Impl {
 	void forget(pid_t pid, uint32_t gen);
 	Region make_region(pid_t pid, const Mapping &m);
 	FileEntry *open_file(pid_t pid, const Mapping &m);
+	FileEntry *file_for_fd(int fd, std::string name);
 	FileEntry *add_file(std::unique_ptr<ElfFile> elf, const StatKey &key);
 	FileEntry *vdso_file();
 	PerfMapState &refresh_perf_map(pid_t pid);
@@ -309,11 +310,20 @@ Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
 FileEntry *Symbolizer::Impl::open_file(pid_t pid, const Mapping &m)
 {
 	int fd = open_mapped_file(pid, m);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	FileEntry *f = fd >= 0 ? file_for_fd(fd, std::string(m.file_path())) : nullptr;
+	if (fd < 0)
 		log::debug("pid {}: cannot open {}", pid, m.path);
-		if (fd >= 0)
-			::close(fd);
+	return f;
+}
+
+// The cached file `fd` is (by device, inode, size and mtime), else parsed
+// and cached; takes `fd`. Null when it is not an ELF file (remembered, so
+// it is not parsed again for the next process).
+FileEntry *Symbolizer::Impl::file_for_fd(int fd, std::string name)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		::close(fd);
 		return nullptr;
 	}
 	StatKey key{st.st_dev, st.st_ino, st.st_size,
@@ -322,10 +332,10 @@ FileEntry *Symbolizer::Impl::open_file(pid_t pid, const Mapping &m)
 		::close(fd);
 		return it->second;
 	}
-	auto elf = ElfFile::open(fd, std::string(m.file_path()));
+	auto elf = ElfFile::open(fd, std::move(name));
 	if (!elf) {
-		log::debug("pid {}: {}", pid, elf.error().msg);
-		by_stat[key] = nullptr;  // do not parse it again for the next process
+		log::debug("{}", elf.error().msg);
+		by_stat[key] = nullptr;
 		return nullptr;
 	}
 	return add_file(std::move(*elf), key);
@@ -605,22 +615,9 @@ void Symbolizer::read_python_frames(pid_t pid, uint32_t gen, std::span<const uin
 ElfFile *Symbolizer::open_path(const std::string &path)
 {
 	int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			::close(fd);
-		return nullptr;
-	}
-	StatKey key{st.st_dev, st.st_ino, st.st_size,
-		    int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-	if (auto it = impl_->by_stat.find(key); it != impl_->by_stat.end()) {
-		::close(fd);
-		return it->second ? it->second->elf.get() : nullptr;
-	}
-	auto elf = ElfFile::open(fd, path);
-	if (!elf)
-		return nullptr;  // a script, say: the interpreter's own mapping comes later
-	return impl_->add_file(std::move(*elf), key)->elf.get();
+	// Not an ELF file (a script, say): the interpreter's mapping comes later.
+	FileEntry *f = fd >= 0 ? impl_->file_for_fd(fd, path) : nullptr;
+	return f ? f->elf.get() : nullptr;
 }
 
 std::vector<ExecMapping> Symbolizer::exec_mappings(pid_t pid, uint32_t gen)
