@@ -10,23 +10,9 @@
 # XPU_SCREENSHOT=docs/live-http.png keeps the screenshot the README shows.
 # Exit 0 pass, 1 fail, 2 skip (not root, or no chromium).
 . "$(dirname "$0")/lib/bpf_test.sh"
-CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
-if [ -z "$CHROMIUM" ]; then
-	echo "skipped: no chromium (make deps installs it)"
-	exit 2
-fi
+. "$(dirname "$0")/lib/live_http.sh"
 
-$B/xpu-perf live --http 127.0.0.1:0 -i 0.5 -F 499 --duration 60 \
-	-- $B/examples/cpu_split -n 100000000 2>"$tmp/err" &
-live=$!
-cleanup='kill -INT $live 2>/dev/null; wait $live 2>/dev/null'
-url=
-for _ in $(seq 100); do
-	url=$(sed -n 's/^xpu-perf: serving \(http[^ ]*\) .*/\1/p' "$tmp/err")
-	[ -n "$url" ] && break
-	sleep 0.1
-done
-[ -n "$url" ] || { cat "$tmp/err"; echo "FAIL: no URL"; exit 1; }
+start_live_http -i 0.5 -F 499 --duration 60 -- $B/examples/cpu_split -n 100000000
 
 timeout 150 python3 - "$CHROMIUM" "$url" "$tmp" "${XPU_SCREENSHOT:-}" <<'PY' || { cat "$tmp/err"; exit 1; }
 import json, shutil, sys, time, urllib.request

@@ -7,27 +7,13 @@
 # event carries the bytes apart from the time split.
 # Exit 0 pass, 1 fail, 2 skip (not root, no chromium, no net tracepoints).
 . "$(dirname "$0")/lib/bpf_test.sh"
-CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
-if [ -z "$CHROMIUM" ]; then
-	echo "skipped: no chromium (make deps installs it)"
-	exit 2
-fi
+. "$(dirname "$0")/lib/live_http.sh"
 if ! $B/xpu-perf check 2>/dev/null | grep -q '^ok  *net_tracepoints'; then
 	echo "SKIP: net_tracepoints: this kernel lacks the socket BTF tracepoints"
 	exit 2
 fi
 
-$B/xpu-perf live --http 127.0.0.1:0 --net -i 0.5 -F 199 --duration 60 \
-	-- $B/examples/net_traffic -b 100000000 -q 256 >/dev/null 2>"$tmp/err" &
-live=$!
-cleanup='kill -INT $live 2>/dev/null; wait $live 2>/dev/null'
-url=
-for _ in $(seq 100); do
-	url=$(sed -n 's/^xpu-perf: serving \(http[^ ]*\) .*/\1/p' "$tmp/err")
-	[ -n "$url" ] && break
-	sleep 0.1
-done
-[ -n "$url" ] || { cat "$tmp/err"; echo "FAIL: no URL"; exit 1; }
+start_live_http --net -i 0.5 -F 199 --duration 60 -- $B/examples/net_traffic -b 100000000 -q 256 >/dev/null
 
 timeout 120 python3 - "$CHROMIUM" "$url" "$tmp" <<'PY' || { cat "$tmp/err"; exit 1; }
 import json, sys, urllib.request
