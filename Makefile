@@ -76,7 +76,7 @@ EXAMPLES_NOFP := $(OUT)/examples/cpu_split_nofp $(OUT)/examples/wall_split_nofp
 FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
              $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so \
              $(OUT)/fixtures/blocking_sites $(OUT)/fixtures/jit_split \
-             $(OUT)/fixtures/deep_stack
+             $(OUT)/fixtures/deep_stack $(OUT)/fixtures/pid_reuse
 
 # --- report: pprof export ---------------------------------------------------
 # lib/output/profile.proto -> build/proto/profile.pb.{cc,h} with Debian's protoc;
@@ -442,6 +442,9 @@ $(OUT)/fixtures/symbols_nopie: tests/fixtures/symbols.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(CFLAGS_FIXTURE) -O2 -fno-pie -no-pie $< -o $@ -ldl
 $(OUT)/fixtures/deep_stack: tests/fixtures/deep_stack.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@
+$(OUT)/fixtures/pid_reuse: tests/fixtures/pid_reuse.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@
 $(OUT)/fixtures/jit_split: tests/fixtures/jit_split.c | $(OUT)/fixtures

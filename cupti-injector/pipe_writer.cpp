@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,17 @@ StreamStats PipeWriter::stats() const
 	return s;
 }
 
+// The one line an injector ever writes to the app's stderr unasked: without
+// the pipe, nothing else can tell the user why this process's GPU work is
+// missing (e.g. it changed to a user that cannot reach the run directory).
+void PipeWriter::say_cannot_connect(int err) const
+{
+	fprintf(stderr,
+		"xpu-perf injector[%d]: cannot open the profiler's pipe %s: %s (this process runs as uid "
+		"%u); its GPU work is not profiled\n",
+		getpid(), opts_.path.c_str(), strerror(err), static_cast<unsigned>(getuid()));
+}
+
 bool PipeWriter::connect()
 {
 	uint64_t give_up = mono_ns() + static_cast<uint64_t>(opts_.connect_ms) * 1000000ull;
@@ -93,8 +106,10 @@ bool PipeWriter::connect()
 			return false;
 		}
 		// ENXIO: the FIFO exists, no reader yet; ENOENT: not created yet.
-		if (errno != ENXIO && errno != ENOENT && errno != EINTR)
+		if (errno != ENXIO && errno != ENOENT && errno != EINTR) {
+			say_cannot_connect(errno);
 			return false;
+		}
 		if (mono_ns() >= give_up || past_deadline())
 			return false;
 		sleep_ms(opts_.retry_ms);

@@ -73,6 +73,7 @@ private:
 	enum class Write { ok, dropped, gone };
 	void run();
 	bool connect();
+	void say_cannot_connect(int err) const;
 	Write write_frame(const std::string &bytes, bool final_frame);
 	void detach();
 	bool finishing() const { return finishing_.load(); }

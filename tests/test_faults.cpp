@@ -82,3 +82,42 @@ TEST_CASE("faults: xpu-perf killed with SIGKILL: the command runs on, the next r
 	CHECK(run_dirs().empty());
 	fs::remove_all(tmpdir);
 }
+
+TEST_CASE("faults: a pid reused while attached: the new process is never profiled as the old one",
+	  "[faults][bpf]")
+{
+	// cpu_split runs 3 s under -p; the moment it exits, pid_reuse starts
+	// wall_split under the same pid (clone3 set_tid), while xpu-perf still
+	// holds the pid and before it reads what it needs to name the frames.
+	const std::string pidfile = temp_path("reuse.pid"), out = temp_path("reuse.folded");
+	const std::string examples = build_dir() + "/examples/";
+	pid_t fixture = spawn({build_dir() + "/fixtures/pid_reuse", pidfile, examples + "cpu_split", "-t", "3", "--",
+			       examples + "wall_split", "-t", "2"});
+	pid_t first = 0;
+	REQUIRE(wait_until([&] {
+		first = static_cast<pid_t>(std::atoi(read_file(pidfile).c_str()));
+		return first > 0 && runs_exe(first, "cpu_split");
+	}));
+	auto r = run({xpu_perf(), "record", "-F", "499", "-p", std::to_string(first), "--duration", "60", "-o", out});
+	INFO("stderr: " << r.err);
+	int reused = reap(fixture);
+	if (reused == 2)
+		XPU_SKIP("clone3 could not start a process at a chosen pid here");
+	REQUIRE(reused == 0);  // wall_split ran, under the first one's pid
+	CHECK(r.exit_code == 0);
+	CHECK_THAT(r.err, Catch::Contains("stopped: target exited"));
+	auto folded = parse_folded(read_file(out));
+	// cpu_split's threads are there, named from cpu_split's own maps...
+	CHECK(weight_with(folded, "burn_60") > 0);
+	CHECK(weight_with(folded, "churn") > 0);
+	// ...and nothing of wall_split: no sample taken from it (it would be
+	// rooted at its own comm) and no frame named from its maps.
+	for (const auto &[stack, w] : folded) {
+		INFO(stack);
+		CHECK(!stack.starts_with("wall_split"));
+		for (const char *f : {"writer", "sleep_s", "now_s"})
+			CHECK(weight_with({{stack, w}}, f) == 0);
+	}
+	unlink(out.c_str());
+	unlink(pidfile.c_str());
+}

@@ -5,7 +5,10 @@
 // correlator and symbolizer must hang each record under its launch stack.
 // The expected weights are in tests/fixtures/gpu/fake_cuda_app.stream.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include <catch2/catch.hpp>
 
@@ -162,4 +165,31 @@ TEST_CASE("record --gpu-only -p: launches counted at the CUDA API's entry points
 	CHECK(r.err.find("launches counted at the CUDA API (2 entry points probed)") !=
 	      std::string::npos);
 	CHECK(r.err.find("(uprobes, stopped: duration)") != std::string::npos);
+}
+
+TEST_CASE("faults: the target changes user after start: its GPU work is still profiled", "[faults][bpf][gpu]")
+{
+	namespace fs = std::filesystem;
+	if (access("/usr/bin/setpriv", X_OK) != 0)
+		XPU_SKIP("no /usr/bin/setpriv to change user with");
+	// The app, its hook library ($ORIGIN) and its stream where the new user
+	// can reach them (the checkout may be in a 0700 directory), and a
+	// TMPDIR of the test's own, searchable as /tmp is, for the run directory.
+	const std::string dir = temp_path("setuid");
+	fs::create_directories(dir + "/tmp");
+	for (const std::string &f : {app(), hook_lib(), stream()})
+		fs::copy_file(f, dir + "/" + fs::path(f).filename().string());
+	REQUIRE(chmod(dir.c_str(), 0755) == 0);
+	REQUIRE(chmod((dir + "/tmp").c_str(), 01777) == 0);
+	const std::string out = dir + "/out.folded";
+	auto r = run({"/usr/bin/env", "TMPDIR=" + dir + "/tmp", xpu_perf(), "record", "-o", out, "-F", "1000",
+		      "--gpu-injector", dir + "/libxpu_launch_hook.so", "--", "/usr/bin/setpriv", "--reuid=65534",
+		      "--regid=65534", "--clear-groups", dir + "/fake_cuda_app", dir + "/fake_cuda_app.stream"});
+	INFO("stderr: " << r.err);
+	REQUIRE(r.exit_code == 0);
+	CHECK(r.out == "launched 5\n");
+	// Every GPU record came through the pipe the new user opened.
+	CHECK(gpu_stacks(parse_folded(read_file(out))) == kExpected);
+	CHECK(r.err.find("cannot open the profiler's pipe") == std::string::npos);
+	fs::remove_all(dir);
 }

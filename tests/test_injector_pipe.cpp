@@ -380,3 +380,38 @@ TEST_CASE("pipe writer: two processes on one FIFO never tear a line", "[injector
 		CHECK(p.end.count(static_cast<uint32_t>(pid)));
 	}
 }
+
+TEST_CASE("pipe writer: a process that cannot reach the pipe says why on its stderr, once", "[injector][faults]")
+{
+	if (geteuid() != 0)
+		XPU_SKIP("needs root to run the writer as another user");
+	// The FIFO in a directory only root may search, as when TMPDIR is
+	// private and the target changed user after start.
+	std::string dir = xpu::test::temp_path("private-dir");
+	REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+	std::string fifo = dir + "/gpu.pipe", err = xpu::test::temp_path("writer.err");
+	REQUIRE(mkfifo(fifo.c_str(), 0622) == 0);
+	pid_t child = fork();
+	REQUIRE(child >= 0);
+	if (child == 0) {
+		int fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(99);
+		WriterOptions o;
+		o.path = fifo;
+		o.connect_ms = 60000;  // a permission error gives up at once, not at the deadline
+		PipeWriter w(o);
+		w.start();
+		while (!w.detached())
+			std::this_thread::sleep_for(std::chrono::milliseconds(5));
+		w.finish("atexit", 100);
+		_exit(0);
+	}
+	CHECK(wait_exit(child) == 0);
+	std::string text = xpu::test::read_file(err);
+	CHECK(text == "xpu-perf injector[" + std::to_string(child) + "]: cannot open the profiler's pipe " + fifo +
+			      ": Permission denied (this process runs as uid 65534); its GPU work is not profiled\n");
+	unlink(fifo.c_str());
+	rmdir(dir.c_str());
+	unlink(err.c_str());
+}

@@ -33,6 +33,12 @@ namespace {
 // launch-bound program's records.
 constexpr int kPipeBytes = 1 << 20;
 
+// What a target that changed user needs of the run directory (see
+// make_run_dir): search on the directory, read on the injector, write on the
+// pipe (never read: only the profiler reads it). Set with chmod, so the
+// user's umask cannot take them away.
+constexpr mode_t kRunDirMode = 0711, kInjectorMode = 0644, kPipeMode = 0622;
+
 Result<std::string> make_run_dir()
 {
 	const char *tmp = std::getenv("TMPDIR");
@@ -42,13 +48,19 @@ Result<std::string> make_run_dir()
 	if (!mkdtemp(tmpl.data()))
 		return sys_fail(ExitCode::environment, errno, "create a directory in {}",
 				tmp && *tmp ? tmp : "/tmp");
+	// Searchable by every user, listable by none: a target that changes user
+	// after start (a server dropping root, `setpriv`, `su`) must still load
+	// the injector and open the pipe, whose random name only its
+	// environment holds. Set after mkdtemp, which makes it 0700.
+	if (chmod(tmpl.c_str(), kRunDirMode) != 0)
+		return sys_fail(ExitCode::environment, errno, "chmod {}", tmpl);
 	return tmpl;
 }
 
 Result<void> write_file(const std::string &path, std::span<const unsigned char> bytes)
 {
-	Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-	if (!fd)
+	Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kInjectorMode));
+	if (!fd || fchmod(fd.get(), kInjectorMode) != 0)
 		return sys_fail(ExitCode::environment, errno, "create {}", path);
 	size_t done = 0;
 	while (done < bytes.size()) {
@@ -194,7 +206,7 @@ Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &op
 			return std::unexpected(r.error());
 	}
 	impl->pipe_path = impl->dir + "/gpu.pipe";
-	if (mkfifo(impl->pipe_path.c_str(), 0600) != 0)
+	if (mkfifo(impl->pipe_path.c_str(), kPipeMode) != 0 || chmod(impl->pipe_path.c_str(), kPipeMode) != 0)
 		return sys_fail(ExitCode::environment, errno, "create the pipe {}", impl->pipe_path);
 	// The read end first: an injector that connects finds a reader.
 	impl->pipe_read.reset(open(impl->pipe_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
