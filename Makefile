@@ -39,7 +39,9 @@ DEB_PKGS := make g++ clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev \
 DEB_PKGS += python3-torch
 
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++23 -Wall -Wextra -Werror -MMD -MP -I. -Ilib -I$(OUT)/bpf
+# Warnings are errors; make sanitize turns that off (WERROR=, see tests/sanitize.mk).
+WERROR ?= -Werror
+CXXFLAGS += -std=c++23 -Wall -Wextra $(WERROR) -MMD -MP -I. -Ilib -I$(OUT)/bpf
 CFLAGS_FIXTURE := -g -O1 -fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -I$(OUT)/vmlinux -Ibpf
