@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "base/user_regex.hpp"
 #include "output/export_formats.hpp"
 #include "output/export_pprof.hpp"
 #include "output/writer_svg.hpp"
@@ -59,12 +59,9 @@ Result<void> apply_one(LiveControls &c, const std::string &name, const std::stri
 				return fail(ExitCode::usage, "pid: '{}' is not a process id", p);
 		c.filter.pids = std::move(pids);
 	} else if (name == "regex") {
-		try {
-			std::regex re(value, std::regex::ECMAScript);
-		} catch (const std::regex_error &e) {
+		if (auto re = compile_user_regex(value); !re)
 			return fail(ExitCode::usage, "regex: '{}' is not a valid regular expression "
-						     "({})", value, e.what());
-		}
+						     "({})", value, re.error());
 		c.filter.grep = value;
 	} else if (name == "layers") {
 		auto layers = split_list(value);

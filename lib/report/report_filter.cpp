@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/user_regex.hpp"
 #include "report/report_group.hpp"
 
 namespace xpu {
@@ -18,12 +19,10 @@ Result<std::optional<std::regex>> compile(const std::string &re, const char *fla
 {
 	if (re.empty())
 		return std::optional<std::regex>{};
-	try {
-		return std::optional<std::regex>{std::regex(re, std::regex::ECMAScript)};
-	} catch (const std::regex_error &e) {
-		return fail(ExitCode::usage, "{}: bad regular expression '{}': {}", flag, re,
-			    e.what());
-	}
+	auto compiled = compile_user_regex(re);
+	if (!compiled)
+		return fail(ExitCode::usage, "{}: bad regular expression '{}': {}", flag, re, compiled.error());
+	return std::optional<std::regex>{std::move(*compiled)};
 }
 
 bool all_digits(std::string_view s)

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/parse.hpp"
+#include "base/user_regex.hpp"
 #include "base/lines.hpp"
 
 namespace xpu::tune {
@@ -386,11 +387,10 @@ private:
 			return err_at(tok_.col, "expected a quoted string");
 		a.value = tok_.text;
 		if (a.op != "=") {
-			try {
-				a.re = std::make_shared<const std::regex>(a.value, std::regex::ECMAScript | std::regex::optimize);
-			} catch (const std::regex_error &ex) {
-				return err_at(tok_.col + 1, fmt::format("bad regex \"{}\": {}", a.value, ex.what()));
-			}
+			auto re = compile_user_regex(a.value, std::regex::optimize);
+			if (!re)
+				return err_at(tok_.col + 1, fmt::format("bad regex \"{}\": {}", a.value, re.error()));
+			a.re = std::make_shared<const std::regex>(std::move(*re));
 		}
 		if (a.key == "layer" && a.value != "cpu" && a.value != "offcpu" && a.value != "gpu")
 			return err_at(tok_.col, "layer is \"cpu\", \"offcpu\" or \"gpu\"");

@@ -15,7 +15,7 @@ FUZZ_LIBS    := -lfmt
 FUZZERS := folded_reader gpu_stream tune_rules proc_maps perf_map ksyms elf writers http_routes
 FUZZ_SRCS_folded_reader := lib/profile/folded_reader.cpp
 FUZZ_SRCS_gpu_stream    := lib/gpu/gpu_stream.cpp
-FUZZ_SRCS_tune_rules    := lib/tune/tune_rule.cpp lib/base/parse.cpp
+FUZZ_SRCS_tune_rules    := lib/tune/tune_rule.cpp lib/base/parse.cpp lib/base/user_regex.cpp
 FUZZ_SRCS_proc_maps     := lib/symbolize/proc_maps.cpp
 FUZZ_SRCS_perf_map      := lib/symbolize/perf_map.cpp lib/symbolize/proc_maps.cpp
 FUZZ_SRCS_ksyms         := lib/symbolize/ksyms.cpp lib/symbolize/proc_maps.cpp
@@ -36,7 +36,7 @@ FUZZ_LIBS_writers       := -lprotobuf -lz -I$(OUT)/proto
 FUZZ_SRCS_http_routes   := lib/live/http_routes.cpp lib/live/http_state.cpp lib/live/http_view.cpp \
                            lib/live/http_options.cpp lib/live/window_stats.cpp \
                            $(OUT)/web/web_assets.cpp lib/profile/profile.cpp \
-                           lib/report/report_filter.cpp lib/symbolize/demangle.cpp \
+                           lib/report/report_filter.cpp lib/symbolize/demangle.cpp lib/base/user_regex.cpp \
                            $(filter-out lib/profile/folded_reader.cpp,$(FUZZ_SRCS_writers))
 FUZZ_LIBS_http_routes   := -lprotobuf -lz -lcpp-httplib -I$(OUT)/proto $(HTTPLIB_CFLAGS)
 
