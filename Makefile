@@ -193,10 +193,10 @@ $(OUT)/fixtures/mock_cupti/libcupti.so: tests/fixtures/gpu/mock_cupti.cpp
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++20 -O1 -g -fno-omit-frame-pointer -fPIC -shared -Wall -Werror \
 		-isystem $(CUDA_HOME)/include $< -o $@
-$(OUT)/fixtures/launch_paths_app: tests/fixtures/gpu/launch_paths_app.c | $(OUT)/fixtures
+$(OUT)/fixtures/launch_paths_app: tests/fixtures/gpu/launch_paths_app.c tests/fixtures/gpu/load_mock_cupti.h | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
-$(OUT)/fixtures/libpy_launch.so: tests/fixtures/gpu/py_launch.c | $(OUT)/fixtures
+$(OUT)/fixtures/libpy_launch.so: tests/fixtures/gpu/py_launch.c tests/fixtures/gpu/load_mock_cupti.h | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
 $(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
