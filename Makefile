@@ -39,9 +39,11 @@ DEB_PKGS := make g++ clang bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev \
 DEB_PKGS += python3-torch
 
 CXXFLAGS ?= -O2 -g
-# Warnings are errors; make sanitize turns that off (WERROR=, see tests/sanitize.mk).
+# Warnings are errors; make sanitize turns that off (WERROR=) and sets
+# SAN_FLAGS for the library, the binary and the tests only (tests/sanitize.mk).
 WERROR ?= -Werror
-CXXFLAGS += -std=c++23 -Wall -Wextra $(WERROR) -MMD -MP -I. -Ilib -I$(OUT)/bpf
+SAN_FLAGS ?=
+CXXFLAGS += -std=c++23 -Wall -Wextra $(WERROR) $(SAN_FLAGS) -MMD -MP -I. -Ilib -I$(OUT)/bpf
 CFLAGS_FIXTURE := -g -O1 -fno-omit-frame-pointer
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
               -I$(OUT)/vmlinux -Ibpf
@@ -361,11 +363,11 @@ $(OUT)/libxpuperf.a: $(LIB_OBJS)
 
 $(BIN): $(CMD_OBJS) $(OUT)/libxpuperf.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(CMD_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
+	$(Q)$(CXX) $(SAN_FLAGS) $(CMD_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
 
 $(TEST_BIN): $(TEST_OBJS) $(OUT)/libxpuperf.a
 	$(call msg,LINK,$@)
-	$(Q)$(CXX) $(TEST_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
+	$(Q)$(CXX) $(SAN_FLAGS) $(TEST_OBJS) $(OUT)/libxpuperf.a $(LDLIBS) -o $@
 
 # --- build info (xpu-perf --version) ----------------------------------------
 # The commit at build time; the stamp changes only when it does, so that a

@@ -232,7 +232,8 @@ TEST_CASE("report: malformed lines named file:line, the first five, then a count
 	CHECK(ok.exit_code == 0);
 
 	// Binary junk and a NUL byte: skipped, never a crash.
-	std::string junk("app;main 1\n\x00\xff\xfe;;; \x01\n;;;; 3\n", 30);
+	static const char kJunk[] = "app;main 1\n\x00\xff\xfe;;; \x01\n;;;; 3\n";
+	std::string junk(kJunk, sizeof kJunk - 1);  // the NUL inside kept, the final one not
 	auto jp = write_temp("junk2.folded", junk);
 	auto j = report({"--format", "folded", jp});
 	CHECK(j.exit_code == 0);
