@@ -82,10 +82,6 @@ void add_tune(CLI::App &app, Globals &g)
 			return;
 		}
 		f->cfg.record = to_config(f->target, g.command);
-		// Its bytes would weigh in the rules' shares of time.
-		if (f->cfg.record.net)
-			fail_with(to_int(ExitCode::usage),
-				  "--net: tune's rules have no network metrics yet; use record --net");
 		f->cfg.wall_s = f->wall;
 		std::string m = f->margin;
 		bool percent = m.ends_with('%');

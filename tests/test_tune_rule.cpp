@@ -150,7 +150,7 @@ TEST_CASE("tune rules: the built-in rules parse", "[tune]")
 	auto r = parse_rules(kBuiltinRules, "built-in");
 	INFO((r ? "" : r.error().msg));
 	REQUIRE(r);
-	CHECK(r->size() == 12);
+	CHECK(r->size() == 13);
 	std::set<std::string> names;
 	for (const auto &x : *r)
 		names.insert(x.name);
@@ -221,6 +221,62 @@ TEST_CASE("tune metrics: GPU layers by kind", "[tune]")
 	CHECK(num("gpu_idle", p, ev) == Approx(0.1));
 	CHECK(to_string(value_of("gpu_idle", fixture("malloc.folded"), with(99, 5))) ==
 	      "absent (no GPU activity in the profile)");
+}
+
+TEST_CASE("tune metrics: network sends, apart from the time shares", "[tune]")
+{
+	Profile p = fixture("malloc.folded");
+	// Over 2 s: 4000 sends of 40 B under one stack, 100 of 4000 B under
+	// another, 50 small ones to a third peer, and receives (never counted).
+	std::vector<NetStackCount> net = {
+		{"app;main;send_small;__send;[net:send]127.0.0.1:5000", 160000, 4000},
+		{"app;main;send_big;__send;[net:send]127.0.0.1:5000", 400000, 100},
+		{"app;main;ping;__send;[net:send]unix:/tmp/s", 500, 50},
+		{"app;main;recv_all;__recv;[net:recv]127.0.0.1:5000", 560000, 4100},
+	};
+	Evidence ev = with(99, 2);
+	ev.net = &net;
+	CHECK(num("small_sends_per_s", p, ev) == Approx(2000));
+	CHECK(num("small_send_bytes", p, ev) == Approx(40));
+	CHECK(num("net_sends_per_s", p, ev) == Approx(4150.0 / 2));
+	CHECK(num("net_bytes_per_send", p, ev) == Approx(560500.0 / 4150));
+	// The time shares do not see the bytes.
+	CHECK(num("oncpu", p, ev) == Approx(num("oncpu", p)));
+	// The rule fires, and names the stack, with its share of all sends.
+	auto rules = parse_rules(kBuiltinRules, "built-in");
+	REQUIRE(rules);
+	ev.profile = &p;
+	ev.read_sysctls = false;
+	const Finding *small = nullptr;
+	auto found = evaluate(*rules, ev);
+	for (const auto &f : found.findings)
+		if (f.rule->name == "small-writes")
+			small = &f;
+	REQUIRE(small);
+	REQUIRE(small->stacks.size() == 1);
+	CHECK(small->stacks[0].stack == "app;main;send_small;__send;[net:send]127.0.0.1:5000");
+	CHECK(small->stacks[0].share == Approx(4000.0 / 4150));
+	CHECK(to_string(small->readings[0].value) == "2000/s");
+	CHECK(to_string(small->readings[1].value) == "40");
+	// No stack under 100 B on average: 0, and the mean is absent.
+	std::vector<NetStackCount> big = {net[1]};
+	ev.net = &big;
+	CHECK(num("small_sends_per_s", p, ev) == 0);
+	CHECK(to_string(value_of("small_send_bytes", p, ev)) ==
+	      "absent (no stack sends under 100 bytes on average)");
+	// Without the layer, or from a file (bytes, no calls): absent.
+	CHECK(to_string(value_of("small_sends_per_s", p, with(99, 2))) ==
+	      "absent (no network layer in the profile: tune --net adds it)");
+	std::vector<NetStackCount> from_file = {{net[0].stack, 160000, 0}};
+	ev.net = &from_file;
+	CHECK(to_string(value_of("small_sends_per_s", p, ev)) ==
+	      "absent (send calls are not counted in a folded file)");
+	// A rate needs the wall time; the mean does not.
+	Evidence no_wall;
+	no_wall.net = &net;
+	CHECK(to_string(value_of("small_sends_per_s", p, no_wall)) ==
+	      "absent (small_sends_per_s needs the wall time)");
+	CHECK(num("small_send_bytes", p, no_wall) == Approx(40));
 }
 
 TEST_CASE("tune metrics: sync waits blamed on GPU work are CPU wall time, not GPU time", "[tune]")

@@ -318,6 +318,25 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 	return p;
 }
 
+std::vector<NetStackCount> build_net_stacks(const SampleSet &set, Symbolizer &sym,
+					    const StackLayout &layout)
+{
+	std::map<std::string, NetStackCount> by_stack;
+	for (const auto &c : set.net) {
+		std::string stack = net_stack(c, set.stacks, sym, layout, nullptr);
+		NetStackCount &n = by_stack[stack];
+		n.bytes += c.bytes;
+		n.calls += c.count;
+	}
+	std::vector<NetStackCount> out;
+	out.reserve(by_stack.size());
+	for (auto &[stack, n] : by_stack) {
+		n.stack = stack;
+		out.push_back(std::move(n));
+	}
+	return out;
+}
+
 uint64_t ProcessTime::offcpu_total_ns() const
 {
 	uint64_t t = 0;

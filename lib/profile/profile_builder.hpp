@@ -72,6 +72,18 @@ std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &
 Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality = nullptr);
 
+// The network layer's stacks with both of their counts: the folded stack
+// (ending in "[net:send]PEER", as build_profile writes it), its bytes and
+// its calls (segments for retransmits). The folded profile keeps only the
+// bytes; tune's rules also read the calls.
+struct NetStackCount {
+	std::string stack;
+	uint64_t bytes = 0;
+	uint64_t calls = 0;
+};
+std::vector<NetStackCount> build_net_stacks(const SampleSet &set, Symbolizer &sym,
+					    const StackLayout &layout);
+
 // Wall-clock time per process, for the summary line.
 struct ProcessTime {
 	pid_t pid = 0;

@@ -645,6 +645,12 @@ Profile ProfileSession::build(const SampleSet &set, StackQuality *quality)
 	return build_profile(set, impl_->sym, layout, quality);
 }
 
+std::vector<NetStackCount> ProfileSession::build_net(const SampleSet &set)
+{
+	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
+	return build_net_stacks(set, impl_->sym, layout);
+}
+
 std::map<std::string, double> ProfileSession::leaf_modules(const SampleSet &set)
 {
 	std::map<std::string, double> out;

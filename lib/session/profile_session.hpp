@@ -64,6 +64,8 @@ public:
 
 	// Symbolized folded stacks of `set`.
 	Profile build(const SampleSet &set, StackQuality *quality = nullptr);
+	// The network layer's stacks of `set` with bytes and calls apart.
+	std::vector<NetStackCount> build_net(const SampleSet &set);
 
 	// On-CPU samples of `set` per library of the sampled instruction:
 	// "[kernel.kallsyms]" when in the kernel, "[libc.so.6]", ... (top's dso view).

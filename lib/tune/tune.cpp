@@ -244,6 +244,7 @@ Evidence evidence_of(const Observation &ob, const TuneConfig &cfg,
 	ev.freq = ob.freq;
 	ev.wall_s = cfg.input.empty() ? ob.wall_s : cfg.wall_s;
 	ev.offcpu_profiled = ob.offcpu;
+	ev.net = &ob.net;
 	ev.facts = system_facts();
 	add_counters(ev.facts, ob);
 	for (const auto &[k, v] : facts_given)
@@ -376,6 +377,7 @@ struct Applier {
 			return std::unexpected(again.error());
 		Evidence ev2 = ev;
 		ev2.profile = &again->profile;
+		ev2.net = &again->net;
 		ev2.wall_s = again->wall_s;
 		add_counters(ev2.facts, *again);
 		row.seconds = false;

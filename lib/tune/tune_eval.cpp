@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <variant>
 
 #include "report/report_group.hpp"
 
@@ -119,6 +120,10 @@ public:
 
 	std::vector<Reading> readings_;
 	const Expr *first_stack_metric_ = nullptr;
+	// The small-writes stack a network metric read (a finding's stack when
+	// no time metric gave one), with its share of all sends.
+	const NetStackCount *small_stack_ = nullptr;
+	double small_share_ = 0;
 
 private:
 	static bool truth(const Value &v)
@@ -282,6 +287,61 @@ private:
 		return fact_value(text);
 	}
 
+	// The network layer's send stacks: the one that sends small writes
+	// most often (mean under kSmallSendBytes), and every send. Calls are
+	// unknown for a profile read from a file.
+	struct Sends {
+		const NetStackCount *small = nullptr;
+		uint64_t calls = 0, bytes = 0;
+	};
+	std::variant<Sends, Value> sends() const
+	{
+		if (!ev_.net || ev_.net->empty())
+			return Value::absent("no network layer in the profile: tune --net adds it");
+		Sends s;
+		for (const auto &n : *ev_.net) {
+			size_t leaf = n.stack.rfind(';');
+			if (!std::string_view(n.stack).substr(leaf == n.stack.npos ? 0 : leaf + 1).starts_with("[net:send]"))
+				continue;
+			s.calls += n.calls;
+			s.bytes += n.bytes;
+			if (n.calls && static_cast<double>(n.bytes) / static_cast<double>(n.calls) < kSmallSendBytes &&
+			    (!s.small || n.calls > s.small->calls))
+				s.small = &n;
+		}
+		if (s.calls == 0)
+			return Value::absent(s.bytes ? "send calls are not counted in a folded file"
+						     : "no sends in the profile");
+		return s;
+	}
+
+	Value net_metric(const std::string &n)
+	{
+		auto got = sends();
+		if (const Value *why = std::get_if<Value>(&got))
+			return *why;
+		const Sends &s = std::get<Sends>(got);
+		if (n == "net_bytes_per_send")
+			return Value::number(static_cast<double>(s.bytes) / static_cast<double>(s.calls));
+		if (n == "small_send_bytes") {
+			if (!s.small)
+				return Value::absent(fmt::format("no stack sends under {} bytes on average", kSmallSendBytes));
+			small_stack_ = s.small;
+			small_share_ = static_cast<double>(s.small->calls) / static_cast<double>(s.calls);
+			return Value::number(static_cast<double>(s.small->bytes) / static_cast<double>(s.small->calls));
+		}
+		if (!ev_.wall_s || *ev_.wall_s <= 0)
+			return Value::absent(fmt::format("{} needs the wall time", n));
+		if (n == "net_sends_per_s")
+			return Value::number(static_cast<double>(s.calls) / *ev_.wall_s, Value::Unit::rate);
+		// small_sends_per_s
+		if (!s.small)
+			return Value::number(0, Value::Unit::rate);
+		small_stack_ = s.small;
+		small_share_ = static_cast<double>(s.small->calls) / static_cast<double>(s.calls);
+		return Value::number(static_cast<double>(s.small->calls) / *ev_.wall_s, Value::Unit::rate);
+	}
+
 	Value call(const Expr &e)
 	{
 		const std::string &n = e.str;
@@ -338,6 +398,9 @@ private:
 				return Value::absent("no GPU activity in the profile");
 			return Value::number(std::clamp(1 - busy_s / *ev_.wall_s, 0.0, 1.0), Value::Unit::share);
 		}
+		if (n == "small_sends_per_s" || n == "small_send_bytes" || n == "net_sends_per_s" ||
+		    n == "net_bytes_per_send")
+			return net_metric(n);
 		if (n.ends_with("_per_s")) {
 			Value count = fact(n.substr(0, n.size() - 6));
 			if (!count.present() || count.kind != Value::Kind::number)
@@ -490,6 +553,8 @@ Evaluation evaluate(const std::vector<Rule> &rules, const Evidence &ev, size_t t
 					f.stacks.push_back({std::string(v.stack), v.weight / s.total});
 			}
 		}
+		if (f.stacks.empty() && x.small_stack_ && top_stacks)
+			f.stacks.push_back({x.small_stack_->stack, x.small_share_});
 		out.findings.push_back(std::move(f));
 	}
 	std::stable_sort(out.findings.begin(), out.findings.end(),

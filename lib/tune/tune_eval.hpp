@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "profile/profile.hpp"
+#include "profile/profile_builder.hpp"
 #include "tune/tune_rule.hpp"
 
 namespace xpu::tune {
@@ -46,7 +47,15 @@ struct Evidence {
 	std::map<std::string, Value> facts;
 	bool read_sysctls = true;         // sysctl("x") reads /proc/sys when not a fact
 	bool offcpu_profiled = true;      // false: off-CPU metrics are absent, not 0
+	// The network layer's stacks with bytes and calls (nullptr or empty:
+	// no network layer, and its metrics are absent). Never in `profile`.
+	const std::vector<NetStackCount> *net = nullptr;
 };
+
+// A send under this many bytes on average is a small write (the
+// small_sends_per_s metric, the small-writes rule): below a TCP segment's
+// worth of headers, each costs a system call and often a packet.
+inline constexpr double kSmallSendBytes = 100;
 
 // One metric call of a condition, with the value it had.
 struct Reading {
@@ -56,7 +65,7 @@ struct Reading {
 
 struct TopStack {
 	std::string stack;
-	double share = 0;  // of the profile's total weight
+	double share = 0;  // of the profile's total weight; of all sends for a network stack
 };
 
 struct Finding {

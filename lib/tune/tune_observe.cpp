@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "profile/folded_reader.hpp"
+#include "profile/net_frames.hpp"
 #include "base/log.hpp"
 #include "session/profile_session.hpp"
 #include "tune/tune_counters.hpp"
@@ -48,6 +50,8 @@ Result<Observation> observe(RecordConfig cfg)
 	auto set = session.collect();
 	if (!set)
 		return std::unexpected(set.error());
+	ob.net = session.build_net(*set);
+	set->net.clear();  // bytes are not time: every share tune reads is of time
 	ob.profile = session.build(*set);
 	auto end = end_session(session, ob.stop_reason, CommandStatus::ignored);
 	ob.target_exit = end.target_exit;
@@ -63,9 +67,17 @@ Result<Observation> observe_file(const std::string &path, int freq)
 {
 	Observation ob;
 	ob.freq = freq;
+	std::map<std::string, uint64_t, std::less<>> net_bytes;
 	auto r = read_folded({path}, [&](std::string_view stack, double w) {
-		ob.profile.add_folded(stack, static_cast<uint64_t>(std::llround(w)));
+		auto weight = static_cast<uint64_t>(std::llround(w));
+		size_t leaf = stack.rfind(';');
+		if (stack.substr(leaf == stack.npos ? 0 : leaf + 1).starts_with(kNetPrefix))
+			net_bytes[std::string(stack)] += weight;
+		else
+			ob.profile.add_folded(stack, weight);
 	});
+	for (const auto &[stack, bytes] : net_bytes)
+		ob.net.push_back({stack, bytes, 0});
 	if (!r)
 		return std::unexpected(r.error());
 	for (const auto &src : *r)

@@ -13,12 +13,17 @@
 #include "session/config.hpp"
 #include "base/error.hpp"
 #include "profile/profile.hpp"
+#include "profile/profile_builder.hpp"
 #include "session/session_end.hpp"
 
 namespace xpu::tune {
 
 struct Observation {
-	Profile profile;
+	Profile profile;  // time only: on-CPU, off-CPU, GPU
+	// The network layer (--net, or [net:*] stacks in a file), kept out of
+	// `profile`: its weights are bytes, not time. From a file the calls
+	// are unknown (0): folded text keeps only the bytes.
+	std::vector<NetStackCount> net;
 	int freq = 99;
 	std::optional<double> wall_s;             // absent for a file
 	std::map<std::string, uint64_t> counters;  // empty for a file

@@ -44,6 +44,9 @@ const std::map<std::string, MetricSpec> &metrics()
 			m[n] = {};
 		for (const char *n : {"nr_cpus", "numa_nodes", "thp", "governor", "wall_s", "freq"})
 			m[n] = {};
+		for (const char *n : {"small_sends_per_s", "small_send_bytes", "net_sends_per_s",
+				      "net_bytes_per_send"})
+			m[n] = {};
 		m["sysctl"] = {{{"", {}}}, true};
 		return m;
 	}();
