@@ -1,6 +1,7 @@
 // The live page: one event stream (/api/events), one flame graph
 // (d3-flame-graph) or, on request, the last windows' flame graphs stacked
-// in 3D (flame3d.js, three.js), a top table, the layer split over time (d3) and the
+// in 3D (flame3d.js, three.js) or, with GPU work, the last windows' GPU
+// timeline (timeline.js), a top table, the layer split over time (d3) and the
 // session's health. Every control is a POST to the same endpoints a script
 // uses (xpu-perf-live(1)); the page only shows what the stream sends.
 'use strict';
@@ -133,6 +134,7 @@ async function start3d() {
 
 let starting3d = null;
 function show3d(on) {
+	showTimeline(false);
 	showing3d = on;
 	$('flame').hidden = on;
 	$('flame3d').hidden = !on;
@@ -140,6 +142,33 @@ function show3d(on) {
 	$('show-3d').classList.toggle('on', on);
 	if (on && !starting3d) starting3d = start3d();
 	if (on) draw3d();
+}
+
+// --- the GPU timeline: the last windows' GPU work (timeline.js) ------------
+let timeline = null;  // the newest event's "timeline" (the last windows)
+let timelineView = null;
+let showingTimeline = false;
+function drawTimeline() {
+	if (!showingTimeline || !timeline) return;
+	if (!timelineView) timelineView = new GpuTimelineView($('tl-svg'), $('tl-info'));
+	timelineView.show(timeline);
+	const b = document.body.dataset;
+	b.timelineWindows = timeline.length;
+	b.timelineGpu = timelineView.counts.gpu;
+	b.timelineCalls = timelineView.counts.calls;
+	b.timelineWaits = timelineView.counts.waits;
+}
+function showTimeline(on) {
+	showingTimeline = on;
+	$('timeline').hidden = !on;
+	$('show-tl').classList.toggle('on', on);
+	if (!on) return;
+	showing3d = false;
+	$('flame').hidden = true;
+	$('flame3d').hidden = true;
+	$('show-2d').classList.remove('on');
+	$('show-3d').classList.remove('on');
+	drawTimeline();
 }
 
 // --- top table, split chart, health --------------------------------------
@@ -254,6 +283,11 @@ function onWindow(ev) {
 	// The network layer's toggle, once a window has network bytes (--net);
 	// its weight is bytes, so it stays out of the time split.
 	if (ev.split.net > 0) $('layer-net').hidden = false;
+	// The GPU timeline's button, once the session has GPU work.
+	if (ev.timeline) {
+		timeline = ev.timeline;
+		$('show-tl').hidden = false;
+	}
 	showControls(ev.controls);
 	addSplit({ window: ev.window, ...ev.split });
 	const view = ev.controls.view === 'session' ? 'session up to window ' : 'window ';
@@ -261,6 +295,7 @@ function onWindow(ev) {
 	drawFlame(ev.flame);
 	keepTree(ev);
 	draw3d();
+	drawTimeline();
 	drawTop(ev);
 	drawSplit();
 	drawHealth(ev);
@@ -301,6 +336,7 @@ async function start() {
 		el.addEventListener('change', applyControls);
 	$('show-2d').addEventListener('click', () => show3d(false));
 	$('show-3d').addEventListener('click', () => show3d(true));
+	$('show-tl').addEventListener('click', () => showTimeline(true));
 	$('pause').addEventListener('click', () => post(controls && controls.paused ? '/api/resume' : '/api/pause'));
 	// A link can carry controls (?regex=burn&view=session): they are typed
 	// into the form and applied as if by hand.

@@ -45,6 +45,7 @@ if [ "$full" = 1 ]; then
 	python3 "$src/embed.py" "$out/web_assets.cpp" 1 "$why" "/=$src/index.html" \
 		"/app.js=$src/app.js" "/style.css=$src/style.css" \
 		"/vendor.js=$out/vendor.js" "/vendor.css=$out/vendor.css" "/flame3d.js=$src/flame3d.js" \
+		"/timeline.js=$src/timeline.js" \
 		"/three.module.js=$out/three.module.js" "/three.core.js=$out/three.core.js"
 else
 	echo "web: no d3 page ($why): the binary serves the fallback page" >&2

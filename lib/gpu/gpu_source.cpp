@@ -140,7 +140,7 @@ struct GpuSource::Impl {
 			  .sync = [this](const GpuSync &y) { waits.add_sync(y); },
 		  })
 	{
-		if (o.timeline)
+		if (o.timeline || o.timeline_windows)
 			timeline = std::make_unique<GpuTimeline>();
 	}
 
@@ -305,8 +305,13 @@ Result<void> GpuSource::pump()
 				launch.domain = l.domain & gpu_proto::kHookDomainMask;
 				if (l.domain & gpu_proto::kHookWaits)
 					s.waits.add_wait(launch);
-				if (l.domain & gpu_proto::kHookNoWork)
-					return;  // a synchronize: nothing launched
+				if (l.domain & gpu_proto::kHookNoWork) {
+					// A synchronize: nothing launched. (A synchronous copy
+					// is a launch: its call is drawn as one, with its copy.)
+					if (s.timeline && s.opts.timeline_windows)
+						s.timeline->add_sync_call(launch);
+					return;
+				}
 				s.correlator.add_launch(launch, now);
 				if (s.timeline)
 					s.timeline->add_launch(launch);
@@ -353,9 +358,11 @@ std::vector<GpuCount> GpuSource::take(bool final)
 	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
 	if (final) {
 		std::vector<BlamedWait> slices;
-		for (auto &c : impl_->waits.take(impl_->timeline ? &slices : nullptr))
+		// record --trace: the blamed waits as slices (live's come as calls)
+		bool trace = impl_->timeline && impl_->opts.timeline;
+		for (auto &c : impl_->waits.take(trace ? &slices : nullptr))
 			out.push_back(std::move(c));
-		if (impl_->timeline)
+		if (trace)
 			impl_->timeline->add_waits(std::move(slices));
 	}
 	for (auto &[key, c] : impl_->counted)
@@ -373,6 +380,20 @@ void GpuSource::detach()
 bool GpuSource::counts_launches() const { return impl_->entry_mode(); }
 
 const GpuTimeline *GpuSource::timeline() const { return impl_->timeline.get(); }
+
+std::vector<ThreadStacks> GpuSource::timeline_call_stacks() const
+{
+	if (!impl_->timeline || !impl_->opts.timeline_windows)
+		return {};
+	return impl_->timeline->call_stacks();
+}
+
+TraceInput GpuSource::take_timeline_window(const GpuTimeline::StackFn &stack_of)
+{
+	if (!impl_->timeline || !impl_->opts.timeline_windows)
+		return {};
+	return impl_->timeline->take_window(stack_of);
+}
 
 GpuSummary GpuSource::summary() const
 {

@@ -27,6 +27,7 @@ struct GpuSourceOptions {
 	std::string injector;  // --gpu-injector: use this library, not the built-in one
 	bool streams = false;  // --gpu-streams
 	bool timeline = false; // --trace: keep every launch and record (lib/gpu/gpu_timeline)
+	bool timeline_windows = false;  // live --http: the timeline a window at a time
 	// Running processes (-p): no injector, launch counts at the CUDA API's
 	// entry points instead (lib/gpu/gpu_entry_points.hpp).
 	std::vector<pid_t> entry_pids;
@@ -85,6 +86,10 @@ public:
 	bool counts_launches() const;
 	// Every launch and GPU record, with `timeline`; null without.
 	const GpuTimeline *timeline() const;
+	// With `timeline_windows`: the window's part of the timeline (see
+	// GpuTimeline::take_window); empty without.
+	TraceInput take_timeline_window(const GpuTimeline::StackFn &stack_of);
+	std::vector<ThreadStacks> timeline_call_stacks() const;
 
 	struct Impl;
 

@@ -9,7 +9,7 @@ namespace xpu {
 
 bool GpuTimeline::full()
 {
-	if (launches_.size() + activities_.size() + waits_.size() < kMaxEvents)
+	if (launches_.size() + activities_.size() + waits_.size() + sync_calls_.size() < kMaxEvents)
 		return false;
 	dropped_++;
 	return true;
@@ -48,6 +48,68 @@ void GpuTimeline::add_waits(std::vector<BlamedWait> waits)
 	for (auto &w : waits)
 		if (!full())
 			waits_.push_back(std::move(w));
+}
+
+void GpuTimeline::add_sync_call(const LaunchEvent &l)
+{
+	if (l.from_hook && !full())
+		sync_calls_.push_back(l);
+}
+
+TraceInput GpuTimeline::take_window(const StackFn &stack_of, int patience)
+{
+	// A records for calls whose hook never came (or came and went) are
+	// not kept past this many: the map would grow with the session.
+	constexpr size_t kMaxApiIntervals = 1u << 16;
+	TraceInput in;
+	in.gpu = std::move(activities_);
+	activities_.clear();
+	for (auto &l : launches_)
+		pending_.push_back({std::move(l), false, 0});
+	for (auto &l : sync_calls_)
+		pending_.push_back({std::move(l), true, 0});
+	launches_.clear();
+	sync_calls_.clear();
+	std::vector<Pending> later;
+	for (auto &p : pending_) {
+		const ThreadStacks &w = p.call.where;
+		auto [start, end] = api_interval(w.pid, p.call.corr);
+		bool timed = end > start;
+		if (!timed && p.windows++ < patience) {
+			later.push_back(std::move(p));
+			continue;
+		}
+		if (!timed)
+			start = end = p.call.ts_ns;
+		else
+			api_.erase({w.pid, p.call.corr});
+		in.process_names.try_emplace(w.pid, w.comm);
+		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
+		if (p.sync)
+			in.waits.push_back({.pid = w.pid, .tid = w.tid, .corr = p.call.corr, .api = api_of(p.call),
+					    .start = start, .end = end, .stack = stack_of(p.call), .waited_for = {}});
+		else
+			in.calls.push_back({.pid = w.pid, .tid = w.tid, .corr = p.call.corr,
+					    .driver = p.call.domain == gpu_proto::kDomainDriver,
+					    .api = api_of(p.call), .start = start, .end = end,
+					    .stack = stack_of(p.call)});
+	}
+	pending_ = std::move(later);
+	if (api_.size() > kMaxApiIntervals)
+		api_.clear();
+	return in;
+}
+
+std::vector<ThreadStacks> GpuTimeline::call_stacks() const
+{
+	std::vector<ThreadStacks> out;
+	for (const auto &l : launches_)
+		out.push_back(l.where);
+	for (const auto &l : sync_calls_)
+		out.push_back(l.where);
+	for (const auto &p : pending_)
+		out.push_back(p.call.where);
+	return out;
 }
 
 std::string GpuTimeline::api_of(const LaunchEvent &l) const

@@ -48,12 +48,32 @@ public:
 	using StackFn = std::function<std::vector<std::string>(const LaunchEvent &)>;
 	TraceInput to_trace(const StackFn &stack_of) const;
 
+	// live --http, a window at a time. A synchronizing call's hook, drawn
+	// on its thread's lane as the interval CUPTI timed (without the blame
+	// split record --trace gives it: that needs the session's end).
+	void add_sync_call(const LaunchEvent &l);
+	// What is ready now, then forgotten: GPU records as they came; calls
+	// once CUPTI timed them (A records come later than the hook), or at
+	// the hook's moment after `patience` windows without one. Memory stays
+	// that of a few windows.
+	TraceInput take_window(const StackFn &stack_of, int patience = 2);
+	// The stacks of the calls take_window has still to give (to fetch
+	// with the window's).
+	std::vector<ThreadStacks> call_stacks() const;
+
 private:
 	bool full();  // counts one dropped event when it says yes
 
 	std::vector<LaunchEvent> launches_;
 	std::vector<GpuActivity> activities_;
 	std::vector<BlamedWait> waits_;
+	std::vector<LaunchEvent> sync_calls_;  // live: synchronizing calls
+	struct Pending {
+		LaunchEvent call;
+		bool sync = false;
+		int windows = 0;  // taken this many times without an interval
+	};
+	std::vector<Pending> pending_;  // live: calls waiting for their A record
 	std::map<std::pair<pid_t, uint32_t>, std::pair<uint64_t, uint64_t>> api_;
 	std::map<std::tuple<pid_t, uint32_t, uint32_t>, std::string> api_names_;
 	uint64_t dropped_ = 0;

@@ -18,7 +18,9 @@ namespace {
 // ns -> "µs.fff": exact, as Kineto writes them.
 std::string us(uint64_t ns) { return fmt::format("{}.{:03}", ns / 1000, ns % 1000); }
 
-std::string gpu_name(const GpuActivity &a)
+}  // namespace
+
+std::string gpu_work_name(const GpuActivity &a)
 {
 	std::string leaf = gpu_leaf_frame(a);
 	switch (a.kind) {
@@ -32,7 +34,7 @@ std::string gpu_name(const GpuActivity &a)
 	return leaf;
 }
 
-const char *gpu_cat(GpuKind k)
+const char *gpu_work_category(GpuKind k)
 {
 	switch (k) {
 	case GpuKind::kernel: return "kernel";
@@ -41,6 +43,8 @@ const char *gpu_cat(GpuKind k)
 	}
 	return "gpu";
 }
+
+namespace {
 
 class Events {
 public:
@@ -106,7 +110,7 @@ std::string gpu_event(const GpuActivity &a)
 	if (a.graph_id)
 		args += fmt::format(R"(,"graph id":{})", a.graph_id);
 	return fmt::format(R"({{"ph":"X","cat":"{}","name":{},"pid":{},"tid":{},"ts":{},"dur":{},"args":{{{}}}}})",
-			   gpu_cat(a.kind), json_string(gpu_name(a)), a.device, a.stream, us(a.start),
+			   gpu_work_category(a.kind), json_string(gpu_work_name(a)), a.device, a.stream, us(a.start),
 			   us(a.ns()), args);
 }
 

@@ -69,6 +69,12 @@ struct TraceInput {
 	std::map<std::pair<pid_t, pid_t>, std::string> thread_names;  // (pid, tid) -> comm
 };
 
+// A piece of GPU work's name on the timeline: the kernel (demangled),
+// "Memcpy HtoD", "Memset"; and its category ("kernel", "gpu_memcpy",
+// "gpu_memset"). Shared with the live page's timeline.
+std::string gpu_work_name(const GpuActivity &a);
+const char *gpu_work_category(GpuKind k);
+
 // The whole document.
 std::string trace_json(const TraceInput &in);
 // Written to `out` (gzip'd when its path ends in ".gz") and committed.

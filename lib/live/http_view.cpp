@@ -189,9 +189,11 @@ std::string window_event_json(const LiveSnapshot &s, const LiveControls &c, cons
 				    json_string(rows[i].name), rows[i].self, rows[i].total);
 	size_t elided = 0;
 	std::string flame = flame_json(shown, kFlameMaxNodes, kFlameMinShare, &elided);
-	json += fmt::format("],\"shown\":{{\"total\":{},\"stacks\":{},\"elided\":{}}},\"flame\":{}}}",
+	json += fmt::format("],\"shown\":{{\"total\":{},\"stacks\":{},\"elided\":{}}},\"flame\":{}",
 			    shown.total(), shown.stacks(), elided, flame);
-	return json;
+	if (s.timeline)
+		json += ",\"timeline\":" + *s.timeline;
+	return json + "}";
 }
 
 Result<ProfileDownload> export_view(const StackTree &t, std::string_view format,

@@ -48,6 +48,9 @@ struct LiveSnapshot {
 	LiveHealth health;
 	std::shared_ptr<const Profile> window;   // this window's stacks
 	std::shared_ptr<const Profile> session;  // every window's, this one included
+	// The GPU timeline of the last windows, a JSON array of
+	// timeline_window_json objects; null when no GPU work was seen.
+	std::shared_ptr<const std::string> timeline;
 };
 
 // Applies `p` (name=value pairs from a query string or form) to `c`:

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -12,6 +13,7 @@
 
 #include "live/http_server.hpp"
 #include "live/http_state.hpp"
+#include "live/timeline_json.hpp"
 #include "base/log.hpp"
 #include "session/profile_session.hpp"
 #include "profile/stack_tree.hpp"
@@ -137,6 +139,21 @@ struct HttpSide {
 	std::unique_ptr<HttpServer> server;
 	std::shared_ptr<const Profile> session = std::make_shared<Profile>();
 	std::string end_reason = "error";
+	// The GPU timeline of the last windows, one JSON object each (empty
+	// until the first window with GPU work): what the page's timeline view
+	// draws. Bounded: windows kept, events a window.
+	static constexpr size_t kTimelineWindows = 10;
+	static constexpr size_t kTimelineEvents = 5000;
+	std::deque<std::string> timeline;
+
+	void add_timeline(uint64_t window, const TraceInput &t)
+	{
+		if (timeline.empty() && t.gpu.empty() && t.calls.empty() && t.waits.empty())
+			return;
+		timeline.push_back(timeline_window_json(window, t, kTimelineEvents));
+		while (timeline.size() > kTimelineWindows)
+			timeline.pop_front();
+	}
 
 	~HttpSide()
 	{
@@ -177,7 +194,14 @@ struct HttpSide {
 					  .rooted = q.rooted,
 					  .truncated = q.truncated_total()},
 			       .window = std::make_shared<const Profile>(std::move(window)),
-			       .session = session};
+			       .session = session,
+			       .timeline = nullptr};
+		if (!timeline.empty()) {
+			std::string json = "[";
+			for (const auto &t : timeline)
+				json += (json.size() > 1 ? "," : "") + t;
+			s.timeline = std::make_shared<const std::string>(json + "]");
+		}
 		state->publish(std::move(s));
 	}
 };
@@ -191,8 +215,10 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 	// stderr, as with `record -o -`.
 	RecordConfig rec = cfg.rec;
 	rec.output = cfg.output;
-	if (cfg.http)
+	if (cfg.http) {
 		rec.pid_prefix = true;  // the page filters by pid
+		rec.timeline_windows = true;  // the page's GPU timeline
+	}
 	HttpSide http;
 	ProfileSession session(rec, true);
 	// Written in place, not renamed at the end: `tail -f` sees each window.
@@ -260,6 +286,7 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 		case LiveFormat::none: break;
 		}
 		if (http.state) {
+			http.add_timeline(w.index, session.take_trace_window(*set));
 			LiveWindow own = w;  // the window itself, even with --cumulative
 			own.start = window_start;
 			http.publish(own, std::move(window), quality, lost);

@@ -99,6 +99,9 @@ struct ProfileSession::Impl {
 	std::unique_ptr<GpuSource> gpu;        // GPU layer, if on
 	std::unique_ptr<NetTracer> net;        // network layer, if on
 	std::vector<GpuCount> gpu_final;       // the GPU layer's counts after stop()
+	// live --http's timeline: launch stacks by (pid, user stack id), named
+	// when first seen (take_trace_window).
+	std::map<std::pair<pid_t, uint64_t>, std::vector<std::string>> launch_frames_seen;
 	Fd child_pidfd;
 	// The command's first address space after its exec: before it, the
 	// process was xpu-perf's own held child, waiting to be released.
@@ -191,6 +194,7 @@ Result<void> ProfileSession::Impl::prepare_gpu()
 		{.injector = cfg.gpu_injector,
 		 .streams = cfg.gpu_streams,
 		 .timeline = !cfg.trace.empty(),
+		 .timeline_windows = cfg.timeline_windows,
 		 .entry_pids = {}});
 	if (!g) {
 		if (cfg.gpu_only || g.error().exit == ExitCode::usage)
@@ -563,6 +567,9 @@ Result<SampleSet> ProfileSession::take_window()
 		if (c.has_waker)
 			add_hashes(c.waker, hashes);
 	}
+	if (s.gpu)  // live --http's timeline: the calls it has still to show
+		for (const auto &t : s.gpu->timeline_call_stacks())
+			add_hashes(t, hashes);
 	if (auto r = s.bpf->fetch_stacks(hashes, s.stack_cache); !r)
 		return std::unexpected(r.error());
 	for (uint64_t h : hashes) {
@@ -701,6 +708,24 @@ TraceInput ProfileSession::trace_input(const SampleSet &set)
 			  t->dropped(), GpuTimeline::kMaxEvents);
 	return t->to_trace([&](const LaunchEvent &l) {
 		return launch_frames(l.where, set.stacks, impl_->sym);
+	});
+}
+
+TraceInput ProfileSession::take_trace_window(const SampleSet &set)
+{
+	if (!impl_->gpu)
+		return {};
+	// A call taken in a later window than its own may find its stack gone
+	// from this window's set: the frames are kept from when first seen.
+	auto &seen = impl_->launch_frames_seen;
+	if (seen.size() > 100000)
+		seen.clear();
+	return impl_->gpu->take_timeline_window([&](const LaunchEvent &l) {
+		auto key = std::make_pair(l.where.pid, l.where.ustack);
+		auto it = seen.find(key);
+		if (it == seen.end() || set.stacks.contains(l.where.ustack))
+			it = seen.insert_or_assign(key, launch_frames(l.where, set.stacks, impl_->sym)).first;
+		return it->second;
 	});
 }
 

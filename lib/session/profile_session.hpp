@@ -81,6 +81,9 @@ public:
 	// The timeline of GPU launches and work (--trace), stacks symbolized
 	// from `set`; empty when the GPU layer is off.
 	TraceInput trace_input(const SampleSet &set);
+	// live --http: the window's part of the GPU timeline (config
+	// timeline_windows), stacks symbolized; empty without a GPU layer.
+	TraceInput take_trace_window(const SampleSet &set);
 	// What the GPU layer saw; nothing when it is off.
 	std::optional<GpuSummary> gpu_summary() const;
 	// The command's pid, or 0 when there is none.
