@@ -13,7 +13,6 @@
 #   raises false positives inside libstdc++ itself (-Wmaybe-uninitialized in
 #   <regex>'s automaton, -Wrestrict in char_traits' memcpy); the plain build
 #   keeps -Werror for our code.
-# - tests/sanitize.supp: the leaks that are not ours (see there).
 SANITIZE ?= address,undefined
 SAN_OUT  ?= build-san
 .PHONY: sanitize
@@ -24,5 +23,4 @@ sanitize: deps
 		$(SAN_OUT)/xpu-perf $(SAN_OUT)/xpu-perf-tests
 	$(Q)XPU_TEST_BIN=$(SAN_OUT)/xpu-perf-tests XPU_TEST_SHELL=0 \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize.supp \
 		tests/run.sh

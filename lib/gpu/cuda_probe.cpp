@@ -52,12 +52,16 @@ std::vector<std::string> library_dirs()
 
 // Calls `int fn(T *)` from a library, where dlopen works: not in the static
 // build (a static glibc cannot load a dynamic library built for another).
+// The library stays mapped after dlclose (RTLD_NODELETE): CUDA's libraries
+// are not made to be unloaded (their constructors allocate for the
+// process's life, e.g. libcupti's static libstdc++'s exception pool, which
+// an unload would turn into a leak).
 template <class T>
 std::optional<T> call_version(const std::string &lib, const char *fn)
 {
 	if (build_info().static_link)
 		return std::nullopt;
-	void *h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h)
 		return std::nullopt;
 	std::optional<T> out;
