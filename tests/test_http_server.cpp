@@ -454,7 +454,14 @@ TEST_CASE("http server: many clients, some hanging up mid-stream", "[http]")
 	long after = rss_kb();
 	CHECK(ok == 200);
 	INFO("RSS before " << before << " kB, after " << after << " kB");
+#ifdef __SANITIZE_ADDRESS__
+	// ASan's quarantine keeps freed memory from reuse: RSS says nothing
+	// here. The rest of the case runs; the case says SKIP for this part.
+	const bool rss_measured = false;
+#else
+	const bool rss_measured = true;
 	CHECK(after - before < 8 * 1024);
+#endif
 	// Every stream was closed and the server still answers.
 	for (int i = 0; i < 400 && s.state.streams() != 0; i++)
 		std::this_thread::sleep_for(5ms);
@@ -480,6 +487,8 @@ TEST_CASE("http server: many clients, some hanging up mid-stream", "[http]")
 	s.state.finish("test over");  // ends the holders' streams
 	for (auto &t : holders)
 		t.join();
+	if (!rss_measured)
+		XPU_SKIP("the RSS bound: not measured under ASan (its quarantine holds freed memory); the rest ran");
 }
 
 // Not run by default ([.]): serves the GPU fixture, a new window every
