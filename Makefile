@@ -98,6 +98,18 @@ $(OUT)/proto/profile.pb.h: $(OUT)/proto/profile.pb.cc
 $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
+# Google's pprof, the consumer the export is tested against
+# (tests/shell/pprof_google.sh), built offline from Debian's copy of its
+# sources into build/tools/pprof in seconds (GOPATH mode, Go's cache in
+# build/). Without them the test says SKIP.
+DEB_PKGS += golang-go golang-github-google-pprof-dev
+PPROF_SRC := /usr/share/gocode/src/github.com/google/pprof
+$(OUT)/tools/pprof: $(wildcard $(PPROF_SRC)/pprof.go)
+	$(call msg,GO,$@)
+	$(Q)mkdir -p $(OUT)/tools && GO111MODULE=off GOPATH=/usr/share/gocode \
+		GOCACHE=$(abspath $(OUT))/tools/go-cache GOFLAGS= go build -o $@ github.com/google/pprof
+.PHONY: tools
+tools: $(if $(and $(wildcard $(PPROF_SRC)/pprof.go),$(shell command -v go)),$(OUT)/tools/pprof)
 $(OUT)/lib/output/export_pprof.o: $(OUT)/proto/profile.pb.h
 $(OUT)/tests/test_net_frames.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
@@ -487,7 +499,7 @@ include tests/fuzz/fuzz.mk
 include tests/sanitize.mk
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) examples fixtures completion static
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN) examples fixtures completion static tools
 	$(Q)tests/run.sh
 
 demo: deps

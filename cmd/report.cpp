@@ -71,6 +71,11 @@ void add_view_flags(CLI::App *sub, ReportFlags &f)
 			       ->capture_default_str()
 			       ->check(CLI::IsMember(
 				       {"table", "csv", "json", "folded", "speedscope", "pprof"}));
+	sub->add_option("-F,--freq", f.cfg.freq,
+			"the profile's sampling frequency (record's -F): pprof's time "
+			"layers in nanoseconds, not samples")
+		->type_name("HZ")
+		->check(CLI::Range(1, 1000000));
 	auto *output = sub->add_option("-o,--output", f.cfg.output,
 				       "write the table or export to FILE ('-' = stdout)")
 			       ->type_name("FILE");

@@ -219,7 +219,7 @@ TEST_CASE("http views: downloads in report's formats", "[http]")
 	LiveControls c;
 	auto t = view_tree(s, c);
 	REQUIRE(t);
-	auto folded = export_view(*t, "folded", "t");
+	auto folded = export_view(*t, "folded", 99, "t");
 	REQUIRE(folded);
 	CHECK(folded->content_type == "text/plain; charset=utf-8");
 	CHECK(folded->body == "app-100;main;compute;matmul;cudaLaunchKernel;[GPU_Kernel]gemm 3\n"
@@ -227,18 +227,18 @@ TEST_CASE("http views: downloads in report's formats", "[http]")
 			      "app-100;main;copy;cudaMemcpy;[GPU_Memcpy]HtoD 1\n"
 			      "app-100;main;wait;read;[off-cpu:S] 2\n"
 			      "tool-200;main;spin 4\n");
-	auto svg = export_view(*t, "svg", "live window 1");
+	auto svg = export_view(*t, "svg", 99, "live window 1");
 	REQUIRE(svg);
 	CHECK(svg->content_type == "image/svg+xml");
 	CHECK(svg->body.starts_with("<?xml"));
 	CHECK(svg->body.find("live window 1") != std::string::npos);
-	auto pprof = export_view(*t, "pprof", "");
+	auto pprof = export_view(*t, "pprof", 99, "");
 	REQUIRE(pprof);
 	CHECK(pprof->filename == "xpu-perf.pb.gz");
 	REQUIRE(pprof->body.size() > 2);
 	CHECK(static_cast<unsigned char>(pprof->body[0]) == 0x1f);  // gzip
 	CHECK(static_cast<unsigned char>(pprof->body[1]) == 0x8b);
-	auto bad = export_view(*t, "png", "");
+	auto bad = export_view(*t, "png", 99, "");
 	REQUIRE_FALSE(bad);
 	CHECK(bad.error().msg == "format: 'png' is not folded, svg or pprof");
 }

@@ -141,7 +141,7 @@ void serve_profile(LiveState &state, const httplib::Request &req, httplib::Respo
 	auto title = fmt::format("xpu-perf live: {} {}", c.view == LiveView::session ? "session to window"
 										     : "window",
 				 snap->index);
-	auto dl = export_view(*tree, format, title);
+	auto dl = export_view(*tree, format, snap->health.freq, title);
 	if (!dl)
 		return refuse(res, 500, dl.error().msg);
 	res.set_header("Cache-Control", "no-store");

@@ -196,7 +196,7 @@ std::string window_event_json(const LiveSnapshot &s, const LiveControls &c, cons
 	return json + "}";
 }
 
-Result<ProfileDownload> export_view(const StackTree &t, std::string_view format,
+Result<ProfileDownload> export_view(const StackTree &t, std::string_view format, int freq,
 				    const std::string &title)
 {
 	if (format == "folded")
@@ -208,7 +208,7 @@ Result<ProfileDownload> export_view(const StackTree &t, std::string_view format,
 		return ProfileDownload{to_svg(t, o), "image/svg+xml", "xpu-perf.svg"};
 	}
 	if (format == "pprof") {
-		auto gz = to_pprof(t);
+		auto gz = to_pprof(t, nullptr, PprofOptions{.freq = freq});
 		if (!gz)
 			return std::unexpected(gz.error());
 		return ProfileDownload{std::move(*gz), "application/octet-stream",

@@ -83,8 +83,9 @@ struct ProfileDownload {
 };
 
 // format: folded, svg or pprof (report's writers); anything else is a usage
-// error. `title` goes into the SVG.
-Result<ProfileDownload> export_view(const StackTree &t, std::string_view format,
+// error. `title` goes into the SVG; `freq` (the session's) gives pprof its
+// nanoseconds.
+Result<ProfileDownload> export_view(const StackTree &t, std::string_view format, int freq,
 				    const std::string &title);
 
 }  // namespace xpu

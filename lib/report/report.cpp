@@ -118,7 +118,7 @@ Result<std::string> render(const StackTree &tree, const ReportConfig &cfg, Repor
 	case ReportFormat::speedscope:
 		return to_speedscope(tree, profile_name(cfg.inputs));
 	case ReportFormat::pprof:
-		return to_pprof(tree, &s.pprof);
+		return to_pprof(tree, &s.pprof, PprofOptions{.freq = cfg.freq});
 	}
 	return std::string();
 }

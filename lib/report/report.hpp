@@ -33,6 +33,7 @@ struct ReportConfig {
 	TableOptions table;
 	FilterOptions filter;
 	bool strict = false;  // an invalid input line is an error
+	int freq = 0;         // --freq: the samples' Hz, for pprof's nanoseconds (0: unknown)
 	std::string svg;      // non-empty: write the flame graph here ("-" = stdout) instead
 	SvgOptions svg_opts;
 	bool diff = false;  // inputs are BASE and NEW
