@@ -216,7 +216,17 @@ void add_fde_rows(UnwindTable &t, Dwarf_CFI *cfi, uint64_t start, uint64_t limit
 
 }  // namespace
 
+// libdw keeps every FDE and CIE it has read in search trees (tsearch) that
+// each dwarf_cfi_addrframe() call looks up again: over libtorch_cpu's
+// 220,000 FDEs, finding them was a third of the build. A fresh Dwarf_CFI
+// every this many FDEs keeps the trees small and libdw's memory bounded;
+// making one only reads .eh_frame_hdr's header. Measured on this VM (the
+// same rows, byte for byte): libtorch_cpu 444 -> 255 ms, libc 5.8 -> 4.4
+// ms, python3.11 14 -> 10 ms; 256 and 1024 were slower.
+constexpr size_t kFdesPerCfi = 64;
+
 struct UnwindTableBuilder::Impl {
+	Elf *elf = nullptr;
 	std::vector<uint64_t> starts;
 	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi;
 	size_t next = 0;
@@ -236,6 +246,7 @@ Result<std::unique_ptr<UnwindTableBuilder>> UnwindTableBuilder::start(Elf *elf)
 		return fail(ExitCode::internal, "no .eh_frame: {}", dwarf_errmsg(-1));
 	std::unique_ptr<UnwindTableBuilder> b(new UnwindTableBuilder());
 	b->impl_ = std::make_unique<Impl>();
+	b->impl_->elf = elf;
 	b->impl_->starts = std::move(*starts);
 	b->impl_->cfi = std::move(cfi);
 	b->impl_->table.fdes = b->impl_->starts.size();
@@ -250,6 +261,11 @@ bool UnwindTableBuilder::step(size_t max_fdes)
 	size_t stop = std::min(m.starts.size(), m.next + max_fdes);
 	for (; m.next < stop; m.next++) {
 		size_t i = m.next;
+		if (i && i % kFdesPerCfi == 0) {
+			std::unique_ptr<Dwarf_CFI, CfiDeleter> fresh(dwarf_getcfi_elf(m.elf));
+			if (fresh)
+				m.cfi = std::move(fresh);
+		}
 		uint64_t limit = i + 1 < m.starts.size() ? m.starts[i + 1] : std::numeric_limits<uint64_t>::max();
 		add_fde_rows(m.table, m.cfi.get(), m.starts[i], limit);
 	}
