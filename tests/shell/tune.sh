@@ -8,11 +8,7 @@ B=build/xpu-perf
 F=tests/fixtures/tune
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...: the command must succeed
-	d=$1; shift
-	if "$@"; then echo "ok: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi
-}
+. tests/shell/lib/check.sh
 
 # The allocator finding, its evidence and its advice.
 $B tune --input $F/malloc.folded >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -51,7 +47,7 @@ printf '# mine\nslow: self(frame = "fill") > 10%% => suggest "fill less"\n' >"$t
 $B tune --input $F/malloc.folded --no-builtin --rules "$tmp/my.rules" >"$tmp/out" || fails=$((fails + 1))
 check "rules file" grep -q "^1\. slow  impact 40\.0%  ($tmp/my.rules:2)" "$tmp/out"
 n=$($B tune --list-rules | wc -l)
-check "list-rules lists the 12 built-in rules" [ "$n" = 12 ]
+check "list-rules lists the 13 built-in rules" [ "$n" = 13 ]
 
 # Parse errors: usage (1), pointing at the column.
 $B tune --input $F/malloc.folded --rule 'share(frame =~ "x") >> 1 => suggest cuda_graphs' 2>"$tmp/err"; rc=$?

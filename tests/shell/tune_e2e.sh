@@ -13,11 +13,7 @@ thp_before=$(sed 's/.*\[\(.*\)\].*/\1/' "$thp" 2>/dev/null)
 dbr_before=$(cat "$dbr")
 export XPU_PERF_TUNE_JOURNAL="$tmp/tune.journal"
 cleanup='[ -n "$thp_before" ] && echo "$thp_before" >"$thp"; echo "$dbr_before" >"$dbr"'
-fails=0
-check() {
-	d=$1; shift
-	if "$@"; then echo "ok: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi
-}
+. tests/shell/lib/check.sh
 thp_mode() { sed 's/.*\[\(.*\)\].*/\1/' "$thp"; }
 
 # 1. A program spinning in page faults: the THP finding (dry run), with

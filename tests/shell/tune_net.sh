@@ -12,11 +12,7 @@ B=build/xpu-perf
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...: the command must succeed
-	d=$1; shift
-	if "$@"; then echo "ok: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi
-}
+. tests/shell/lib/check.sh
 
 # -d 300: the traffic starts once the profiler has the new image's tables.
 $B tune --net --format json -- build/examples/net_traffic -n 20000 -s 40 -l 4000 -d 300 \
