@@ -155,6 +155,11 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	s->ev.stack.nr = n + 1;
 	py_count(XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;
+	/* 3.10: every eval call runs one frame. A sample in an eval call's
+	 * prologue or epilogue (its frame not yet, or no longer, current)
+	 * gives each eval call its caller's frame: the innermost Python frame
+	 * is missing, the rest in order, and the outermost eval call finds no
+	 * frame left (counted as no-python-frame). */
 	if ((py->entry_kind == XPU_PY_ENTRY_FLAG && mark) || py->entry_kind == XPU_PY_ENTRY_PER_CALL) {
 		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_BETWEEN;
