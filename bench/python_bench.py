@@ -27,7 +27,7 @@ by run, at 99 and 999 Hz; medians of:
 "Without the Python walk": record has no switch for it (--call-graph fp
 skips the unwind tables, the Python walk with them, so it changes two
 things). The bench runs a copy of the same interpreter whose Py_Version
-constant reads 3.10: record then refuses to walk it ("native frames only")
+constant reads 3.9: record then refuses to walk it ("native frames only")
 and unwinds the same native stacks from the same tables. CPython itself
 does not read that constant (sys.version_info is compiled in).
 
@@ -70,7 +70,7 @@ def elf_offset(path, vaddr):
 
 
 def unwalkable_copy(python, dest):
-    """A copy of `python` whose Py_Version says 3.10, which record refuses to
+    """A copy of `python` whose Py_Version says 3.9, which record refuses to
     walk; None (and why) when the constant cannot be found."""
     syms = subprocess.run(["readelf", "-Ws", "--dyn-syms", python], capture_output=True,
                           text=True).stdout
@@ -86,7 +86,7 @@ def unwalkable_copy(python, dest):
         if v >> 16 != 0x030B:
             return None, f"Py_Version of {python} is {v:#x}, not 3.11"
         f.seek(off)
-        f.write(((v & ~0xFF0000) | 0x0A0000).to_bytes(4, "little"))
+        f.write(((v & ~0xFF0000) | 0x090000).to_bytes(4, "little"))
     return dest, None
 
 

@@ -1,9 +1,10 @@
 /* Python frames inside the native unwinder (bpf/unwind.bpf.h). When a
  * native frame's pc lies in an interpreter's eval loop, the Python frames
  * that eval call runs are emitted after it (rootward), up to the call's
- * entry frame; the native walk then goes on. One eval call's frames per eval
- * native frame is py-spy's merge rule; user space drops the eval frame
- * itself unless asked to keep it.
+ * entry frame (3.10: exactly one frame, the call's own); the native walk
+ * then goes on. One eval call's frames per eval native frame is py-spy's
+ * merge rule; user space drops the eval frame itself unless asked to keep
+ * it.
  *
  * State lives in the per-CPU scratch value (py_*), so a walk may stop and
  * resume (the off-CPU signature walks two frames first). A frame that fails
@@ -98,13 +99,29 @@ static __always_inline __u64 py_position(const struct xpu_py_proc *py)
 	return f ^ (where[0] * 31) ^ (where[1] << 7);
 }
 
+/* The instruction a frame is at, in code units from its first: 3.11+
+ * derive it from an instruction pointer, 3.10 keeps it (f_lasti, an int,
+ * -1 before the first instruction). */
+static __always_inline __u64 py_units(const struct xpu_py_proc *py, __u64 code, __u64 instr)
+{
+	__u64 units;
+
+	if (py->entry_kind == XPU_PY_ENTRY_PER_CALL)
+		units = (__s32)instr < 0 ? 0 : (__u32)instr;
+	/* 3.11/3.12's prev_instr sits one unit before the next instruction
+	 * (-1 before the first): user space reads lines as CPython does. */
+	else
+		units = instr >= code + py->code_first ? (instr - code - py->code_first) / 2 : 0;
+	return units > XPU_PY_UNIT_MAX ? XPU_PY_UNIT_MAX : units;
+}
+
 /* One frame of the current eval call: emitted, or (3.12+) the shim that
  * ends the call. */
 static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xpu_py_proc *py)
 {
 	__u64 f = s->py_frame, code, prev, instr, type, units, qualname = 0;
 	__u32 n = s->ev.stack.nr;
-	__u8 mark;
+	__u8 mark = 0;
 
 	if (!f) {
 		py_count(XPU_PY_STAT_COMPLETE);
@@ -112,7 +129,8 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 		return 0;
 	}
 	if (bpf_probe_read_user(&prev, sizeof(prev), (void *)(f + py->f_prev)) ||
-	    bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry)))
+	    (py->entry_kind != XPU_PY_ENTRY_PER_CALL &&
+	     bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry))))
 		return py_fail(s, XPU_PY_STAT_READ);
 	if (py->entry_kind == XPU_PY_ENTRY_CSTACK && mark == XPU_PY_OWNER_CSTACK) {
 		py_count(XPU_PY_STAT_COMPLETE);
@@ -131,17 +149,18 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 		py_count(XPU_PY_STAT_DEPTH);
 		return end_walk(s, XPU_TRUNC_DEPTH);
 	}
-	/* 3.11/3.12's prev_instr sits one unit before the next instruction
-	 * (-1 before the first): user space reads lines as CPython does. */
-	units = instr >= code + py->code_first ? (instr - code - py->code_first) / 2 : 0;
-	if (units > XPU_PY_UNIT_MAX)
-		units = XPU_PY_UNIT_MAX;
+	units = py_units(py, code, instr);
 	s->ev.stack.ip[n] =
 		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | xpu_py_fingerprint(qualname);
 	s->ev.stack.nr = n + 1;
 	py_count(XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;
-	if (py->entry_kind == XPU_PY_ENTRY_FLAG && mark) {
+	/* 3.10: every eval call runs one frame. A sample in an eval call's
+	 * prologue or epilogue (its frame not yet, or no longer, current)
+	 * gives each eval call its caller's frame: the innermost Python frame
+	 * is missing, the rest in order, and the outermost eval call finds no
+	 * frame left (counted as no-python-frame). */
+	if ((py->entry_kind == XPU_PY_ENTRY_FLAG && mark) || py->entry_kind == XPU_PY_ENTRY_PER_CALL) {
 		py_count(XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_BETWEEN;
 	}

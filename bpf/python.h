@@ -7,9 +7,10 @@
  * low 47 bits and the instruction offset (in 2-byte code units, capped) in
  * bits 47..61. A code object is 16-byte aligned, so the address's low four
  * bits carry a fingerprint of the code object instead (of its co_qualname
- * pointer): a code object freed and another allocated at its address (a
- * class body runs once; importing torch frees thousands) would otherwise
- * give the same entry, one stack and one name for both. */
+ * pointer, co_name on 3.10, which has no qualname): a code object freed and
+ * another allocated at its address (a class body runs once; importing torch
+ * frees thousands) would otherwise give the same entry, one stack and one
+ * name for both. */
 #ifndef XPU_BPF_PYTHON_H
 #define XPU_BPF_PYTHON_H
 
@@ -21,17 +22,20 @@
 #define XPU_PY_UNIT_MAX 0x7fffULL
 #define XPU_PY_FP_MASK 0xfULL
 
-/* The fingerprint of a code object whose co_qualname is at `qualname`:
- * objects are 16-byte aligned, so bits from 4 up, folded. */
+/* The fingerprint of a code object whose co_qualname (3.10: co_name) is at
+ * `qualname`: objects are 16-byte aligned, so bits from 4 up, folded. */
 static inline __u64 xpu_py_fingerprint(__u64 qualname)
 {
 	return ((qualname >> 4) ^ (qualname >> 8) ^ (qualname >> 12) ^ (qualname >> 16)) & XPU_PY_FP_MASK;
 }
 
-/* How an eval call's first frame is marked. */
+/* How an eval call's first frame is marked. 3.10 runs one frame per eval
+ * call (a heap PyFrameObject, linked by f_back): no mark is needed, and its
+ * f_instr is f_lasti, an int index in code units (-1 before the first). */
 enum xpu_py_entry {
-	XPU_PY_ENTRY_FLAG = 1,   /* 3.11: a byte, nonzero on the eval call's first frame */
-	XPU_PY_ENTRY_CSTACK = 2, /* 3.12+: a shim frame with owner FRAME_OWNED_BY_CSTACK below it */
+	XPU_PY_ENTRY_FLAG = 1,     /* 3.11: a byte, nonzero on the eval call's first frame */
+	XPU_PY_ENTRY_CSTACK = 2,   /* 3.12+: a shim frame with owner FRAME_OWNED_BY_CSTACK below it */
+	XPU_PY_ENTRY_PER_CALL = 3, /* 3.10: every frame is its eval call's first and only one */
 };
 #define XPU_PY_OWNER_CSTACK 3
 
@@ -47,12 +51,12 @@ struct xpu_py_proc {
 	__u16 ts_frame;      /* _PyCFrame (or thread state) -> current frame */
 	__u16 f_code;        /* frame -> code object */
 	__u16 f_prev;        /* frame -> previous (caller's) frame */
-	__u16 f_instr;       /* frame -> instruction pointer */
-	__u16 f_entry;       /* frame -> is_entry (3.11) or owner (3.12+) byte */
-	__u16 code_first;    /* code object -> first instruction */
+	__u16 f_instr;       /* frame -> instruction pointer (3.10: f_lasti) */
+	__u16 f_entry;       /* frame -> is_entry (3.11) or owner (3.12+) byte (3.10: unused) */
+	__u16 code_first;    /* code object -> first instruction (3.10: unused) */
 	__u8 entry_kind;     /* enum xpu_py_entry */
 	__u8 minor;          /* 3.minor */
-	__u16 code_qualname; /* code object -> co_qualname (the fingerprint's source) */
+	__u16 code_qualname; /* code object -> co_qualname, 3.10 co_name (the fingerprint's source) */
 	__u16 _pad[3];
 };
 

@@ -22,10 +22,14 @@ static_assert(offsetof(xpu_py_proc, eval_end) == 16);
 static_assert(offsetof(xpu_py_proc, tss) == 32);
 static_assert(offsetof(xpu_py_proc, code_type) == 40);
 static_assert(offsetof(xpu_py_proc, ts_cframe) == 48);
+static_assert(offsetof(xpu_py_proc, f_instr) == 56);
+static_assert(offsetof(xpu_py_proc, f_entry) == 58);
 static_assert(offsetof(xpu_py_proc, code_first) == 60);
 static_assert(offsetof(xpu_py_proc, entry_kind) == 62);
 static_assert(offsetof(xpu_py_proc, minor) == 63);
 static_assert(offsetof(xpu_py_proc, code_qualname) == 64);
+// entry_kind's values, as lib/python's offsets table writes them.
+static_assert(XPU_PY_ENTRY_FLAG == 1 && XPU_PY_ENTRY_CSTACK == 2 && XPU_PY_ENTRY_PER_CALL == 3);
 static_assert(sizeof(xpu_stack) == 8 + 8 * XPU_MAX_STACK_DEPTH);
 static_assert(offsetof(xpu_stack, ip) == 8);
 static_assert(sizeof(xpu_stack_event) == 16 + sizeof(xpu_stack));

@@ -14,10 +14,14 @@ namespace xpu {
 
 namespace {
 
-// Measured with gdb on the pyenv builds' DWARF (3.11.7, 3.12.1, 3.13.0);
-// the 3.11 ones also hold for Debian's 3.11.2 (a ctypes self-check). 3.13's
-// own _Py_DebugOffsets is checked against its row at detection.
+// Measured with gdb on the pyenv builds' DWARF (3.10.13, 3.11.7, 3.12.1,
+// 3.13.0); the 3.11 ones also hold for Debian's 3.11.2 (a ctypes
+// self-check), the 3.10 ones are checked against a live 3.10 by
+// tests/test_python_live.cpp. 3.13's own _Py_DebugOffsets is checked against
+// its row at detection. 3.10 has no co_qualname: its co_name stands in.
 constexpr PyOffsets kOffsets[] = {
+	{10, 0x248, XPU_PY_NO_OFFSET, 24, 32, 24, 96, XPU_PY_NO_OFFSET, XPU_PY_ENTRY_PER_CALL, 0, 104,
+	 112, 112, 120, 40, 48, 72},
 	{11, 0x250, 56, 8, 32, 48, 56, 68, XPU_PY_ENTRY_FLAG, 184, 112, 120, 128, 136, 72, 48, 72},
 	{12, 1544, 56, 0, 0, 8, 56, 70, XPU_PY_ENTRY_CSTACK, 192, 112, 120, 128, 136, 68, 40, 56},
 	{13, 2160, XPU_PY_NO_OFFSET, 72, 0, 8, 56, 70, XPU_PY_ENTRY_CSTACK, 200, 112, 120, 128, 136,
@@ -96,6 +100,64 @@ int minor_from_name(std::string_view name, bool *free_threaded)
 		minor = minor * 10 + (name[i] - '0');
 	*free_threaded = i < name.size() && name[i] == 't';
 	return i ? minor : -1;
+}
+
+// PY_VERSION ("3.10.13") in .rodata: a NUL-ended "3.X.Y" not preceded by a
+// digit or dot (the linker may merge it into the tail of a longer string,
+// pyenv's prefix "/root/.pyenv/versions/3.10.13"). Only 3.10 and newer
+// count (Debian's python3.11 also holds an unrelated "3.2.0"). `minor` -1
+// takes the version when every candidate agrees; otherwise the first with
+// that minor. False when none fits.
+bool version_from_rodata(Elf *elf, int minor, int *found_minor, int *micro)
+{
+	size_t shstrndx = 0;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	Elf_Scn *scn = nullptr;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || std::strcmp(name, ".rodata") != 0)
+			continue;
+		Elf_Data *data = elf_getdata(scn, nullptr);
+		if (!data || !data->d_buf)
+			return false;
+		std::string_view text(static_cast<const char *>(data->d_buf), data->d_size);
+		int got_minor = -1, got_micro = -1;
+		for (size_t at = text.find("3."); at != std::string_view::npos; at = text.find("3.", at + 1)) {
+			if (at > 0 && ((text[at - 1] >= '0' && text[at - 1] <= '9') || text[at - 1] == '.'))
+				continue;
+			size_t i = at + 2;
+			auto number = [&](int *out) {
+				size_t start = i;
+				*out = 0;
+				for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3; i++)
+					*out = *out * 10 + (text[i] - '0');
+				return i > start;
+			};
+			int mi = 0, mc = 0;
+			if (!number(&mi) || i >= text.size() || text[i++] != '.' || !number(&mc) ||
+			    i >= text.size() || text[i] != '\0' || mi < 10)
+				continue;
+			if (minor >= 0 && mi != minor)
+				continue;
+			if (got_minor >= 0 && got_minor != mi)
+				return false;  // two versions named: neither is trusted
+			if (got_minor < 0) {
+				got_minor = mi;
+				got_micro = mc;
+			}
+			if (minor >= 0)
+				break;
+		}
+		if (got_minor < 0)
+			return false;
+		*found_minor = got_minor;
+		*micro = got_micro;
+		return true;
+	}
+	return false;
 }
 
 // 3.13+: the runtime's own offsets table (_Py_DebugOffsets, the first bytes
@@ -196,20 +258,28 @@ std::optional<PythonBinary> detect_python(ElfFile &file)
 		b.minor = static_cast<int>((hex >> 16) & 0xff);
 		b.micro = static_cast<int>((hex >> 8) & 0xff);
 	} else {
-		b.minor = name_minor;  // Py_Version is 3.11+
-		b.micro = -1;
+		// Py_Version is 3.11+: before, the file name's minor, with the
+		// micro from PY_VERSION; the string alone when the name has none.
+		int minor = -1, micro = -1;
+		if (version_from_rodata(file.elf(), name_minor, &minor, &micro)) {
+			b.minor = minor;
+			b.micro = micro;
+		} else {
+			b.minor = name_minor;
+			b.micro = -1;
+		}
 	}
 	if (b.minor < 0) {
 		b.refused = "CPython of unknown version: native frames only";
 		return b;
 	}
-	if (b.major != 3 || b.minor < 11) {
-		b.refused = fmt::format("CPython {} is not supported (3.11 to 3.13 are): native frames only",
+	if (b.major != 3 || b.minor < 10) {
+		b.refused = fmt::format("CPython {} is not supported (3.10 to 3.13 are): native frames only",
 					b.version());
 		return b;
 	}
 	if (b.minor > 13) {
-		b.refused = fmt::format("CPython {} is newer than supported (3.11 to 3.13): native frames only",
+		b.refused = fmt::format("CPython {} is newer than supported (3.10 to 3.13): native frames only",
 					b.version());
 		return b;
 	}

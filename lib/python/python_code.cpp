@@ -108,6 +108,7 @@ std::optional<PyCodeInfo> read_code(pid_t pid, const PyCodeIdentity &id, const P
 	info.qualname = std::move(*q);
 	info.filename = std::move(*f);
 	info.firstlineno = id.firstlineno;
+	info.minor = o.minor;
 	if (t)
 		info.linetable = std::move(*t);
 	return info;
@@ -158,6 +159,30 @@ std::optional<int> py_line_at(std::span<const uint8_t> table, int firstlineno, i
 	return std::nullopt;
 }
 
+std::optional<int> py310_line_at(std::span<const uint8_t> table, int firstlineno, int addr)
+{
+	int line = firstlineno;
+	int start = 0;
+	for (size_t i = 0; i + 1 < table.size(); i += 2) {
+		int end = start + table[i];
+		int delta = static_cast<int8_t>(table[i + 1]);
+		// -128 leaves the running line as it was; an empty range
+		// (byte delta 0) still moves it.
+		if (delta != -128)
+			line += delta;
+		if (addr >= start && addr < end)
+			return delta == -128 ? std::nullopt : std::optional<int>(line);
+		start = end;
+	}
+	return std::nullopt;
+}
+
+std::optional<int> PyCodeInfo::line_at(int units) const
+{
+	return minor == 10 ? py310_line_at(linetable, firstlineno, units * 2)
+			   : py_line_at(linetable, firstlineno, units * 2);
+}
+
 const PyOffsets *PyCodeReader::offsets(pid_t pid) const
 {
 	auto it = offsets_.find(pid);
@@ -198,8 +223,9 @@ std::string PyCodeReader::frame(pid_t pid, uint64_t ip, bool lines)
 		return out;
 	}
 	// The walker's offset is CPython's "lasti" (prev_instr or instr_ptr
-	// less the first instruction): the line of the instruction there.
-	auto line = py_line_at(c->linetable, c->firstlineno, static_cast<int>(python_units_of(ip)) * 2);
+	// less the first instruction; 3.10's f_lasti): the line of the
+	// instruction there.
+	auto line = c->line_at(static_cast<int>(python_units_of(ip)));
 	out = fmt::format("{} ({}:{})", c->qualname, file, line.value_or(c->firstlineno));
 	make_frame_safe(out);
 	return out;

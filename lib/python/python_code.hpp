@@ -33,11 +33,18 @@ inline uint32_t python_units_of(uint64_t ip)
 // the table gives the instruction no line (or does not cover it).
 std::optional<int> py_line_at(std::span<const uint8_t> table, int firstlineno, int addr);
 
+// The same for a 3.10 line table (PEP 626, Objects/lnotab_notes.txt of
+// 3.10): (byte delta, signed line delta) pairs, -128 for "no line".
+std::optional<int> py310_line_at(std::span<const uint8_t> table, int firstlineno, int addr);
+
 struct PyCodeInfo {
-	std::string qualname;
+	std::string qualname;  // 3.10: co_name (it has no co_qualname)
 	std::string filename;
 	int firstlineno = 0;
 	std::vector<uint8_t> linetable;
+	int minor = 0;  // the interpreter's, which says the table's format
+	// The line of the instruction `units` code units from the first.
+	std::optional<int> line_at(int units) const;
 };
 
 // What tells two code objects at one address apart: the pointers to their

@@ -58,10 +58,10 @@ std::optional<CheckItem> python_item(const std::string &path)
 	else
 		item = make_item("binary_python", CheckStatus::missing, false,
 				 fmt::format("{}: refused: {}", where, b.refused),
-				 "run the program under CPython 3.11, 3.12 or 3.13 (default build) for "
+				 "run the program under CPython 3.10, 3.11, 3.12 or 3.13 (default build) for "
 				 "Python frames");
 	item.values = {{"major", b.major}, {"minor", b.minor}};
-	if (b.micro >= 0)  // before 3.11 the file name gives the minor only
+	if (b.micro >= 0)  // before 3.11, only when PY_VERSION is found
 		item.values.emplace_back("micro", b.micro);
 	return item;
 }

@@ -11,8 +11,8 @@
 . "$(dirname "$0")/lib/bpf_test.sh"
 
 ran=0
-for py in /usr/bin/python3.11 /root/.pyenv/versions/3.12.1/bin/python3.12 \
-	  /root/.pyenv/versions/3.13.0/bin/python3.13; do
+for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
+	  /root/.pyenv/versions/3.12.1/bin/python3.12 /root/.pyenv/versions/3.13.0/bin/python3.13; do
 	if [ ! -x "$py" ]; then
 		echo "SKIP: $py absent"
 		continue

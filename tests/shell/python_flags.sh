@@ -11,8 +11,8 @@
 . "$(dirname "$0")/lib/bpf_test.sh"
 
 ran=0
-for py in /usr/bin/python3.11 /root/.pyenv/versions/3.12.1/bin/python3.12 \
-	  /root/.pyenv/versions/3.13.0/bin/python3.13; do
+for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
+	  /root/.pyenv/versions/3.12.1/bin/python3.12 /root/.pyenv/versions/3.13.0/bin/python3.13; do
 	if [ ! -x "$py" ]; then
 		echo "SKIP: $py absent"
 		continue
@@ -41,6 +41,10 @@ bad = []
 for row in open(folded):
     stack, n = row.rsplit(" ", 1)
     frames, n = stack.split(";"), int(n)
+    # 3.10 runs each Python call in its own eval call: its call plumbing,
+    # _PyEval_Vector, sits between caller and callee (3.11+ have none).
+    if py.endswith("python3.10"):
+        frames = [f for f in frames if f != "_PyEval_Vector"]
     at = [i for i, f in enumerate(frames) if f.startswith("spin (spin.py")]
     if not at:
         continue
@@ -66,5 +70,5 @@ sys.exit(0 if spin_rows >= 50 and share >= 0.9 and not bad else 1)
 PY
 	done
 done
-[ $ran = 1 ] || { echo "skipped: no CPython 3.11-3.13 here"; exit 2; }
+[ $ran = 1 ] || { echo "skipped: no CPython 3.10-3.13 here"; exit 2; }
 echo ok
