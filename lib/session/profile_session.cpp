@@ -553,8 +553,14 @@ Result<SampleSet> ProfileSession::take_window()
 	if (auto r = s.consume_events(); !r)
 		return std::unexpected(r.error());
 	s.drop_our_own(set);
-	if (s.gpu)
+	if (s.gpu) {
 		set.gpu = s.gpu->take(false);
+		// The last window, after stop(): what its drain brought in, the
+		// sync waits' blame included (found by helper timeline's review).
+		for (auto &c : s.gpu_final)
+			set.gpu.push_back(std::move(c));
+		s.gpu_final.clear();
+	}
 	std::vector<uint64_t> hashes;
 	for (const auto &c : set.oncpu)
 		add_hashes(c.where, hashes);

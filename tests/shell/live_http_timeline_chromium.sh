@@ -96,7 +96,7 @@ PY
 kill -INT $live 2>/dev/null; wait $live 2>/dev/null
 mkdir -p "$tmp/nogpu"
 start_live_http -i 0.3 --duration 30 -- $B/examples/cpu_split -t 20
-timeout 60 python3 - "$CHROMIUM" "$url" "$tmp" <<'PY' || exit 1
+timeout 100 python3 - "$CHROMIUM" "$url" "$tmp" <<'PY' || { cat "$tmp/err"; exit 1; }
 import sys
 sys.path.insert(0, "tests/shell/lib")
 from cdp import Page
@@ -104,7 +104,7 @@ chromium, url, tmp = sys.argv[1:4]
 page = Page(chromium, tmp + "/nogpu")
 try:
     page.open(url)
-    page.wait_for("document.body.dataset.window >= 3", "three windows")
+    page.wait_for("document.body.dataset.window >= 3", "three windows", timeout=60)
     if not page.js("document.getElementById('show-tl').hidden"):
         sys.exit("FAIL: the GPU timeline button shows without GPU work")
     print("no GPU work: no timeline button")
