@@ -46,9 +46,20 @@ print(code.co_linetable.hex())
 print(" ".join("-" if p[0] is None else str(p[0]) for p in code.co_positions()))
 )";
 
-void check_decoder_with(const std::string &python)
+// Runs `script` under `python` (it prints co_firstlineno, the line table in
+// hex, then each code unit's line or "-"), and checks `line_at` against
+// CPython's answer for every code unit and past the end.
+struct Compared {
+	int lined = 0, unlined = 0, high = 0;
+	std::vector<uint8_t> table;  // as CPython gave it
+	int firstlineno = 0;
+};
+template <class LineAt>
+Compared compare_with_cpython(const std::string &python, const char *script, size_t min_table,
+			      LineAt line_at)
 {
-	auto r = run({python, "-c", kDump});
+	Compared c;
+	auto r = run({python, "-c", script});
 	INFO(python << ": " << r.err);
 	REQUIRE(r.exit_code == 0);
 	std::istringstream in(r.out);
@@ -58,27 +69,37 @@ void check_decoder_with(const std::string &python)
 	std::vector<uint8_t> table;
 	for (size_t i = 0; i + 1 < hex.size(); i += 2)
 		table.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-	REQUIRE(table.size() > 20);
-	int unit = 0, lined = 0, unlined = 0, high = 0;
+	REQUIRE(table.size() > min_table);
+	int unit = 0;
 	while (in >> word) {
-		auto got = py_line_at(table, firstlineno, unit * 2);
+		auto got = line_at(table, firstlineno, unit * 2);
 		INFO("code unit " << unit << ", CPython says line " << word);
 		if (word == "-") {
 			CHECK_FALSE(got.has_value());
-			unlined++;
+			c.unlined++;
 		} else {
 			REQUIRE(got.has_value());
 			CHECK(*got == std::stoi(word));
-			lined++;
-			high = std::max(high, *got);
+			c.lined++;
+			c.high = std::max(c.high, *got);
 		}
 		unit++;
 	}
-	CHECK(lined > 30);
-	CHECK(high >= 130);  // the long form after the 120 blank lines was read
 	// Past the table's end there is no line.
-	CHECK_FALSE(py_line_at(table, firstlineno, (unit + 10) * 2).has_value());
-	(void)unlined;  // 3.11 gives every unit a line; 3.12+ leaves cleanup code without
+	CHECK_FALSE(line_at(table, firstlineno, (unit + 10) * 2).has_value());
+	c.table = std::move(table);
+	c.firstlineno = firstlineno;
+	return c;
+}
+
+void check_decoder_with(const std::string &python)
+{
+	// 3.11 gives every unit a line; 3.12+ leaves cleanup code without.
+	Compared c = compare_with_cpython(python, kDump, 20, [](auto &t, int first, int offset) {
+		return py_line_at(t, first, offset);
+	});
+	CHECK(c.lined > 30);
+	CHECK(c.high >= 130);  // the long form after the 120 blank lines was read
 }
 
 }  // namespace
@@ -153,41 +174,17 @@ TEST_CASE("python line table: lines as CPython 3.10 reads them", "[python]")
 	const std::string py = "/root/.pyenv/versions/3.10.13/bin/python3.10";
 	if (access(py.c_str(), X_OK) != 0)
 		XPU_SKIP(py << " absent");
-	auto r = run({py, "-c", kDump310});
-	INFO(r.err);
-	REQUIRE(r.exit_code == 0);
-	std::istringstream in(r.out);
-	int firstlineno = 0;
-	std::string hex, word;
-	in >> firstlineno >> hex;
-	std::vector<uint8_t> table;
-	for (size_t i = 0; i + 1 < hex.size(); i += 2)
-		table.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-	REQUIRE(table.size() > 40);
-	int unit = 0, lined = 0, unlined = 0, high = 0;
-	while (in >> word) {
-		auto got = py310_line_at(table, firstlineno, unit * 2);
-		INFO("code unit " << unit << ", CPython says line " << word);
-		if (word == "-") {
-			CHECK_FALSE(got.has_value());
-			unlined++;
-		} else {
-			REQUIRE(got.has_value());
-			CHECK(*got == std::stoi(word));
-			lined++;
-			high = std::max(high, *got);
-		}
-		unit++;
-	}
-	CHECK(lined > 250);   // the 200-element line's code is past 254 bytes
-	CHECK(unlined >= 1);  // the finally block's cleanup has no line
-	CHECK(high >= 220);   // the entries after the 200 blank lines were read
-	CHECK_FALSE(py310_line_at(table, firstlineno, (unit + 10) * 2).has_value());
+	Compared c = compare_with_cpython(py, kDump310, 40, [](auto &t, int first, int offset) {
+		return py310_line_at(t, first, offset);
+	});
+	CHECK(c.lined > 250);   // the 200-element line's code is past 254 bytes
+	CHECK(c.unlined >= 1);  // the finally block's cleanup has no line
+	CHECK(c.high >= 220);   // the entries after the 200 blank lines were read
 	// PyCodeInfo picks the format by the interpreter's minor.
 	PyCodeInfo info;
-	info.linetable = table;
-	info.firstlineno = firstlineno;
+	info.linetable = c.table;
+	info.firstlineno = c.firstlineno;
 	info.minor = 10;
-	CHECK(info.line_at(0) == py310_line_at(table, firstlineno, 0));
+	CHECK(info.line_at(0) == py310_line_at(c.table, c.firstlineno, 0));
 	CHECK(info.line_at(0) == 2);
 }
