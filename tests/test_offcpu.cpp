@@ -119,7 +119,9 @@ TEST_CASE("record: waiting for a vfork child is uninterruptible (D) time", "[bpf
 
 TEST_CASE("record --cpu-only and --off-cpu-only keep one layer each", "[bpf][offcpu]")
 {
-	auto cpu = record_folded({"--cpu-only"}, {wall_split(), "-t", "1"});
+	// 499 Hz: compute's ~0.4 s of CPU is ~200 samples; at 99 Hz its ~40
+	// fell under 20 when a build shared the two CPUs.
+	auto cpu = record_folded({"--cpu-only", "-F", "499"}, {wall_split(), "-t", "1"});
 	CHECK(weight_if(cpu, offcpu) == 0);
 	CHECK(weight_with(cpu, "compute") > 20);
 
