@@ -35,8 +35,11 @@ samples = int(first.split()[2])
 assert first.endswith("  churn") and samples > 0.8 * oncpu, (first, oncpu)
 PY
 
-# --sort total ranks burn_60 above burn_30 above burn_10.
-$B/xpu-perf top -b -d 0.5 -n 2 --rows 40 -s total -F 499 -- $B/examples/cpu_split -n 100000 \
+# --sort total ranks burn_60 above burn_30 above burn_10. Shares need
+# cpu_split's 10 ms rounds of CPU time (-t) at 331 Hz: its -n rounds last
+# about one 499 Hz period here, and a window samples one phase of them (see
+# live.sh).
+$B/xpu-perf top -b -d 0.5 -n 2 --rows 40 -s total -F 331 -- $B/examples/cpu_split -t 60 \
 	>"$tmp/total" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
 awk 'BEGIN{RS=""} END{print}' "$tmp/total" | grep -n 'burn_' >"$tmp/order"
 cat "$tmp/order"
