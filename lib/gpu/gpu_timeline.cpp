@@ -79,20 +79,15 @@ TraceInput GpuTimeline::take_window(const StackFn &stack_of, int patience)
 			later.push_back(std::move(p));
 			continue;
 		}
-		if (!timed)
-			start = end = p.call.ts_ns;
-		else
+		TraceApiCall c = trace_call(p.call, stack_of);
+		if (timed)
 			api_.erase({w.pid, p.call.corr});
-		in.process_names.try_emplace(w.pid, w.comm);
-		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
+		name_thread(in, w);
 		if (p.sync)
-			in.waits.push_back({.pid = w.pid, .tid = w.tid, .corr = p.call.corr, .api = api_of(p.call),
-					    .start = start, .end = end, .stack = stack_of(p.call), .waited_for = {}});
+			in.waits.push_back({.pid = c.pid, .tid = c.tid, .corr = c.corr, .api = std::move(c.api),
+					    .start = c.start, .end = c.end, .stack = std::move(c.stack), .waited_for = {}});
 		else
-			in.calls.push_back({.pid = w.pid, .tid = w.tid, .corr = p.call.corr,
-					    .driver = p.call.domain == gpu_proto::kDomainDriver,
-					    .api = api_of(p.call), .start = start, .end = end,
-					    .stack = stack_of(p.call)});
+			in.calls.push_back(std::move(c));
 	}
 	pending_ = std::move(later);
 	if (api_.size() > kMaxApiIntervals)
@@ -112,6 +107,29 @@ std::vector<ThreadStacks> GpuTimeline::call_stacks() const
 	return out;
 }
 
+TraceApiCall GpuTimeline::trace_call(const LaunchEvent &l, const StackFn &stack_of) const
+{
+	TraceApiCall c{.pid = l.where.pid,
+		       .tid = l.where.tid,
+		       .corr = l.corr,
+		       .driver = l.domain == gpu_proto::kDomainDriver,
+		       .api = api_of(l),
+		       .start = l.ts_ns,
+		       .end = l.ts_ns,
+		       .stack = stack_of(l)};
+	if (auto [start, end] = api_interval(l.where.pid, l.corr); end > start) {
+		c.start = start;
+		c.end = end;
+	}
+	return c;
+}
+
+void GpuTimeline::name_thread(TraceInput &in, const ThreadStacks &w)
+{
+	in.process_names.try_emplace(w.pid, w.comm);
+	in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
+}
+
 std::string GpuTimeline::api_of(const LaunchEvent &l) const
 {
 	auto it = api_names_.find({l.where.pid, l.domain, l.cbid});
@@ -129,22 +147,8 @@ TraceInput GpuTimeline::to_trace(const StackFn &stack_of) const
 	TraceInput in;
 	in.gpu = activities_;
 	for (const LaunchEvent &l : launches_) {
-		const ThreadStacks &w = l.where;
-		TraceApiCall c{.pid = w.pid,
-			       .tid = w.tid,
-			       .corr = l.corr,
-			       .driver = l.domain == gpu_proto::kDomainDriver,
-			       .api = api_of(l),
-			       .start = l.ts_ns,
-			       .end = l.ts_ns,
-			       .stack = stack_of(l)};
-		if (auto [start, end] = api_interval(w.pid, l.corr); end > start) {
-			c.start = start;
-			c.end = end;
-		}
-		in.process_names.try_emplace(w.pid, w.comm);
-		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
-		in.calls.push_back(std::move(c));
+		name_thread(in, l.where);
+		in.calls.push_back(trace_call(l, stack_of));
 	}
 	for (const BlamedWait &b : waits_) {
 		const ThreadStacks &w = b.call.where;
@@ -162,8 +166,7 @@ TraceInput GpuTimeline::to_trace(const StackFn &stack_of) const
 				what.remove_prefix(std::string_view(kGpuWaitPrefix).size());
 			t.waited_for.emplace_back(what, ns);
 		}
-		in.process_names.try_emplace(w.pid, w.comm);
-		in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
+		name_thread(in, w);
 		in.waits.push_back(std::move(t));
 	}
 	return in;

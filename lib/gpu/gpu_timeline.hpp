@@ -63,6 +63,10 @@ public:
 
 private:
 	bool full();  // counts one dropped event when it says yes
+	// A call as the timeline draws it: CUPTI's interval for it, or the
+	// hook's moment when none came (record --trace and live share it).
+	TraceApiCall trace_call(const LaunchEvent &l, const StackFn &stack_of) const;
+	static void name_thread(TraceInput &in, const ThreadStacks &w);
 
 	std::vector<LaunchEvent> launches_;
 	std::vector<GpuActivity> activities_;
