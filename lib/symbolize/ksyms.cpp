@@ -1,9 +1,14 @@
 #include "symbolize/ksyms.hpp"
 
-#include <algorithm>
-#include <charconv>
+#include <fcntl.h>
+#include <unistd.h>
 
-#include "symbolize/proc_maps.hpp"
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "base/fd.hpp"
 #include "base/lines.hpp"
 
 namespace xpu {
@@ -32,43 +37,95 @@ bool parse_line(std::string_view s, uint64_t &addr, char &type, std::string_view
 
 }  // namespace
 
-Ksyms Ksyms::parse(std::string_view text)
+std::string_view Ksyms::add_lines(std::string_view text)
 {
-	Ksyms k;
 	while (!text.empty()) {
+		size_t nl = text.find('\n');
+		if (nl == std::string_view::npos)
+			return text;
 		std::string_view line = next_line(text);
 		uint64_t addr = 0;
 		char type = 0;
 		std::string_view name;
 		if (!parse_line(line, addr, type, name) || addr == 0 || !is_text_type(type))
 			continue;
-		k.syms_.push_back(Sym{addr, std::string(name)});
+		syms_.push_back(Sym{addr, static_cast<uint32_t>(names_.size()),
+				    static_cast<uint32_t>(name.size())});
+		names_.append(name);
 	}
+	return {};
+}
+
+void Ksyms::finish()
+{
 	// Several names often share an address (_text, _stext, aliases): keep
 	// the first in file order, which is the kernel's own choice of order.
-	std::stable_sort(k.syms_.begin(), k.syms_.end(),
+	std::stable_sort(syms_.begin(), syms_.end(),
 			 [](const Sym &a, const Sym &b) { return a.addr < b.addr; });
-	auto dup = std::unique(k.syms_.begin(), k.syms_.end(),
+	auto dup = std::unique(syms_.begin(), syms_.end(),
 			       [](const Sym &a, const Sym &b) { return a.addr == b.addr; });
-	k.syms_.erase(dup, k.syms_.end());
+	syms_.erase(dup, syms_.end());
+}
+
+void Ksyms::reserve_for_kernel()
+{
+	// Room for a large kernel's table reserved at once, so the vectors are
+	// never regrown (each regrowth copies, and freed copies stay resident in
+	// the reading thread's malloc arena). Pages never written are never
+	// resident: a kernel with 120,000 text symbols and 3 MB of names
+	// touches what it needs.
+	syms_.reserve(1u << 18);
+	names_.reserve(8u << 20);
+}
+
+Ksyms Ksyms::parse(std::string_view text)
+{
+	Ksyms k;
+	std::string_view rest = k.add_lines(text);
+	if (!rest.empty())
+		k.add_lines(std::string(rest) + '\n');
+	k.finish();
 	return k;
 }
 
 Result<Ksyms> Ksyms::load()
 {
-	auto text = read_text_file("/proc/kallsyms");
-	if (!text)
-		return std::unexpected(text.error());
-	return parse(*text);
+	Fd fd(::open("/proc/kallsyms", O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		return fail(ExitCode::internal, "cannot open /proc/kallsyms: {}", std::strerror(errno));
+	Ksyms k;
+	k.reserve_for_kernel();
+	// A block of lines at a time, the unfinished last line carried over.
+	std::string buf(64 * 1024, '\0');
+	size_t kept = 0;
+	for (;;) {
+		ssize_t n = ::read(fd.get(), buf.data() + kept, buf.size() - kept);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail(ExitCode::internal, "cannot read /proc/kallsyms: {}", std::strerror(errno));
+		if (n == 0)
+			break;
+		std::string_view rest = k.add_lines(std::string_view(buf.data(), kept + n));
+		kept = rest.size();
+		std::memmove(buf.data(), rest.data(), kept);
+		if (kept == buf.size())
+			kept = 0;  // a line longer than the buffer: not kallsyms, dropped
+	}
+	if (kept)
+		k.add_lines(std::string(buf.data(), kept) + '\n');
+	k.finish();
+	return k;
 }
 
-const std::string *Ksyms::lookup(uint64_t addr) const
+std::optional<std::string_view> Ksyms::lookup(uint64_t addr) const
 {
 	auto it = std::upper_bound(syms_.begin(), syms_.end(), addr,
 				   [](uint64_t a, const Sym &s) { return a < s.addr; });
 	if (it == syms_.begin())
-		return nullptr;
-	return &std::prev(it)->name;
+		return std::nullopt;
+	const Sym &s = *std::prev(it);
+	return std::string_view(names_).substr(s.name_off, s.name_len);
 }
 
 }  // namespace xpu

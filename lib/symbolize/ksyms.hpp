@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,20 +21,34 @@ public:
 	// bogus name.
 	static Ksyms parse(std::string_view text);
 
-	// Reads /proc/kallsyms.
+	// Reads /proc/kallsyms a block at a time (the file is 5 MB and more;
+	// the table keeps about half of it).
 	static Result<Ksyms> load();
 
-	// The symbol covering addr (module suffix dropped), or nullptr.
-	const std::string *lookup(uint64_t addr) const;
+	// The symbol covering addr (module suffix dropped), or nothing. The view
+	// lives as long as this table.
+	std::optional<std::string_view> lookup(uint64_t addr) const;
 
 	size_t size() const { return syms_.size(); }
 
 private:
+	// Adds the symbols of whole lines of text; returns what is left of an
+	// unfinished last line.
+	std::string_view add_lines(std::string_view text);
+	// Sorts by address, one name per address.
+	void finish();
+	void reserve_for_kernel();
+
+	// 16 bytes a symbol and one arena for the names: a kernel has 100,000+
+	// text symbols, and a std::string each (40 bytes, most names past the
+	// 15 bytes kept inline) made the table 12 MB of the profiler's memory.
 	struct Sym {
 		uint64_t addr;
-		std::string name;
+		uint32_t name_off;  // into names_
+		uint32_t name_len;
 	};
-	std::vector<Sym> syms_;  // sorted by addr, one name per address
+	std::vector<Sym> syms_;  // sorted by addr once finished
+	std::string names_;
 };
 
 }  // namespace xpu

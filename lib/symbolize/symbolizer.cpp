@@ -532,14 +532,14 @@ std::vector<std::string> Symbolizer::Impl::kernel_stack(std::span<const uint64_t
 		uint64_t addr = i == 0 ? ips[i] : ips[i] - 1;  // as in user_stack
 		auto [it, fresh] = kernel_cache.try_emplace(addr);
 		if (fresh) {
-			const std::string *name = ksyms.lookup(addr);
+			auto name = ksyms.lookup(addr);
 			// Below an interrupt frame the kernel stack holds the exact
 			// interrupted pc, not a return address; at a function's first
 			// byte, pc-1 lands in the "__pfx_" padding before it, which is
 			// never executed. Take the pc itself then.
 			if (name && name->starts_with("__pfx_"))
 				name = ksyms.lookup(ips[i]);
-			it->second = name ? *name + kernel_suffix : unknown_kernel_frame;
+			it->second = name ? std::string(*name) + kernel_suffix : unknown_kernel_frame;
 			make_frame_safe(it->second);
 		}
 		out.push_back(it->second);
