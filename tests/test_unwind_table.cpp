@@ -1,6 +1,8 @@
 // Unwind tables against two references: libdw asked directly at single
 // addresses (checks how rows are split and merged), and binutils'
 // readelf --debug-dump=frames-interp, an independent CFI interpreter.
+#include <unistd.h>
+
 #include <regex>
 #include <sstream>
 
@@ -194,4 +196,53 @@ TEST_CASE("unwind table: libc's rules, and where the stack ends", "[unwind_table
 	bool has_plt = std::any_of(t.rows.begin(), t.rows.end(),
 				   [](auto &r) { return r.rule.cfa_kind == XPU_CFA_PLT; });
 	CHECK(has_plt);
+}
+
+namespace {
+
+// Builds `path`'s table with both readers and compares every row.
+void compare_readers(const std::string &path)
+{
+	auto f = ElfFile::open_path(path);
+	REQUIRE(f);
+	auto own = build_unwind_table((*f)->elf(), UnwindTableBuilder::Reader::own);
+	auto ref = build_unwind_table((*f)->elf(), UnwindTableBuilder::Reader::libdw);
+	INFO(path);
+	REQUIRE(ref);
+	REQUIRE(own);
+	CHECK(!own->by_libdw);
+	CHECK(own->refused_fdes == 0);
+	CHECK(own->unread_fdes == 0);
+	CHECK(own->fdes == ref->fdes);
+	CHECK(own->invalid_rows == ref->invalid_rows);
+	REQUIRE(own->rows.size() == ref->rows.size());
+	size_t differing = 0;
+	for (size_t i = 0; i < own->rows.size(); i++) {
+		const UnwindRow &a = own->rows[i], &b = ref->rows[i];
+		if (a.pc == b.pc && a.rule == b.rule)
+			continue;
+		if (differing++ < 5)
+			FAIL_CHECK("row " << i << " pc " << std::hex << a.pc << " " << describe(a.rule)
+					  << " vs libdw pc " << b.pc << " " << describe(b.rule));
+	}
+	CHECK(differing == 0);
+}
+
+}  // namespace
+
+TEST_CASE("unwind table: our .eh_frame reader gives libdw's rows, every one", "[unwind_table]")
+{
+	compare_readers("/lib/x86_64-linux-gnu/libc.so.6");
+	compare_readers("/lib64/ld-linux-x86-64.so.2");
+	compare_readers("/usr/bin/python3.11");
+	compare_readers(build_dir() + "/xpu-perf-tests");
+	compare_readers(build_dir() + "/examples/cpu_split_nofp");
+}
+
+TEST_CASE("unwind table: our reader gives libdw's rows for libtorch_cpu", "[unwind_table]")
+{
+	const std::string path = "/usr/lib/x86_64-linux-gnu/libtorch_cpu.so";
+	if (access(path.c_str(), R_OK) != 0)
+		XPU_SKIP(path << " not installed (python3-torch)");
+	compare_readers(path);
 }

@@ -35,6 +35,10 @@ struct UnwindTable {
 	std::vector<UnwindRow> rows;  // sorted by pc; the last row ends the table
 	uint64_t fdes = 0;            // FDEs read
 	uint64_t invalid_rows = 0;    // rows with a rule we cannot apply
+	bool by_libdw = false;        // left to libdw's reader (see build_unwind_table)
+	uint64_t refused_fdes = 0;    // programs our reader stopped following (INVALID from there)
+	uint64_t unread_fdes = 0;     // FDEs (or their CIEs) it could not read: NONE rows, as libdw
+	uint64_t overlapping_fdes = 0;  // FDEs claiming more than their table slot
 };
 
 // The same build in steps, so a large binary's table (libtorch_cpu: 220k
@@ -42,7 +46,10 @@ struct UnwindTable {
 // tables and events handled in between. `elf` must outlive the builder.
 class UnwindTableBuilder {
 public:
-	static Result<std::unique_ptr<UnwindTableBuilder>> start(Elf *elf);
+	// Our own .eh_frame reader (fde_rows.hpp), or libdw's asked row by
+	// row (the reference the tests and the fuzzer compare with).
+	enum class Reader { own, libdw };
+	static Result<std::unique_ptr<UnwindTableBuilder>> start(Elf *elf, Reader which = Reader::own);
 	~UnwindTableBuilder();
 	// FDEs not read yet.
 	size_t remaining() const;
@@ -60,7 +67,8 @@ private:
 // Builds the table from the binary's .eh_frame (through .eh_frame_hdr's
 // sorted FDE list). Consecutive equal rules are merged. Gaps between FDEs
 // get XPU_CFA_NONE rows. Fails when the binary has no usable .eh_frame.
-Result<UnwindTable> build_unwind_table(Elf *elf);
+Result<UnwindTable> build_unwind_table(Elf *elf,
+					UnwindTableBuilder::Reader which = UnwindTableBuilder::Reader::own);
 
 // The rule that applies at `pc` (the last row at or below it), as the BPF
 // side looks it up; XPU_CFA_NONE outside the table.
