@@ -3,6 +3,8 @@
 // readelf --debug-dump=frames-interp, an independent CFI interpreter.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <regex>
 #include <sstream>
 
@@ -245,4 +247,33 @@ TEST_CASE("unwind table: our reader gives libdw's rows for libtorch_cpu", "[unwi
 	if (access(path.c_str(), R_OK) != 0)
 		XPU_SKIP(path << " not installed (python3-torch)");
 	compare_readers(path);
+}
+
+// Not a test: build times of both readers, alternating, medians of 5
+// (`build/xpu-perf-tests '[.unwind_bench]'`).
+TEST_CASE("unwind table: build time, our reader vs libdw's", "[.unwind_bench]")
+{
+	for (const std::string &path : {std::string("/usr/lib/x86_64-linux-gnu/libtorch_cpu.so"),
+				       std::string("/lib/x86_64-linux-gnu/libc.so.6"),
+				       std::string("/usr/bin/python3.11")}) {
+		auto f = ElfFile::open_path(path);
+		if (!f)
+			continue;
+		std::vector<double> own_ms, ref_ms;
+		size_t rows = 0;
+		for (int run = 0; run < 5; run++) {
+			for (auto which : {UnwindTableBuilder::Reader::own, UnwindTableBuilder::Reader::libdw}) {
+				auto t0 = std::chrono::steady_clock::now();
+				auto t = build_unwind_table((*f)->elf(), which);
+				double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+				REQUIRE(t);
+				rows = t->rows.size();
+				(which == UnwindTableBuilder::Reader::own ? own_ms : ref_ms).push_back(ms);
+			}
+		}
+		std::sort(own_ms.begin(), own_ms.end());
+		std::sort(ref_ms.begin(), ref_ms.end());
+		fmt::print("{}: {} rows, own {:.1f} ms, libdw {:.1f} ms (medians of 5; own {:.1f}..{:.1f}, libdw {:.1f}..{:.1f})\n",
+			   path, rows, own_ms[2], ref_ms[2], own_ms.front(), own_ms.back(), ref_ms.front(), ref_ms.back());
+	}
 }
