@@ -1,8 +1,11 @@
-// Unwind tables for the in-kernel unwinder, built from a binary's .eh_frame
-// with libdw's CFI interpreter: for every address range, how to find the
-// caller's frame (bpf/unwind.h). libdw evaluates the CFA programs; this file
-// only asks it, row by row, and classifies each answer into one of a few
-// rules the BPF side can apply without a DWARF interpreter.
+// Unwind tables for the in-kernel unwinder, built from a binary's .eh_frame:
+// for every address range, how to find the caller's frame (bpf/unwind.h),
+// classified into one of a few rules the BPF side can apply without a
+// DWARF interpreter. Our own reader (fde_rows.hpp) runs each FDE's CFA
+// program once; libdw's CFI interpreter, asked row by row, is kept as the
+// reference the tests and the fuzzer compare with (the same rows) and for
+// binaries our reader leaves to it (not x86-64, or an .eh_frame_hdr libdw
+// would not search). libtorch_cpu (1.4M rows): 68 ms, against 278 ms.
 #pragma once
 
 #include <libelf.h>
@@ -42,7 +45,7 @@ struct UnwindTable {
 };
 
 // The same build in steps, so a large binary's table (libtorch_cpu: 220k
-// FDEs, about a second) can be built a slice at a time, with smaller
+// FDEs, ~70 ms alone, longer while a process starts) can be built a slice at a time, with smaller
 // tables and events handled in between. `elf` must outlive the builder.
 class UnwindTableBuilder {
 public:
