@@ -257,6 +257,11 @@ void UnwindLoader::load_built(uint32_t id, Result<UnwindTable> table, bool wante
 		mark_failed(id, table.error().msg);
 		return;
 	}
+	stats_.by_libdw += table->by_libdw;
+	stats_.refused_fdes += table->refused_fdes;
+	if (table->by_libdw || table->refused_fdes)
+		log::debug("unwind table {}: {}{} FDE programs refused", bins_[id].file->name(),
+			   table->by_libdw ? "read by libdw, " : "", table->refused_fdes);
 	if (auto r = place(id, *table, wanted); !r) {
 		mark_failed(id, r.error().msg);
 		return;

@@ -20,6 +20,8 @@ struct UnwindStats {
 	uint64_t row_capacity = 0;
 	uint64_t rules = 0;
 	double build_ms = 0;         // time spent building tables
+	uint64_t by_libdw = 0;       // tables our .eh_frame reader left to libdw's
+	uint64_t refused_fdes = 0;   // FDE programs it stopped following (invalid rows from there)
 	uint64_t processes = 0;      // process descriptions written
 };
 

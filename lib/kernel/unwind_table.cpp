@@ -1,5 +1,7 @@
 #include "kernel/unwind_table.hpp"
 
+#include "kernel/fde_rows.hpp"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <gelf.h>
@@ -55,9 +57,19 @@ size_t read_encoded(const uint8_t *p, const uint8_t *end, uint8_t enc, int64_t &
 	}
 }
 
-// FDE start addresses from .eh_frame_hdr's binary-search table, which the
-// linker writes for every binary it gives an .eh_frame (--eh-frame-hdr).
-Result<std::vector<uint64_t>> fde_starts(Elf *elf)
+// .eh_frame_hdr's binary-search table, which the linker writes for every
+// binary it gives an .eh_frame (--eh-frame-hdr): FDE start addresses and
+// where each FDE is, sorted by start; of equal starts the last (the one
+// libdw's binary search lands on). `sorted` says whether the file's own
+// order was (libdw's search assumes it).
+struct FdeTable {
+	std::vector<std::pair<uint64_t, uint64_t>> fdes;  // start, FDE vaddr
+	uint64_t eh_frame_ptr = 0;
+	bool eh_frame_ptr_known = false;
+	bool sorted = true;
+};
+
+Result<FdeTable> fde_table(Elf *elf)
 {
 	GElf_Shdr shdr;
 	Elf_Scn *scn = section_named(elf, ".eh_frame_hdr", shdr);
@@ -65,16 +77,24 @@ Result<std::vector<uint64_t>> fde_starts(Elf *elf)
 	if (!data || !data->d_buf || data->d_size < 4)
 		return fail(ExitCode::internal, "no .eh_frame_hdr");
 	auto *p = static_cast<const uint8_t *>(data->d_buf);
-	const uint8_t *end = p + data->d_size;
+	const uint8_t *begin = p, *end = p + data->d_size;
 	uint8_t version = p[0], ptr_enc = p[1], count_enc = p[2], table_enc = p[3];
 	if (version != 1 || table_enc != 0x3b)  // datarel | sdata4: what GNU ld writes
 		return fail(ExitCode::internal, ".eh_frame_hdr encoding {:#x} not supported",
 			    table_enc);
 	p += 4;
-	int64_t skip = 0, count = 0;
-	size_t n = read_encoded(p, end, ptr_enc, skip);
+	int64_t ptr = 0, count = 0;
+	size_t n = read_encoded(p, end, ptr_enc, ptr);
 	if (!n)
 		return fail(ExitCode::internal, ".eh_frame_hdr: bad pointer encoding");
+	FdeTable t;
+	if ((ptr_enc & 0xf0) == 0x10) {  // pcrel, what GNU ld writes
+		t.eh_frame_ptr = shdr.sh_addr + (p - begin) + ptr;
+		t.eh_frame_ptr_known = true;
+	} else if ((ptr_enc & 0xf0) == 0) {
+		t.eh_frame_ptr = static_cast<uint64_t>(ptr);
+		t.eh_frame_ptr_known = true;
+	}
 	p += n;
 	n = read_encoded(p, end, count_enc, count);
 	// The count is the file's word: compared by division, since 8 * count
@@ -82,16 +102,62 @@ Result<std::vector<uint64_t>> fde_starts(Elf *elf)
 	if (!n || count < 0 || static_cast<uint64_t>(count) > static_cast<uint64_t>(end - p - n) / 8)
 		return fail(ExitCode::internal, ".eh_frame_hdr: bad FDE count");
 	p += n;
-	std::vector<uint64_t> starts;
-	starts.reserve(static_cast<size_t>(count));
+	t.fdes.reserve(static_cast<size_t>(count));
 	for (int64_t i = 0; i < count; i++, p += 8) {
-		int32_t rel;
-		std::memcpy(&rel, p, sizeof(rel));
-		starts.push_back(shdr.sh_addr + static_cast<int64_t>(rel));
+		int32_t rel[2];
+		std::memcpy(rel, p, sizeof(rel));
+		uint64_t start = shdr.sh_addr + static_cast<int64_t>(rel[0]);
+		if (!t.fdes.empty() && start < t.fdes.back().first)
+			t.sorted = false;
+		t.fdes.push_back({start, shdr.sh_addr + static_cast<int64_t>(rel[1])});
 	}
-	std::sort(starts.begin(), starts.end());
-	starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-	return starts;
+	std::stable_sort(t.fdes.begin(), t.fdes.end(),
+			 [](auto &a, auto &b) { return a.first < b.first; });
+	// Of equal starts, keep the last.
+	std::vector<std::pair<uint64_t, uint64_t>> unique;
+	unique.reserve(t.fdes.size());
+	for (size_t i = 0; i < t.fdes.size(); i++)
+		if (i + 1 == t.fdes.size() || t.fdes[i + 1].first != t.fdes[i].first)
+			unique.push_back(t.fdes[i]);
+	t.fdes = std::move(unique);
+	return t;
+}
+
+// .eh_frame as our own reader takes it, or nullopt where it leaves the
+// binary to libdw: not x86-64, or laid out so that libdw would not use
+// .eh_frame_hdr's table (its FDE lookup would then differ).
+std::optional<EhFrameSection> own_reader_input(Elf *elf, const FdeTable &t)
+{
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(elf, &eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64 || !t.sorted ||
+	    !t.eh_frame_ptr_known)
+		return std::nullopt;
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return std::nullopt;
+	bool hdr_seen = false;
+	for (Elf_Scn *scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		const char *n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (!n)
+			continue;
+		if (std::strcmp(n, ".eh_frame_hdr") == 0) {
+			hdr_seen = true;
+		} else if (std::strcmp(n, ".eh_frame") == 0) {
+			// libdw takes the first .eh_frame, with the table only if
+			// .eh_frame_hdr came before it and points at it.
+			if (shdr.sh_type == SHT_NOBITS || !hdr_seen || shdr.sh_addr != t.eh_frame_ptr)
+				return std::nullopt;
+			Elf_Data *d = elf_rawdata(scn, nullptr);
+			if (!d || !d->d_buf)
+				return std::nullopt;
+			return EhFrameSection{static_cast<const uint8_t *>(d->d_buf), d->d_size, shdr.sh_addr};
+		}
+	}
+	return std::nullopt;
 }
 
 bool fits16(int64_t v) { return v >= std::numeric_limits<int16_t>::min() && v <= std::numeric_limits<int16_t>::max(); }
@@ -216,18 +282,18 @@ void add_fde_rows(UnwindTable &t, Dwarf_CFI *cfi, uint64_t start, uint64_t limit
 
 }  // namespace
 
-// libdw keeps every FDE and CIE it has read in search trees (tsearch) that
-// each dwarf_cfi_addrframe() call looks up again: over libtorch_cpu's
-// 220,000 FDEs, finding them was a third of the build. A fresh Dwarf_CFI
-// every this many FDEs keeps the trees small and libdw's memory bounded;
-// making one only reads .eh_frame_hdr's header. Measured on this VM (the
-// same rows, byte for byte): libtorch_cpu 444 -> 255 ms, libc 5.8 -> 4.4
-// ms, python3.11 14 -> 10 ms; 256 and 1024 were slower.
+// The libdw path (the reference, and what binaries our reader leaves to
+// libdw get): libdw keeps every FDE and CIE it has read in search trees
+// (tsearch) that each dwarf_cfi_addrframe() call looks up again, and
+// replays the FDE's program from its start for every row. A fresh
+// Dwarf_CFI every this many FDEs keeps the trees small and libdw's memory
+// bounded (libtorch_cpu 444 -> 255 ms on this VM; 256 and 1024 were slower).
 constexpr size_t kFdesPerCfi = 64;
 
 struct UnwindTableBuilder::Impl {
 	Elf *elf = nullptr;
-	std::vector<uint64_t> starts;
+	FdeTable fdes;
+	std::optional<FdeRowReader> reader;  // empty: the libdw path
 	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi;
 	size_t next = 0;
 	UnwindTable table;
@@ -236,40 +302,56 @@ struct UnwindTableBuilder::Impl {
 UnwindTableBuilder::UnwindTableBuilder() = default;
 UnwindTableBuilder::~UnwindTableBuilder() = default;
 
-Result<std::unique_ptr<UnwindTableBuilder>> UnwindTableBuilder::start(Elf *elf)
+Result<std::unique_ptr<UnwindTableBuilder>> UnwindTableBuilder::start(Elf *elf, Reader which)
 {
-	auto starts = fde_starts(elf);
-	if (!starts)
-		return std::unexpected(starts.error());
-	std::unique_ptr<Dwarf_CFI, CfiDeleter> cfi(dwarf_getcfi_elf(elf));
-	if (!cfi)
-		return fail(ExitCode::internal, "no .eh_frame: {}", dwarf_errmsg(-1));
+	auto fdes = fde_table(elf);
+	if (!fdes)
+		return std::unexpected(fdes.error());
 	std::unique_ptr<UnwindTableBuilder> b(new UnwindTableBuilder());
 	b->impl_ = std::make_unique<Impl>();
-	b->impl_->elf = elf;
-	b->impl_->starts = std::move(*starts);
-	b->impl_->cfi = std::move(cfi);
-	b->impl_->table.fdes = b->impl_->starts.size();
+	Impl &m = *b->impl_;
+	m.elf = elf;
+	if (auto eh = own_reader_input(elf, *fdes); eh && which == Reader::own)
+		m.reader.emplace(*eh);
+	if (!m.reader) {
+		m.cfi.reset(dwarf_getcfi_elf(elf));
+		if (!m.cfi)
+			return fail(ExitCode::internal, "no .eh_frame: {}", dwarf_errmsg(-1));
+		m.table.by_libdw = true;
+	}
+	m.fdes = std::move(*fdes);
+	m.table.fdes = m.fdes.fdes.size();
 	return b;
 }
 
-size_t UnwindTableBuilder::remaining() const { return impl_->starts.size() - impl_->next; }
+size_t UnwindTableBuilder::remaining() const { return impl_->fdes.fdes.size() - impl_->next; }
 
 bool UnwindTableBuilder::step(size_t max_fdes)
 {
 	Impl &m = *impl_;
-	size_t stop = std::min(m.starts.size(), m.next + max_fdes);
+	const auto &fdes = m.fdes.fdes;
+	size_t stop = std::min(fdes.size(), m.next + max_fdes);
+	auto emit = [&](uint64_t pc, const UnwindRule &rule) { add_row(m.table, pc, rule); };
 	for (; m.next < stop; m.next++) {
 		size_t i = m.next;
+		uint64_t limit = i + 1 < fdes.size() ? fdes[i + 1].first : std::numeric_limits<uint64_t>::max();
+		if (m.reader) {
+			FdeOutcome o = m.reader->rows(fdes[i].second, fdes[i].first, limit, emit);
+			m.table.refused_fdes += o == FdeOutcome::refused;
+			m.table.unread_fdes += o == FdeOutcome::no_fde;
+			if (m.reader->last_end() &&
+			    (m.reader->last_start() < fdes[i].first || m.reader->last_end() > limit))
+				m.table.overlapping_fdes++;
+			continue;
+		}
 		if (i && i % kFdesPerCfi == 0) {
 			std::unique_ptr<Dwarf_CFI, CfiDeleter> fresh(dwarf_getcfi_elf(m.elf));
 			if (fresh)
 				m.cfi = std::move(fresh);
 		}
-		uint64_t limit = i + 1 < m.starts.size() ? m.starts[i + 1] : std::numeric_limits<uint64_t>::max();
-		add_fde_rows(m.table, m.cfi.get(), m.starts[i], limit);
+		add_fde_rows(m.table, m.cfi.get(), fdes[i].first, limit);
 	}
-	return m.next == m.starts.size();
+	return m.next == fdes.size();
 }
 
 Result<UnwindTable> UnwindTableBuilder::finish()
@@ -282,9 +364,9 @@ Result<UnwindTable> UnwindTableBuilder::finish()
 	return t;
 }
 
-Result<UnwindTable> build_unwind_table(Elf *elf)
+Result<UnwindTable> build_unwind_table(Elf *elf, UnwindTableBuilder::Reader which)
 {
-	auto b = UnwindTableBuilder::start(elf);
+	auto b = UnwindTableBuilder::start(elf, which);
 	if (!b)
 		return std::unexpected(b.error());
 	(*b)->step(SIZE_MAX);

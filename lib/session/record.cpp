@@ -218,6 +218,10 @@ std::string unwind_tables_line(const UnwindStats &u)
 		line += fmt::format(", {} evicted for tables walks wanted", u.evictions);
 	if (u.no_room)
 		line += fmt::format(", {} found no room", u.no_room);
+	if (u.by_libdw)
+		line += fmt::format(", {} read by libdw", u.by_libdw);
+	if (u.refused_fdes)
+		line += fmt::format(", {} FDE programs not followed", u.refused_fdes);
 	line += fmt::format("; built in {:.0f} ms, {} asked for by walks", u.build_ms, u.wanted);
 	return line;
 }

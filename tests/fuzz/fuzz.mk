@@ -21,7 +21,7 @@ FUZZ_SRCS_perf_map      := lib/symbolize/perf_map.cpp lib/symbolize/proc_maps.cp
 FUZZ_SRCS_ksyms         := lib/symbolize/ksyms.cpp lib/symbolize/proc_maps.cpp
 FUZZ_SRCS_elf           := lib/symbolize/elf_file.cpp lib/symbolize/symbol_table.cpp \
                            lib/symbolize/dwarf_info.cpp lib/symbolize/demangle.cpp \
-                           lib/kernel/unwind_table.cpp lib/base/log.cpp lib/base/color.cpp
+                           lib/kernel/unwind_table.cpp lib/kernel/fde_rows.cpp lib/base/log.cpp lib/base/color.cpp
 FUZZ_LIBS_elf           := -lelf -ldw -lbpf
 # The pprof writer's message classes are protoc's output from the main build.
 FUZZ_SRCS_writers       := lib/output/export_formats.cpp lib/output/export_pprof.cpp \

@@ -27,9 +27,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		xpu::RawFrames frames;
 		(void)f.frames_at(*vaddr, true, frames);
 	}
-	if (auto table = xpu::build_unwind_table(f.elf()); table && !table->rows.empty()) {
+	using Reader = xpu::UnwindTableBuilder::Reader;
+	auto table = xpu::build_unwind_table(f.elf(), Reader::own);
+	if (table && !table->rows.empty()) {
 		(void)xpu::rule_at(*table, table->rows.front().pc);
 		(void)xpu::rule_at(*table, table->rows.back().pc + 1);
+	}
+	// Our reader against libdw's, where ours read every FDE itself and no
+	// FDE claims addresses beyond its table slot (libdw's answer there
+	// depends on which FDEs it has cached): the same rows, every one.
+	auto ref = xpu::build_unwind_table(f.elf(), Reader::libdw);
+	if (table && ref && !table->by_libdw && !table->refused_fdes && !table->unread_fdes &&
+	    !table->overlapping_fdes) {
+		if (table->rows.size() != ref->rows.size())
+			__builtin_trap();
+		for (size_t i = 0; i < ref->rows.size(); i++)
+			if (table->rows[i].pc != ref->rows[i].pc || !(table->rows[i].rule == ref->rows[i].rule))
+				__builtin_trap();
 	}
 	return 0;
 }

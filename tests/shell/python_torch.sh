@@ -9,10 +9,11 @@
 #     <module> (67);
 #   - backward's samples reach torch's autograd engine and end in native
 #     code below it;
-#   - >= 95% of the training loop's samples are rooted, and >= 50% of the
-#     whole run's (importing torch maps 315 libraries; libtorch_cpu's
-#     1.4M-row table takes about a second to build, and stacks through it
-#     before then are cut: the README's table gives the measured figure).
+#   - >= 95% of the training loop's samples are rooted, and >= 85% of the
+#     whole run's (importing torch maps 315 libraries, and stacks through
+#     one whose table is not built yet are cut; with our own .eh_frame
+#     reader, libtorch_cpu's 1.4M rows take ~70 ms and three runs were
+#     93.8-94.5% rooted: the README's table gives the measured figure).
 # Skipped, by name, without python3-torch.
 . "$(dirname "$0")/lib/bpf_test.sh"
 
@@ -88,8 +89,8 @@ print(f"training loop: {in_train} samples, {100 * train_rooted / in_train:.1f}% 
       f"whole run: {total}, {100 * all_rooted / total:.1f}% rooted")
 if train_rooted < in_train * 0.95:
     fail.append("fewer than 95% of the training loop's samples rooted")
-if all_rooted < total * 0.50:
-    fail.append("fewer than 50% of all samples rooted")
+if all_rooted < total * 0.85:
+    fail.append("fewer than 85% of all samples rooted")
 m = re.search(r"ended early in \[libtorch_cpu[^\n]*no unwind table: ([^)]*)\)", errtext)
 if m:
     fail.append(f"libtorch_cpu had no unwind table at the end: {m.group(1)}")
