@@ -17,13 +17,32 @@ Workloads, both without frame pointers:
   cpu_split_nofp -n ROUNDS        examples/cpu_split built -fomit-frame-pointer
   xz -9 -T1 (Debian's, no frame pointers) compressing generated text
 
+--cost measures only what a sample costs in the kernel (bpf_stats), with
+--call-graph auto (tables) and fp, on cpu_split_nofp, on cpu_split (the
+same built with frame pointers: what fp costs where it works) and on
+python3.11 running bench/python_split.py (30 Python frames deep), at
+--freqs:
+
+  ns/sample  the sampling program's run_time_ns / the workload's samples
+             (runs on the other CPU, for other processes, count in the
+             time: what sampling this workload costs the machine)
+  ns/run     run_time_ns / run_cnt (all runs, the other CPU's included)
+  samples    the workload's samples (the folded output's total)
+
+The workload runs under `sh -c 'WORKLOAD; echo held; read < FIFO'` so the
+statistics are read while the program is still loaded. --xpu (repeatable)
+compares builds: copies of build/xpu-perf, alternated run by run.
+
 Run as root on an otherwise idle machine:  sudo bench/unwind_bench.py
 """
 import argparse
+import glob
+import json
 import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 
@@ -32,6 +51,8 @@ import record_bench as rb
 ROOT = rb.ROOT
 CPU_SPLIT_NOFP = os.path.join(ROOT, "build", "examples", "cpu_split_nofp")
 TIMED = os.path.join(ROOT, "bench", "timed.py")
+PYTHON_SPLIT = os.path.join(ROOT, "bench", "python_split.py")
+STATS = "/proc/sys/kernel/bpf_stats_enabled"
 ROOTS = {"_start", "__libc_start_main", "__libc_start_call_main", "start_thread", "clone",
          "__clone", "clone3", "__clone3"}
 
@@ -124,6 +145,84 @@ def bench(title, workload, comm, tools, freqs, runs):
                       f"{rb.fmt(rooted, '.1f')} |", flush=True)
 
 
+def sampler_stats(pid):
+    """(run_time_ns, run_cnt) of the perf_event program process `pid` holds."""
+    for info in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            ids = [int(l.split()[1]) for l in open(info) if l.startswith("prog_id:")]
+        except OSError:
+            continue
+        for i in ids:
+            out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
+                                 capture_output=True, text=True).stdout
+            p = json.loads(out or "{}")
+            if p.get("type") == "perf_event" and "run_cnt" in p:
+                return p["run_time_ns"], p["run_cnt"]
+    return None
+
+
+def sample_cost(xpu, call_graph, freq, workload, tmp):
+    """{ns_sample, ns_run, samples} of one record of `workload`, held after
+    its work until the sampling program's statistics are read."""
+    fifo = os.path.join(tmp, "hold")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    out = os.path.join(tmp, "cost.folded")
+    held = ["sh", "-c", '"$@"; echo held; read _ < ' + fifo, "sh"] + workload
+    p = subprocess.Popen([xpu, "record", "--cpu-only", "--call-graph", call_graph, "-F",
+                          str(freq), "-o", out, "--"] + held,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stats = None
+    for line in p.stdout:
+        if line.strip() == "held":
+            stats = sampler_stats(p.pid)
+            break
+    with open(fifo, "w") as f:
+        f.write("go\n")
+    p.stdout.read()
+    err = p.stderr.read()
+    if p.wait() != 0 or not stats:
+        sys.exit(f"failed: {xpu} {call_graph}\n{err[-2000:]}")
+    samples = sum(rb.folded_stacks(open(out).read()).values())
+    return {"ns_sample": stats[0] / samples if samples else None,
+            "ns_run": stats[0] / stats[1] if stats[1] else None, "samples": samples}
+
+
+def cost_bench(xpus, freqs, runs, rounds, py_rounds):
+    python = shutil.which("python3.11")
+    workloads = [("cpu_split_nofp", [CPU_SPLIT_NOFP, "-n", str(rounds)]),
+                 ("cpu_split (frame pointers)", [rb.CPU_SPLIT, "-n", str(rounds)])]
+    if python:
+        workloads.append(("python3.11 python_split.py",
+                          [python, PYTHON_SPLIT, "-n", str(py_rounds)]))
+    old = open(STATS).read().strip()
+    with open(STATS, "w") as f:
+        f.write("1")
+    try:
+        with tempfile.TemporaryDirectory(prefix="xpu-cost-") as tmp:
+            for title, workload in workloads:
+                print(f"\nsampling program cost: {title}")
+                print("| Hz | build | call-graph | ns/sample | ns/run | samples |")
+                print("|---|---|---|---|---|---|")
+                for freq in freqs:
+                    combos = [(x, cg) for cg in ("auto", "fp") for x in xpus]
+                    res = {c: [] for c in combos}
+                    for i in range(runs):
+                        for c in combos[i % len(combos):] + combos[:i % len(combos)]:
+                            res[c].append(sample_cost(c[0], c[1], freq, workload, tmp))
+                    for c in combos:
+                        rs = res[c]
+                        print(f"| {freq} | {c[0]} | {c[1]} | "
+                              f"{rb.fmt(rb.median(r['ns_sample'] for r in rs), ',.0f')} | "
+                              f"{rb.fmt(rb.median(r['ns_run'] for r in rs), ',.0f')} | "
+                              f"{rb.fmt(rb.median(r['samples'] for r in rs), ',.0f')} |",
+                              flush=True)
+    finally:
+        with open(STATS, "w") as f:
+            f.write(old)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,9 +230,20 @@ def main():
     ap.add_argument("--freqs", default="99,999")
     ap.add_argument("--rounds", type=int, default=1500)
     ap.add_argument("--xz-mb", type=int, default=12, help="input size for xz")
+    ap.add_argument("--cost", action="store_true",
+                    help="only the sampling program's cost per sample (bpf_stats)")
+    ap.add_argument("--xpu", action="append",
+                    help="with --cost: an xpu-perf binary to compare (repeatable)")
+    ap.add_argument("--py-rounds", type=int, default=150, help="with --cost: python_split -n")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (BPF and perf need it)")
+    if args.cost:
+        print(f"# {os.uname().release}, {os.cpu_count()} CPUs; {args.runs} runs each, medians; "
+              f"load average {os.getloadavg()[0]:.2f} at start")
+        cost_bench(args.xpu or [rb.XPU], [int(f) for f in args.freqs.split(",")], args.runs,
+                   args.rounds, args.py_rounds)
+        return
     xz = shutil.which("xz")
     tools = [BareRun(), Xpu("fp"), Xpu("auto"), PerfCg("fp"), PerfCg("dwarf")]
     tools = [t for t in tools if t.available()]

@@ -62,6 +62,8 @@ struct xpu_scratch {
 	 * program, 3 s to load). */
 	__u32 lo;
 	__u32 hi;
+	__u32 map_hint; /* the mapping find_mapping() found last (an index) */
+	__u32 _pad;
 	/* The Python walk (bpf/python.bpf.h): the next Python frame, where
 	 * the walk stands (PY_*), and whether the current pc was checked. */
 	__u64 py_frame;
@@ -172,19 +174,29 @@ static long mapping_search_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* The mapping of `pc`: the one the last search found, when it holds pc
+ * (consecutive frames, and consecutive samples, are mostly in the same
+ * binary), else a binary search. The hint is only an index, checked
+ * against the mapping it names, so one left by another walk or process is
+ * harmless. */
 static __always_inline struct xpu_unwind_mapping *find_mapping(struct xpu_scratch *s,
 							       struct xpu_unwind_proc *p, __u64 pc)
 {
 	struct search_ctx c = { .s = s, .table = p, .key = pc };
-	__u32 i;
+	__u32 i = s->map_hint & (XPU_UNWIND_MAPPINGS - 1);
 
+	if (i < p->count && p->m[i].start <= pc && pc < p->m[i].end)
+		return &p->m[i];
 	s->lo = 0;
 	s->hi = p->count < XPU_UNWIND_MAPPINGS ? p->count : XPU_UNWIND_MAPPINGS;
 	bpf_loop(10, mapping_search_step, &c, 0); /* 2^10 > XPU_UNWIND_MAPPINGS */
 	if (s->lo == 0)
 		return NULL;
 	i = (s->lo - 1) & (XPU_UNWIND_MAPPINGS - 1);
-	return pc < p->m[i].end ? &p->m[i] : NULL;
+	if (pc >= p->m[i].end)
+		return NULL;
+	s->map_hint = i;
+	return &p->m[i];
 }
 
 static long row_search_step(__u32 i, void *ctx)
@@ -212,18 +224,40 @@ static long row_search_step(__u32 i, void *ctx)
 }
 
 /* The rule for ELF address `rel` in a binary's rows: the last row at or
- * below it. */
+ * below it, searched for among the few rows of rel's page in the binary's
+ * index (struct xpu_unwind_page; lib/kernel/unwind_index.cpp's find_row()
+ * is the same lookup in user space). */
 static __always_inline struct xpu_unwind_rule *find_rule(struct xpu_scratch *s,
 							 const struct xpu_unwind_bin *b, __u64 rel)
 {
 	struct search_ctx c = { .s = s, .table = b, .key = rel };
+	struct xpu_unwind_page *pg;
 	struct xpu_unwind_row *row;
-	__u32 idx;
+	__u64 page;
+	__u32 idx, first;
 
-	s->lo = 0;
-	s->hi = b->row_count;
-	bpf_loop(25, row_search_step, &c, 0); /* 2^25 rows is more than any map */
-	if (s->lo == 0)
+	if (rel < b->page_base)
+		return NULL;
+	page = (rel - b->page_base) >> (b->page_shift & 31);
+	if (page >= b->page_count) {
+		s->lo = b->row_count; /* past the last page: the last row */
+		first = 0;
+	} else {
+		idx = b->row_base + b->row_count + (__u32)page;
+		pg = (struct xpu_unwind_page *)bpf_map_lookup_elem(&unwind_rows, &idx);
+		if (!pg)
+			return NULL;
+		first = pg->first;
+		if (pg->count == 1) { /* one row covers the whole page */
+			idx = pg->rule;
+			return bpf_map_lookup_elem(&unwind_rules, &idx);
+		}
+		s->lo = first;
+		s->hi = first + pg->count;
+		/* The page's rows: usually a handful; 2^16 bounds any count. */
+		bpf_loop(17, row_search_step, &c, 0);
+	}
+	if (s->lo <= first) /* below the first row, or not found */
 		return NULL;
 	idx = b->row_base + s->lo - 1;
 	row = bpf_map_lookup_elem(&unwind_rows, &idx);

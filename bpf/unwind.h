@@ -49,19 +49,45 @@ struct xpu_unwind_row {
 	__u16 _pad;
 };
 
+/* A page of a binary's index (lib/kernel/unwind_index.cpp): the binary's
+ * ELF addresses from its first row's (the bin's page_base) on, cut in pages
+ * of 2^page_shift bytes. Rows [first, first + count) of the binary are the only ones that
+ * can cover an address of the page: the row at its start, then those that
+ * start inside it. A walk searches those (a handful), not all the rows.
+ * Pages live in unwind_rows right after the binary's rows, one slot each,
+ * so they are allocated and evicted with them. */
+struct xpu_unwind_page {
+	__u32 first; /* row index, relative to the bin's row_base */
+	__u16 count; /* at least 1 (pages are at most 2^XPU_PAGE_SHIFT_MAX bytes) */
+	__u16 rule;  /* count == 1: that row's rule, so the row is not read */
+};
+
+/* Pages are at least 2^XPU_PAGE_SHIFT_MIN bytes and grow until a binary
+ * has at most one per XPU_ROWS_PER_PAGE rows (the index costs at most
+ * 1/XPU_ROWS_PER_PAGE more slots than the rows), up to 2^XPU_PAGE_SHIFT_MAX
+ * (so a page's count, at most one row per byte and one more, fits 16 bits). */
+#define XPU_PAGE_SHIFT_MIN 4
+#define XPU_PAGE_SHIFT_MAX 15
+#define XPU_ROWS_PER_PAGE 4
+
 #define XPU_BIN_FP_ONLY (1u << 0)  /* no table and none coming: walk frame pointers */
 
-/* A binary's rows: unwind_rows[row_base, row_base + row_count). A bin with
- * no rows and no XPU_BIN_FP_ONLY is one whose table user space has not
- * loaded yet (queued, or evicted to make room): a walk that meets it asks
- * for it (XPU_EV_TABLE_WANTED), so tables are built first for the binaries
- * samples land in. */
+/* A binary's rows: unwind_rows[row_base, row_base + row_count), then its
+ * page index: unwind_rows[row_base + row_count, + page_count), each slot a
+ * struct xpu_unwind_page. A bin with no rows and no XPU_BIN_FP_ONLY is one
+ * whose table user space has not loaded yet (queued, or evicted to make
+ * room): a walk that meets it asks for it (XPU_EV_TABLE_WANTED), so tables
+ * are built first for the binaries samples land in. */
 struct xpu_unwind_bin {
 	__u32 row_base;
 	__u32 row_count;
 	__u32 flags;      /* XPU_BIN_* */
 	__u32 used_epoch; /* last epoch (2^30 ns) a walk used or wanted it (BPF
 			   * writes it; user space evicts the least recent) */
+	__u32 page_base;  /* ELF address of page 0: the first row's pc */
+	__u32 page_count; /* pages in the index; addresses past them: the last row */
+	__u32 page_shift; /* pages are 2^page_shift bytes */
+	__u32 _pad;
 };
 
 /* Executable mappings per process. An ML process maps hundreds of

@@ -64,9 +64,16 @@ static_assert(offsetof(xpu_unwind_rule, cfa_off) == 2);
 static_assert(offsetof(xpu_unwind_rule, rbp_off) == 4);
 static_assert(sizeof(xpu_unwind_row) == 8);
 static_assert(offsetof(xpu_unwind_row, rule) == 4);
-static_assert(sizeof(xpu_unwind_bin) == 16);
+static_assert(sizeof(xpu_unwind_bin) == 32);
 static_assert(offsetof(xpu_unwind_bin, row_count) == 4);
 static_assert(offsetof(xpu_unwind_bin, flags) == 8);
+static_assert(offsetof(xpu_unwind_bin, page_base) == 16);
+static_assert(offsetof(xpu_unwind_bin, page_count) == 20);
+static_assert(offsetof(xpu_unwind_bin, page_shift) == 24);
+// A page of the index takes one slot of unwind_rows.
+static_assert(sizeof(xpu_unwind_page) == sizeof(xpu_unwind_row));
+static_assert(offsetof(xpu_unwind_page, count) == 4);
+static_assert(offsetof(xpu_unwind_page, rule) == 6);
 static_assert(sizeof(xpu_unwind_mapping) == 32);
 static_assert(offsetof(xpu_unwind_mapping, end) == 8);
 static_assert(offsetof(xpu_unwind_mapping, bias) == 16);

@@ -16,6 +16,7 @@
 #include "helpers.hpp"
 #include "kernel/bpf_session.hpp"
 #include "kernel/row_allocator.hpp"
+#include "kernel/unwind_index.hpp"
 #include "kernel/unwind_loader.hpp"
 #include "symbolize/elf_file.hpp"
 #include "xpu.skel.h"
@@ -82,14 +83,21 @@ TEST_CASE("unwind store: tables a walk wants evict cold ones, never hot ones", "
 	const uint32_t gen = 7;
 	REQUIRE(sym.snapshot(getpid(), gen));
 	std::vector<ExecMapping> maps = sym.exec_mappings(getpid(), gen);
-	// Row counts of each distinct binary, as the loader will build them.
-	std::map<ElfFile *, uint32_t> rows;
+	// Slots each distinct binary takes, as the loader will build them:
+	// its rows and their page index. The kernel bin counts the rows.
+	std::map<ElfFile *, uint32_t> rows, table_rows;
 	for (const ExecMapping &m : maps) {
 		if (rows.contains(m.file))
 			continue;
 		auto t = build_unwind_table(m.file->elf());
-		if (t)
-			rows[m.file] = static_cast<uint32_t>(t->rows.size());
+		if (!t)
+			continue;
+		std::vector<uint32_t> pcs;
+		for (const UnwindRow &r : t->rows)
+			pcs.push_back(static_cast<uint32_t>(r.pc));
+		auto pages = build_page_index(pcs.data(), pcs.size(), page_shift_for(pcs.data(), pcs.size())).pages.size();
+		rows[m.file] = static_cast<uint32_t>(pcs.size() + pages);
+		table_rows[m.file] = static_cast<uint32_t>(pcs.size());
 	}
 	REQUIRE(rows.size() >= 3);
 	std::vector<std::pair<uint32_t, ElfFile *>> by_size;
@@ -145,7 +153,8 @@ TEST_CASE("unwind store: tables a walk wants evict cold ones, never hot ones", "
 	loader.want(big_bin);
 	loader.build_queued(UnwindLoader::Clock::now() + std::chrono::seconds(30));
 	xpu_unwind_bin kb = kernel_bin(bpf, big_bin);
-	CHECK(kb.row_count == big_rows);
+	CHECK(kb.row_count == table_rows[big]);
+	CHECK(kb.page_count == big_rows - table_rows[big]);
 	CHECK(kb.flags == 0);
 	CHECK(loader.stats().evictions >= 1);
 	auto missing = loader.missing_tables();
@@ -163,7 +172,7 @@ TEST_CASE("unwind store: tables a walk wants evict cold ones, never hot ones", "
 		if (m.file != big)
 			loader.want(kernel_bin_of(bpf, getpid(), m.start));
 	loader.build_queued(UnwindLoader::Clock::now() + std::chrono::seconds(30));
-	CHECK(kernel_bin(bpf, big_bin).row_count == big_rows);
+	CHECK(kernel_bin(bpf, big_bin).row_count == table_rows[big]);
 	s = loader.stats();
 	CHECK(s.no_room >= 1);
 	CHECK(s.rows <= capacity);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/log.hpp"
+#include "kernel/unwind_index.hpp"
 #include "symbolize/elf_file.hpp"
 #include "xpu.skel.h"
 
@@ -43,6 +44,14 @@ constexpr auto kGrace = std::chrono::milliseconds(20);
 // FDEs read per step of a table build: about 30 ms (libdw takes ~4 us an
 // FDE), so a small wanted table waits at most that long behind a large one.
 constexpr size_t kFdesPerStep = 8000;
+
+// A bin with no table and none coming: walks use frame pointers.
+xpu_unwind_bin fp_only_bin()
+{
+	xpu_unwind_bin b{};
+	b.flags = XPU_BIN_FP_ONLY;
+	return b;
+}
 
 std::string label_of(const ElfFile *f)
 {
@@ -85,7 +94,7 @@ Result<void> UnwindLoader::init()
 		return sys_fail(ExitCode::environment, errno, "map the unwind tables");
 	alloc_ = std::make_unique<RowAllocator>(capacity);
 	stats_.row_capacity = capacity;
-	write_bin(0, 0, 0, XPU_BIN_FP_ONLY);
+	write_bin(0, fp_only_bin());
 	return {};
 }
 
@@ -104,9 +113,8 @@ Result<uint16_t> UnwindLoader::rule_id(const UnwindRule &r)
 	return id;
 }
 
-void UnwindLoader::write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used)
+void UnwindLoader::write_bin(uint32_t id, const xpu_unwind_bin &bin)
 {
-	xpu_unwind_bin bin{base, count, flags, used};
 	if (bpf_map_update_elem(bpf_map__fd(bpf_.skel().maps.unwind_bins), &id, &bin, BPF_ANY))
 		log::debug("unwind bin {}: {}", id, std::strerror(errno));
 }
@@ -224,7 +232,7 @@ void UnwindLoader::mark_failed(uint32_t id, const std::string &why)
 	log::debug("no unwind table for {}: {}", b.file->name(), why);
 	b.state = TableState::failed;
 	b.error = why;
-	write_bin(id, 0, 0, XPU_BIN_FP_ONLY);
+	write_bin(id, fp_only_bin());
 }
 
 void UnwindLoader::build_queued(Clock::time_point deadline)
@@ -272,19 +280,29 @@ void UnwindLoader::load_built(uint32_t id, Result<UnwindTable> table, bool wante
 			   table->rows.size(), table->fdes, table->invalid_rows);
 }
 
-// Copies the table's rows into a free range, evicting cold tables when
-// none is long enough, and then publishes the bin.
+// Copies the table's rows and their page index into a free range,
+// evicting cold tables when none is long enough, and then publishes the bin.
 Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may_evict)
 {
 	Bin &b = bins_[id];
-	if (table.rows.size() > alloc_->capacity())
-		return fail(ExitCode::internal, "{} rows, more than the whole array ({})", table.rows.size(),
-			    alloc_->capacity());
-	auto count = static_cast<uint32_t>(table.rows.size());
-	b.rows_needed = count;
-	auto take = [&] { return may_evict ? alloc_->take_high(count) : alloc_->take(count); };
+	std::vector<uint32_t> pcs;
+	pcs.reserve(table.rows.size());
+	for (const UnwindRow &r : table.rows) {
+		if (r.pc > UINT32_MAX)
+			return fail(ExitCode::internal, "addresses above 4 GiB");
+		pcs.push_back(static_cast<uint32_t>(r.pc));
+	}
+	PageIndex index = build_page_index(pcs.data(), pcs.size(), page_shift_for(pcs.data(), pcs.size()));
+	uint64_t slots = pcs.size() + index.pages.size();
+	if (slots > alloc_->capacity())
+		return fail(ExitCode::internal, "{} rows and {} index pages, more than the whole array ({})",
+			    pcs.size(), index.pages.size(), alloc_->capacity());
+	auto count = static_cast<uint32_t>(pcs.size());
+	auto pages = static_cast<uint32_t>(index.pages.size());
+	b.rows_needed = count + pages;
+	auto take = [&] { return may_evict ? alloc_->take_high(b.rows_needed) : alloc_->take(b.rows_needed); };
 	auto base = take();
-	if (!base && may_evict && make_room(id, count, false))
+	if (!base && may_evict && make_room(id, b.rows_needed, false))
 		base = take();
 	if (!base) {
 		if (!may_evict)
@@ -292,28 +310,37 @@ Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may
 		b.state = TableState::no_room;
 		stats_.no_room++;
 		log::debug("no unwind table for {} yet: rows array full ({} rows, {} free at most)",
-			   b.file->name(), count, alloc_->largest_free());
+			   b.file->name(), b.rows_needed, alloc_->largest_free());
 		return {};
 	}
 	auto *rows = static_cast<xpu_unwind_row *>(rows_) + *base;
 	for (uint32_t i = 0; i < count; i++) {
-		const UnwindRow &r = table.rows[i];
-		auto rule = rule_id(r.rule);
-		if (!rule || r.pc > UINT32_MAX) {
-			alloc_->give_back(*base, count);
-			if (!rule)
-				return std::unexpected(rule.error());
-			return fail(ExitCode::internal, "addresses above 4 GiB");
+		auto rule = rule_id(table.rows[i].rule);
+		if (!rule) {
+			alloc_->give_back(*base, b.rows_needed);
+			return std::unexpected(rule.error());
 		}
-		rows[i] = xpu_unwind_row{static_cast<__u32>(r.pc), *rule, 0};
+		rows[i] = xpu_unwind_row{pcs[i], *rule, 0};
 	}
+	for (xpu_unwind_page &p : index.pages)
+		if (p.count == 1)
+			p.rule = rows[p.first].rule;
+	static_assert(sizeof(xpu_unwind_page) == sizeof(xpu_unwind_row));
+	std::memcpy(rows + count, index.pages.data(), pages * sizeof(xpu_unwind_page));
 	// The bin last: once it has rows, BPF uses them. A table a walk wanted
 	// counts as used now, so it is not the first one evicted; one built
 	// ahead of need counts as never used until a walk uses it.
-	write_bin(id, *base, count, 0, may_evict ? unwind_epoch_now() : 0);
+	xpu_unwind_bin kb{};
+	kb.row_base = *base;
+	kb.row_count = count;
+	kb.used_epoch = may_evict ? unwind_epoch_now() : 0;
+	kb.page_base = index.page_base;
+	kb.page_count = pages;
+	kb.page_shift = index.shift;
+	write_bin(id, kb);
 	b.state = TableState::loaded;
 	b.row_base = *base;
-	b.row_count = count;
+	b.row_count = b.rows_needed;
 	b.loaded_at = Clock::now();
 	return {};
 }
@@ -381,7 +408,7 @@ bool UnwindLoader::make_room(uint32_t id, uint32_t rows, bool dry_run)
 		if (!segs[k].bin)
 			continue;
 		Bin &victim = bins_[segs[k].bin];
-		write_bin(segs[k].bin, 0, 0, 0);  // emptied: walks fall back, and ask again
+		write_bin(segs[k].bin, xpu_unwind_bin{});  // emptied: walks fall back, and ask again
 		alloc_->give_back(victim.row_base, victim.row_count);
 		log::debug("unwind table {} evicted ({} rows) for {}", victim.file->name(), victim.row_count,
 			   bins_[id].file->name());

@@ -85,9 +85,10 @@ private:
 	struct Bin {
 		ElfFile *file = nullptr;
 		TableState state = TableState::queued;
+		// Slots of the rows array: the table's rows and its page index.
 		uint32_t row_base = 0;
 		uint32_t row_count = 0;
-		uint32_t rows_needed = 0;  // once built: its table's size
+		uint32_t rows_needed = 0;  // once built: its table's size (rows and index)
 		std::string error;  // why no table can be built
 		Clock::time_point loaded_at;
 	};
@@ -107,7 +108,7 @@ private:
 	}
 	Result<void> place(uint32_t id, const UnwindTable &table, bool may_evict);
 	bool make_room(uint32_t id, uint32_t rows, bool dry_run);
-	void write_bin(uint32_t id, uint32_t base, uint32_t count, uint32_t flags, uint32_t used = 0);
+	void write_bin(uint32_t id, const xpu_unwind_bin &bin);
 	Result<uint16_t> rule_id(const UnwindRule &r);
 	void describe_python(pid_t pid, const std::vector<ExecMapping> &mappings);
 
