@@ -104,6 +104,8 @@ static __always_inline long py_first_frame(struct xpu_scratch *s, const struct x
 {
 	__u32 r = py_current_frame(py, &s->py_frame);
 
+	/* An earlier walk's code object may since have been freed. */
+	s->py_code = 0;
 	return r == XPU_PY_STAT_FRAMES ? 0 : py_fail(s, r);
 }
 
@@ -141,25 +143,52 @@ static __always_inline __u64 py_units(const struct xpu_py_proc *py, __u64 code, 
 	return units > XPU_PY_UNIT_MAX ? XPU_PY_UNIT_MAX : units;
 }
 
-/* The field `size` bytes at `off` of the block last read into py_buf.
- * The span check before each read keeps off + size within the block; the
- * bound here is the verifier's. */
+/* The 8 bytes (or byte) at `off` of the block last read into py_buf. The
+ * span checks before each read keep off within it; these bounds are the
+ * verifier's (the empty asm keeps clang from folding them away). */
 static __always_inline __u64 py_buf_u64(const struct xpu_scratch *s, __u32 off)
 {
+	asm volatile("" : "+r"(off));
 	return off <= XPU_PY_SPAN_MAX - 8 ? *(const __u64 *)&s->py_buf[off] : 0;
 }
 
 static __always_inline __u8 py_buf_u8(const struct xpu_scratch *s, __u32 off)
 {
+	asm volatile("" : "+r"(off));
 	return off < XPU_PY_SPAN_MAX ? s->py_buf[off] : 0;
 }
 
+/* Code object `code`'s fingerprint into *fp, or false when it is not a
+ * code object (its type is not PyCode_Type). One read covers the type and
+ * co_qualname; the walk's last code object is remembered (a recursion's
+ * frames share one, which cannot change while the walk holds the thread). */
+static __always_inline bool py_code_fingerprint(struct xpu_scratch *s, const struct xpu_py_proc *py,
+						__u64 code, __u64 *fp)
+{
+	__u32 span = xpu_py_code_span(py);
+
+	if (!code || (code & ~XPU_PY_ADDR_MASK) || (code & XPU_PY_FP_MASK))
+		return false;
+	if (code == s->py_code) {
+		*fp = s->py_code_fp;
+		return true;
+	}
+	if (span > XPU_PY_SPAN_MAX || bpf_probe_read_user(s->py_buf, span, (void *)code) ||
+	    py_buf_u64(s, 8) != py->code_type)
+		return false;
+	*fp = xpu_py_fingerprint(py_buf_u64(s, py->code_qualname));
+	s->py_code = code;
+	s->py_code_fp = *fp;
+	return true;
+}
+
 /* One frame of the current eval call: emitted, or (3.12+) the shim that
- * ends the call. Two user reads: the frame's fields in one block, the code
- * object's type and qualname in another. */
+ * ends the call. At most two user reads: the frame's fields in one block,
+ * the code object's type and qualname in another unless the walk's last
+ * code object was the same. */
 static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xpu_py_proc *py)
 {
-	__u64 f = s->py_frame, code, prev, instr, units, qualname;
+	__u64 f = s->py_frame, code, prev, instr, units, fp;
 	__u32 n = s->ev.stack.nr, span = xpu_py_frame_span(py);
 	__u8 mark = 0;
 
@@ -181,19 +210,14 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	}
 	code = py_buf_u64(s, py->f_code);
 	instr = py_buf_u64(s, py->f_instr);
-	span = xpu_py_code_span(py);
-	if (!code || (code & ~XPU_PY_ADDR_MASK) || (code & XPU_PY_FP_MASK) ||
-	    span > XPU_PY_SPAN_MAX || bpf_probe_read_user(s->py_buf, span, (void *)code) ||
-	    py_buf_u64(s, 8) != py->code_type)
+	if (!py_code_fingerprint(s, py, code, &fp))
 		return py_fail(s, XPU_PY_STAT_BAD_CODE);
-	qualname = py_buf_u64(s, py->code_qualname);
 	if (n >= XPU_MAX_STACK_DEPTH - 1) {
 		py_count(s, XPU_PY_STAT_DEPTH);
 		return end_walk(s, XPU_TRUNC_DEPTH);
 	}
 	units = py_units(py, code, instr);
-	s->ev.stack.ip[n] =
-		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | xpu_py_fingerprint(qualname);
+	s->ev.stack.ip[n] = XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | fp;
 	s->ev.stack.nr = n + 1;
 	py_count(s, XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;

@@ -69,8 +69,12 @@ struct xpu_scratch {
 	__u32 py_state;
 	__u32 py_checked;
 	/* Its counts (XPU_PY_STAT_*), added to py_stats when walk_steps
-	 * returns, and the block of a frame or code object read in one go. */
+	 * returns; the last code object it validated, with its fingerprint (a
+	 * recursion's frames share one); and the block of a frame or code
+	 * object read in one go. */
 	__u32 py_counts[XPU_PY_STAT_MAX];
+	__u64 py_code;
+	__u64 py_code_fp;
 	__u8 py_buf[XPU_PY_SPAN_MAX];
 };
 
