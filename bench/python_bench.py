@@ -35,6 +35,8 @@ perf sees only the eval loop's native frames (one _PyEval_EvalFrameDefault
 for all 30 Python frames in 3.11), so its Python columns are empty.
 
 Run as root on an otherwise idle machine:  sudo bench/python_bench.py
+Before/after in one session: --baseline OLD/xpu-perf adds that binary's rows
+(with and without the walk) to the same alternation.
 """
 import argparse
 import glob
@@ -180,14 +182,15 @@ class Mode:
 
 
 class Xpu(Mode):
-    def __init__(self, name, python):
+    def __init__(self, name, python, xpu=rb.XPU):
         self.name = name
         self.python = python
+        self.xpu = xpu
 
     def run(self, workload, freq, tmp):
         fifo = os.path.join(tmp, "hold")
         out = os.path.join(tmp, "xpu.folded")
-        argv = [rb.XPU, "-v", "record", "--cpu-only", "-F", str(freq), "-o", out, "--",
+        argv = [self.xpu, "-v", "record", "--cpu-only", "-F", str(freq), "-o", out, "--",
                 self.python] + workload[1:] + ["--hold", fifo]
         r = run_held(argv, fifo, tmp, sampler_stats)
         r["stacks"] = rb.folded_stacks(open(out).read())
@@ -243,6 +246,10 @@ def main():
     ap.add_argument("--freqs", default="99,999")
     ap.add_argument("--rounds", type=int, default=800, help="python_split.py -n (about 5 ms each)")
     ap.add_argument("--python", default=PYTHON, help="a CPython 3.11 (Py_Version is patched)")
+    ap.add_argument("--baseline", metavar="XPU_PERF",
+                    help="another xpu-perf binary (e.g. built from main) run in the same "
+                         "alternation, its rows marked 'baseline': before/after in one session")
+    ap.add_argument("--no-perf", action="store_true", help="leave out perf -g")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root (BPF and perf need it)")
@@ -253,9 +260,15 @@ def main():
         modes = [Mode(), Xpu("xpu-perf", args.python)]
         if nowalk:
             modes.append(Xpu("xpu-perf, no Python walk", nowalk))
+        if args.baseline:
+            modes.append(Xpu("xpu-perf baseline", args.python, args.baseline))
+            if nowalk:
+                modes.append(Xpu("xpu-perf baseline, no Python walk", nowalk, args.baseline))
         else:
             print(f"# SKIP xpu-perf without the Python walk: {why}")
-        if PerfG().available():
+        if args.no_perf:
+            pass
+        elif PerfG().available():
             modes.append(PerfG())
         else:
             print("# SKIP perf -g: perf not found")

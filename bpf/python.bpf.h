@@ -17,8 +17,6 @@
 
 enum { PY_IDLE = 0, PY_FRAMES = 1, PY_BETWEEN = 2, PY_DONE = 3 };
 
-__u64 py_stats[XPU_PY_STAT_MAX] __weak = {};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
@@ -27,15 +25,43 @@ struct {
 	__type(value, struct xpu_py_proc);
 } py_procs SEC(".maps") __weak;
 
-static __always_inline void py_count(__u32 stat)
+/* Per CPU: one shared array took an atomic add per Python frame from every
+ * CPU, its cache line bouncing between them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xpu_py_stats);
+} py_stats SEC(".maps") __weak;
+
+/* Counted in the walk's scratch (no other context writes it) and added to
+ * this CPU's py_stats once, by py_flush_counts(). */
+static __always_inline void py_count(struct xpu_scratch *s, __u32 stat)
 {
 	if (stat < XPU_PY_STAT_MAX)
-		__sync_fetch_and_add(&py_stats[stat], 1);
+		s->py_counts[stat]++;
+}
+
+/* Called when walk_steps returns. The add is atomic: a sample's interrupt
+ * may flush on this CPU in the middle of a preemptible uprobe's flush. */
+static __always_inline void py_flush_counts(struct xpu_scratch *s)
+{
+	__u32 zero = 0;
+	struct xpu_py_stats *st = bpf_map_lookup_elem(&py_stats, &zero);
+
+	if (!st)
+		return;
+	for (int i = 0; i < XPU_PY_STAT_MAX; i++) {
+		if (s->py_counts[i]) {
+			__sync_fetch_and_add(&st->n[i], s->py_counts[i]);
+			s->py_counts[i] = 0;
+		}
+	}
 }
 
 static __always_inline long py_fail(struct xpu_scratch *s, __u32 stat)
 {
-	py_count(stat);
+	py_count(s, stat);
 	s->py_state = PY_DONE;
 	return 1;
 }
@@ -78,6 +104,8 @@ static __always_inline long py_first_frame(struct xpu_scratch *s, const struct x
 {
 	__u32 r = py_current_frame(py, &s->py_frame);
 
+	/* An earlier walk's code object may since have been freed. */
+	s->py_code = 0;
 	return r == XPU_PY_STAT_FRAMES ? 0 : py_fail(s, r);
 }
 
@@ -115,45 +143,83 @@ static __always_inline __u64 py_units(const struct xpu_py_proc *py, __u64 code, 
 	return units > XPU_PY_UNIT_MAX ? XPU_PY_UNIT_MAX : units;
 }
 
+/* The 8 bytes (or byte) at `off` of the block last read into py_buf. The
+ * span checks before each read keep off within it; these bounds are the
+ * verifier's (the empty asm keeps clang from folding them away). */
+static __always_inline __u64 py_buf_u64(const struct xpu_scratch *s, __u32 off)
+{
+	asm volatile("" : "+r"(off));
+	return off <= XPU_PY_SPAN_MAX - 8 ? *(const __u64 *)&s->py_buf[off] : 0;
+}
+
+static __always_inline __u8 py_buf_u8(const struct xpu_scratch *s, __u32 off)
+{
+	asm volatile("" : "+r"(off));
+	return off < XPU_PY_SPAN_MAX ? s->py_buf[off] : 0;
+}
+
+/* Code object `code`'s fingerprint into *fp, or false when it is not a
+ * code object (its type is not PyCode_Type). One read covers the type and
+ * co_qualname; the walk's last code object is remembered (a recursion's
+ * frames share one, which cannot change while the walk holds the thread). */
+static __always_inline bool py_code_fingerprint(struct xpu_scratch *s, const struct xpu_py_proc *py,
+						__u64 code, __u64 *fp)
+{
+	__u32 span = xpu_py_code_span(py);
+
+	if (!code || (code & ~XPU_PY_ADDR_MASK) || (code & XPU_PY_FP_MASK))
+		return false;
+	if (code == s->py_code) {
+		*fp = s->py_code_fp;
+		return true;
+	}
+	if (span > XPU_PY_SPAN_MAX || bpf_probe_read_user(s->py_buf, span, (void *)code) ||
+	    py_buf_u64(s, 8) != py->code_type)
+		return false;
+	*fp = xpu_py_fingerprint(py_buf_u64(s, py->code_qualname));
+	s->py_code = code;
+	s->py_code_fp = *fp;
+	return true;
+}
+
 /* One frame of the current eval call: emitted, or (3.12+) the shim that
- * ends the call. */
+ * ends the call. At most two user reads: the frame's fields in one block,
+ * the code object's type and qualname in another unless the walk's last
+ * code object was the same. */
 static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xpu_py_proc *py)
 {
-	__u64 f = s->py_frame, code, prev, instr, type, units, qualname = 0;
-	__u32 n = s->ev.stack.nr;
+	__u64 f = s->py_frame, code, prev, instr, units, fp;
+	__u32 n = s->ev.stack.nr, span = xpu_py_frame_span(py);
 	__u8 mark = 0;
 
 	if (!f) {
-		py_count(XPU_PY_STAT_COMPLETE);
+		py_count(s, XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_DONE; /* the outermost Python frame was passed */
 		return 0;
 	}
-	if (bpf_probe_read_user(&prev, sizeof(prev), (void *)(f + py->f_prev)) ||
-	    (py->entry_kind != XPU_PY_ENTRY_PER_CALL &&
-	     bpf_probe_read_user(&mark, sizeof(mark), (void *)(f + py->f_entry))))
+	if (span > XPU_PY_SPAN_MAX || bpf_probe_read_user(s->py_buf, span, (void *)f))
 		return py_fail(s, XPU_PY_STAT_READ);
+	prev = py_buf_u64(s, py->f_prev);
+	if (py->entry_kind != XPU_PY_ENTRY_PER_CALL)
+		mark = py_buf_u8(s, py->f_entry);
 	if (py->entry_kind == XPU_PY_ENTRY_CSTACK && mark == XPU_PY_OWNER_CSTACK) {
-		py_count(XPU_PY_STAT_COMPLETE);
+		py_count(s, XPU_PY_STAT_COMPLETE);
 		s->py_frame = prev;
 		s->py_state = PY_BETWEEN;
 		return 0;
 	}
-	if (bpf_probe_read_user(&code, sizeof(code), (void *)(f + py->f_code)) ||
-	    bpf_probe_read_user(&instr, sizeof(instr), (void *)(f + py->f_instr)))
-		return py_fail(s, XPU_PY_STAT_READ);
-	if (!code || (code & ~XPU_PY_ADDR_MASK) || (code & XPU_PY_FP_MASK) ||
-	    bpf_probe_read_user(&type, sizeof(type), (void *)(code + 8)) || type != py->code_type)
+	code = py_buf_u64(s, py->f_code);
+	instr = py_buf_u64(s, py->f_instr);
+	if (!py_code_fingerprint(s, py, code, &fp))
 		return py_fail(s, XPU_PY_STAT_BAD_CODE);
-	bpf_probe_read_user(&qualname, sizeof(qualname), (void *)(code + py->code_qualname));
 	if (n >= XPU_MAX_STACK_DEPTH - 1) {
-		py_count(XPU_PY_STAT_DEPTH);
+		py_count(s, XPU_PY_STAT_DEPTH);
 		return end_walk(s, XPU_TRUNC_DEPTH);
 	}
 	units = py_units(py, code, instr);
-	s->ev.stack.ip[n] =
-		XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | xpu_py_fingerprint(qualname);
+	s->ev.stack.ip[n] = XPU_PY_FRAME_TAG | (units << XPU_PY_UNIT_SHIFT) | code | fp;
 	s->ev.stack.nr = n + 1;
-	py_count(XPU_PY_STAT_FRAMES);
+	py_count(s, XPU_PY_STAT_FRAMES);
 	s->py_frame = prev;
 	/* 3.10: every eval call runs one frame. A sample in an eval call's
 	 * prologue or epilogue (its frame not yet, or no longer, current)
@@ -161,7 +227,7 @@ static __always_inline long py_frame_step(struct xpu_scratch *s, const struct xp
 	 * is missing, the rest in order, and the outermost eval call finds no
 	 * frame left (counted as no-python-frame). */
 	if ((py->entry_kind == XPU_PY_ENTRY_FLAG && mark) || py->entry_kind == XPU_PY_ENTRY_PER_CALL) {
-		py_count(XPU_PY_STAT_COMPLETE);
+		py_count(s, XPU_PY_STAT_COMPLETE);
 		s->py_state = PY_BETWEEN;
 	}
 	return 0;
@@ -177,14 +243,14 @@ static __always_inline bool py_step(struct xpu_scratch *s, const struct xpu_py_p
 		s->py_checked = 1;
 		if (!py_in_eval(py, s->pc))
 			return false;
-		py_count(XPU_PY_STAT_EVAL_FRAMES);
+		py_count(s, XPU_PY_STAT_EVAL_FRAMES);
 		if (s->py_state == PY_IDLE) {
-			py_count(XPU_PY_STAT_STACKS);
+			py_count(s, XPU_PY_STAT_STACKS);
 			if (py_first_frame(s, py))
 				return false; /* failed: native frames only */
 		}
 		if (!s->py_frame) {
-			py_count(XPU_PY_STAT_NO_FRAME);
+			py_count(s, XPU_PY_STAT_NO_FRAME);
 			s->py_state = PY_DONE;
 			return false;
 		}

@@ -60,7 +60,13 @@ struct xpu_py_proc {
 	__u16 _pad[3];
 };
 
-/* Walk outcomes, counted in py_stats. */
+/* The most bytes of interpreter memory the walker reads at once: a frame's
+ * fields (f_code, f_prev, f_instr, f_entry) in one read, a code object's
+ * type and co_qualname in another. Every supported layout's span fits. */
+#define XPU_PY_SPAN_MAX 256
+
+/* Walk outcomes, counted per CPU in py_stats (one xpu_py_stats per CPU;
+ * user space sums them). */
 enum xpu_py_stat {
 	XPU_PY_STAT_EVAL_FRAMES = 0, /* native frames found in an eval loop */
 	XPU_PY_STAT_FRAMES = 1,      /* Python frames emitted */
@@ -74,5 +80,32 @@ enum xpu_py_stat {
 	XPU_PY_STAT_COMPLETE = 9,    /* eval calls walked to their entry (or outermost) frame */
 	XPU_PY_STAT_MAX = 10,
 };
+
+struct xpu_py_stats {
+	__u64 n[XPU_PY_STAT_MAX];
+};
+
+/* Bytes from a frame's address that hold every field the walker reads. */
+static inline __u32 xpu_py_frame_span(const struct xpu_py_proc *py)
+{
+	__u32 n = (__u32)py->f_code + 8;
+
+	if ((__u32)py->f_prev + 8 > n)
+		n = (__u32)py->f_prev + 8;
+	if ((__u32)py->f_instr + 8 > n)
+		n = (__u32)py->f_instr + 8;
+	if (py->entry_kind != XPU_PY_ENTRY_PER_CALL && (__u32)py->f_entry + 1 > n)
+		n = (__u32)py->f_entry + 1;
+	return n;
+}
+
+/* Bytes from a code object's address that hold its type (at 8) and
+ * co_qualname (3.10: co_name). */
+static inline __u32 xpu_py_code_span(const struct xpu_py_proc *py)
+{
+	__u32 n = (__u32)py->code_qualname + 8;
+
+	return n > 16 ? n : 16;
+}
 
 #endif /* XPU_BPF_PYTHON_H */

@@ -10,6 +10,7 @@
 #define XPU_UNWIND_BPF_H
 
 #include "unwind.h"
+#include "python.h"
 
 const volatile __u32 unwind_mode __weak = XPU_UNWIND_AUTO; /* enum xpu_unwind_mode */
 
@@ -69,6 +70,14 @@ struct xpu_scratch {
 	__u64 py_frame;
 	__u32 py_state;
 	__u32 py_checked;
+	/* Its counts (XPU_PY_STAT_*), added to py_stats when walk_steps
+	 * returns; the last code object it validated, with its fingerprint (a
+	 * recursion's frames share one); and the block of a frame or code
+	 * object read in one go. */
+	__u32 py_counts[XPU_PY_STAT_MAX];
+	__u64 py_code;
+	__u64 py_code_fp;
+	__u8 py_buf[XPU_PY_SPAN_MAX];
 };
 
 /* One scratch space per CPU for each context that can interrupt another
@@ -432,6 +441,8 @@ static __always_inline void walk_steps(struct xpu_scratch *s, __u32 tgid, __u32 
 	}
 	c.py = bpf_map_lookup_elem(&py_procs, &tgid);
 	bpf_loop(steps, unwind_step, &c, 0);
+	if (c.py)
+		py_flush_counts(s);
 }
 
 #endif /* XPU_UNWIND_BPF_H */

@@ -28,6 +28,8 @@ static_assert(offsetof(xpu_py_proc, code_first) == 60);
 static_assert(offsetof(xpu_py_proc, entry_kind) == 62);
 static_assert(offsetof(xpu_py_proc, minor) == 63);
 static_assert(offsetof(xpu_py_proc, code_qualname) == 64);
+// py_stats' per-CPU value, summed by lib/kernel/bpf_session.cpp.
+static_assert(sizeof(xpu_py_stats) == 8 * XPU_PY_STAT_MAX);
 // entry_kind's values, as lib/python's offsets table writes them.
 static_assert(XPU_PY_ENTRY_FLAG == 1 && XPU_PY_ENTRY_CSTACK == 2 && XPU_PY_ENTRY_PER_CALL == 3);
 static_assert(sizeof(xpu_stack) == 8 + 8 * XPU_MAX_STACK_DEPTH);

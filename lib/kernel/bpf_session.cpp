@@ -268,7 +268,24 @@ void BpfSession::forget_stacks(const std::vector<uint64_t> &hashes)
 
 namespace {
 
-PyWalkStats python_walks(const __u64 (&st)[XPU_PY_STAT_MAX])
+// py_stats holds one count array per CPU: their sum.
+std::vector<__u64> python_counts(bpf_map *map)
+{
+	std::vector<__u64> sum(XPU_PY_STAT_MAX);
+	int cpus = libbpf_num_possible_cpus();
+	if (cpus <= 0)
+		return sum;
+	std::vector<xpu_py_stats> per_cpu(cpus);
+	__u32 zero = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, per_cpu.data()) != 0)
+		return sum;
+	for (const auto &c : per_cpu)
+		for (int i = 0; i < XPU_PY_STAT_MAX; i++)
+			sum[i] += c.n[i];
+	return sum;
+}
+
+PyWalkStats python_walks(const std::vector<__u64> &st)
 {
 	PyWalkStats p;
 	p.stacks = st[XPU_PY_STAT_STACKS];
@@ -307,7 +324,7 @@ BpfStats BpfSession::stats() const
 	s.launches_lost = st[XPU_STAT_LAUNCHES_LOST];
 	s.net_events = st[XPU_STAT_NET_EVENTS];
 	s.net_full = st[XPU_STAT_NET_FULL];
-	s.python = python_walks(impl_->skel->bss->py_stats);
+	s.python = python_walks(python_counts(impl_->skel->maps.py_stats));
 	return s;
 }
 
