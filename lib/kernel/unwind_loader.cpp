@@ -31,6 +31,38 @@ void *map_array(bpf_map *map, size_t len)
 	return p == MAP_FAILED ? nullptr : p;
 }
 
+// The pages of an mmapable array map that hold elements [first, first + n),
+// mapped for as long as one table takes to write: only they count in RSS,
+// and only meanwhile.
+class RowWindow {
+public:
+	RowWindow(int fd, uint64_t first, uint64_t n)
+	{
+		size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+		uint64_t begin = first * sizeof(xpu_unwind_row);
+		uint64_t offset = begin / page * page;
+		len_ = page_round(begin + n * sizeof(xpu_unwind_row) - offset);
+		void *p = mmap(nullptr, len_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(offset));
+		if (p == MAP_FAILED)
+			return;
+		base_ = p;
+		rows_ = reinterpret_cast<xpu_unwind_row *>(static_cast<char *>(p) + (begin - offset));
+	}
+	~RowWindow()
+	{
+		if (base_)
+			munmap(base_, len_);
+	}
+	RowWindow(const RowWindow &) = delete;
+	RowWindow &operator=(const RowWindow &) = delete;
+	xpu_unwind_row *rows() const { return rows_; }
+
+private:
+	void *base_ = nullptr;
+	size_t len_ = 0;
+	xpu_unwind_row *rows_ = nullptr;
+};
+
 // A table walks used within this many epochs is not evicted: giving a hot
 // table's rows to another only to take them back would thrash.
 constexpr uint32_t kHotEpochs = 2;
@@ -76,8 +108,6 @@ UnwindLoader::UnwindLoader(BpfSession &bpf) : bpf_(bpf), proc_(std::make_unique<
 
 UnwindLoader::~UnwindLoader()
 {
-	if (rows_)
-		munmap(rows_, rows_len_);
 	if (rules_)
 		munmap(rules_, rules_len_);
 }
@@ -86,12 +116,11 @@ Result<void> UnwindLoader::init()
 {
 	auto &s = bpf_.skel();
 	uint32_t capacity = bpf_map__max_entries(s.maps.unwind_rows);
-	rows_len_ = page_round(sizeof(xpu_unwind_row) * capacity);
 	rules_len_ = page_round(sizeof(xpu_unwind_rule) * XPU_UNWIND_RULES);
-	rows_ = map_array(s.maps.unwind_rows, rows_len_);
 	rules_ = map_array(s.maps.unwind_rules, rules_len_);
-	if (!rows_ || !rules_)
+	if (!rules_ || !RowWindow(bpf_map__fd(s.maps.unwind_rows), 0, 1).rows())
 		return sys_fail(ExitCode::environment, errno, "map the unwind tables");
+	rows_fd_ = bpf_map__fd(s.maps.unwind_rows);
 	alloc_ = std::make_unique<RowAllocator>(capacity);
 	stats_.row_capacity = capacity;
 	write_bin(0, fp_only_bin());
@@ -141,7 +170,7 @@ uint32_t UnwindLoader::bin_for(ElfFile *file)
 void UnwindLoader::prepare(ElfFile *file)
 {
 	uint32_t id = bin_for(file);
-	if (!id || bins_[id].state != TableState::queued || !rows_)
+	if (!id || bins_[id].state != TableState::queued || rows_fd_ < 0)
 		return;
 	auto t0 = Clock::now();
 	auto table = build_unwind_table(file->elf());
@@ -237,7 +266,7 @@ void UnwindLoader::mark_failed(uint32_t id, const std::string &why)
 
 void UnwindLoader::build_queued(Clock::time_point deadline)
 {
-	if (!rows_)
+	if (rows_fd_ < 0)
 		return;
 	do {
 		bool wanted = false;
@@ -313,7 +342,12 @@ Result<void> UnwindLoader::place(uint32_t id, const UnwindTable &table, bool may
 			   b.file->name(), b.rows_needed, alloc_->largest_free());
 		return {};
 	}
-	auto *rows = static_cast<xpu_unwind_row *>(rows_) + *base;
+	RowWindow window(rows_fd_, *base, b.rows_needed);
+	xpu_unwind_row *rows = window.rows();
+	if (!rows) {
+		alloc_->give_back(*base, b.rows_needed);
+		return sys_fail(ExitCode::environment, errno, "map {} rows of the unwind table", b.rows_needed);
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		auto rule = rule_id(table.rows[i].rule);
 		if (!rule) {
@@ -424,7 +458,7 @@ bool UnwindLoader::make_room(uint32_t id, uint32_t rows, bool dry_run)
 
 void UnwindLoader::load(pid_t pid, uint32_t gen, const std::vector<ExecMapping> &mappings)
 {
-	if (!rows_)
+	if (rows_fd_ < 0)
 		return;
 	xpu_unwind_proc &proc = *proc_;
 	proc.count = 0;

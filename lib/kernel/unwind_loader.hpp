@@ -113,9 +113,12 @@ private:
 	void describe_python(pid_t pid, const std::vector<ExecMapping> &mappings);
 
 	BpfSession &bpf_;
-	void *rows_ = nullptr;   // mmap of unwind_rows
-	void *rules_ = nullptr;  // mmap of unwind_rules
-	size_t rows_len_ = 0, rules_len_ = 0;
+	// unwind_rows is 32 MB: mapping it whole would put all of it in our RSS
+	// (an array map's mmap maps every page at once), so each table is
+	// written through a mapping of just its pages (RowWindow).
+	int rows_fd_ = -1;
+	void *rules_ = nullptr;  // mmap of unwind_rules (64 KiB)
+	size_t rules_len_ = 0;
 	std::unique_ptr<RowAllocator> alloc_;
 	std::map<UnwindRule, uint16_t> rule_ids_;
 	std::vector<Bin> bins_;  // index = bin id; 0 is "no table"
