@@ -12,7 +12,8 @@ reads a FIFO, then execs the workload), so the profiler's own costs are its
 own: wait4 on the profiler gives its CPU time and peak RSS without the
 workload's, and wait4 on the workload gives the workload's (the sampling
 programs' time is charged to the sampled tasks, for both tools). Start-up is
-measured apart (`record -- true`, see --startup).
+measured apart (`record -- sh -c date`: from the launch to the command
+running, and the whole run; see --startup; `-w ""` runs only that).
 
 Columns:
   cpu-x      (workload CPU + profiler CPU) / bare workload CPU: the whole cost
@@ -39,6 +40,8 @@ import argparse
 import glob
 import json
 import os
+import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -65,21 +68,17 @@ for (let r = 0; Date.now() < end; r++) total += fns[r % fns.length](r);
 console.log(total > 0 ? "done" : "zero");
 """
 
-SQL = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2500000) "
+SQL = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000000) "
        "SELECT sum((x * x) % 7) FROM c;")
 
 
 def workloads(tmp):
     ex = os.path.join(ROOT, "build", "examples")
     data = os.path.join(tmp, "xz.in")
-    with open(data, "wb") as f:  # 4 MB of text-like, compressible bytes, the same every run
-        words = [b"alpha", b"beta", b"gamma", b"delta", b"profile", b"stack", b"frame", b"kernel"]
-        x = 12345
-        out = bytearray()
-        while len(out) < 4 << 20:
-            x = (x * 1103515245 + 12345) & 0x7fffffff
-            out += words[x % len(words)] + (b"\n" if x % 13 == 0 else b" ")
-        f.write(out)
+    with open(data, "wb") as f:  # 4 MB of hex text, the same every run: about 3 s of xz -9
+        rnd = random.Random(1)
+        for _ in range(64):
+            f.write(rnd.randbytes(1 << 15).hex().encode() + b"\n")
     js = os.path.join(tmp, "jit.js")
     with open(js, "w") as f:
         f.write(NODE_JS)
@@ -126,14 +125,15 @@ class Poller(threading.Thread):
                 self.last = s
 
 
-def rooted_share(stacks, comm_roots=("_start", "__libc_start_main", "clone3", "start_thread",
+def rooted_share(stacks, comm_roots=("_start", "__libc_start_main", "__libc_start_main_impl",
+                                      "__libc_start_call_main", "clone3", "start_thread",
                                       "__clone3")):
     """% of samples whose stack holds a root frame (or Python's <module>)."""
     total = rooted = 0.0
     for stack, w in stacks.items():
         frames = [f for f in stack.split(";") if not f.endswith("_[k]")]
         total += w
-        if any(f in comm_roots or f.startswith("<module>") or f.startswith("_start")
+        if any(f.split("@")[0] in comm_roots or f.startswith("<module>") or f.startswith("_start")
                for f in frames):
             rooted += w
     return 100 * rooted / total if total else None
@@ -204,16 +204,20 @@ def attach_run(tool, wl, freq, tmp):
 
 
 def startup(n, tmp):
-    """Median seconds from launching `record` to its command running, and
-    `record -- true`'s peak RSS."""
-    times, rss = [], []
+    """Medians of `record -- sh -c date`: seconds from launching record to
+    the command running (date's realtime clock against ours at the launch),
+    the whole run's wall seconds, and peak RSS."""
+    starts, walls, rss = [], [], []
     for _ in range(n):
+        launch_ns = time.time_ns()
         t = rb.timed([rb.XPU, "record", "--cpu-only", "-o", os.path.join(tmp, "t.folded"), "--",
                       "sh", "-c", "date +start_ns=%s%N"])
-        # date prints the realtime clock; the launch is on the monotonic one
-        times.append(t["wall"])
+        m = re.search(r"start_ns=(\d+)", t["out"])
+        if m:
+            starts.append((int(m.group(1)) - launch_ns) / 1e9)
+        walls.append(t["wall"])
         rss.append(t["rss_mb"])
-    return rb.median(times), rb.median(rss)
+    return rb.median(starts), rb.median(walls), rb.median(rss)
 
 
 def main():
@@ -235,7 +239,7 @@ def main():
             print(f"load average at start: {os.getloadavg()[0]:.2f}")
             print("| workload | Hz | tool | cpu-x | prof-cpu-s | bpf-ns | rss-MB | post-s | rooted-% |")
             print("|---|---|---|---|---|---|---|---|---|")
-            for name in args.workloads.split(","):
+            for name in filter(None, args.workloads.split(",")):
                 wl = wls[name]
                 if not shutil.which(wl["argv"][0]) and not os.path.exists(wl["argv"][0]):
                     print(f"| {name} | | SKIP: {wl['argv'][0]} not installed | | | | | | |")
@@ -260,9 +264,9 @@ def main():
                               f"{rb.fmt(med(r['rooted'] for r in rs if r['rooted'] is not None) if any(r['rooted'] is not None for r in rs) else None, '.1f')} |",
                               flush=True)
             if args.startup:
-                s, rss = startup(args.startup, tmp)
-                print(f"\n`record --cpu-only -- sh -c date`: wall {s:.3f} s (start-up, the BPF load, and"
-                      f" the exit to a folded file), peak RSS {rss:.1f} MB (with the workload)")
+                start, wall, rss = startup(args.startup, tmp)
+                print(f"\n`record --cpu-only -- sh -c date`: start-up {start:.3f} s (launch to the command"
+                      f" running), whole run {wall:.3f} s, peak RSS {rss:.1f} MB")
             print(f"load average at end: {os.getloadavg()[0]:.2f}")
     finally:
         with open(STATS, "w") as f:
