@@ -22,16 +22,19 @@ Columns:
   bpf-ns     xpu-perf's sampling program, run_time_ns / run_cnt (bpf_stats),
              read while it runs; runs on the idle CPU (which return at once)
              make it lower than the cost of a sample in the workload
-  rss-MB     the profiler's peak RSS (perf: the larger of record and script)
+  rss-MB     the profiler's peak RSS, by GNU time (perf: the larger of record and
+             script)
   post-s     the workload's exit -> folded stacks on disk (perf: record's exit,
              `perf script`, collapsing)
   rooted-%   samples of the workload whose user stack reaches its root
              (_start, clone's child, Python's <module>) - how complete
+  stacks     unique stacks of the workload
 
 Workloads (what the issue names): cpu_split (C, frame pointers),
 cpu_split_nofp (C, no frame pointers), xz -9 on 4 MB, sqlite3 (a recursive
 query in memory), python3 (bench/python_split.py under Debian's python3.11)
-and node with --perf-basic-prof (a JIT that appends to /tmp/perf-PID.map).
+and node with --perf-basic-prof (a JIT that appends to /tmp/perf-PID.map);
+many_stacks -t 10 -j 2 at 999 Hz only (about 15,000 unique stacks).
 
 Run as root on an otherwise idle machine:
   bench/targets.py [-r RUNS] [-F 99,999] [-w cpu_split,xz,...] [--startup N]
@@ -90,6 +93,9 @@ def workloads(tmp):
         "python3": {"argv": [PYTHON, os.path.join(ROOT, "bench", "python_split.py"), "-n", "300"],
                     "nofp": False},
         "node": {"argv": ["node", "--perf-basic-prof", js], "nofp": False},
+        # about 15,000 unique stacks at 999 Hz: memory and post-processing at scale
+        "many_stacks": {"argv": [f"{ex}/many_stacks", "-t", "10", "-j", "2"], "nofp": False,
+                        "freqs": [999]},
     }
 
 
@@ -111,16 +117,40 @@ def prog_stats(pid):
     return None
 
 
+TIME = "/usr/bin/time"
+
+
+def under_time(argv, rss_file):
+    """argv run by GNU time, which writes the command's peak RSS (KB) to
+    rss_file. wait4's ru_maxrss on our own child would not do: a process
+    forked from this script starts its maximum at the script's RSS (30 MB
+    once earlier runs' stacks were parsed) and keeps it across exec."""
+    return [TIME, "-f", "%M", "-o", rss_file] + argv
+
+
+def rss_of(rss_file):
+    return int(open(rss_file).read().split()[-1]) / 1024.0
+
+
 class Poller(threading.Thread):
-    """Reads the profiler's BPF statistics every 0.3 s while it runs."""
+    """Reads the profiler's BPF statistics every 0.3 s while it runs; `pid`
+    is GNU time's, the profiler its child."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
         self.pid, self.last, self.stop = pid, None, threading.Event()
 
     def run(self):
+        child = None
         while not self.stop.wait(0.3):
-            s = prog_stats(self.pid)
+            if child is None:
+                try:
+                    kids = open(f"/proc/{self.pid}/task/{self.pid}/children").read().split()
+                    child = int(kids[0]) if kids else None
+                except OSError:
+                    pass
+                continue
+            s = prog_stats(child)
             if s:
                 self.last = s
 
@@ -150,16 +180,18 @@ def attach_run(tool, wl, freq, tmp):
     prof = poller = None
     out = os.path.join(tmp, "out.folded")
     data = os.path.join(tmp, "perf.data")
+    rss_file, script_rss_file = os.path.join(tmp, "rss"), os.path.join(tmp, "script.rss")
     if tool == "xpu-perf":
-        prof = subprocess.Popen([rb.XPU, "record", "--cpu-only", "-F", str(freq), "-o", out,
-                                 "-p", str(work.pid)],
+        prof = subprocess.Popen(under_time([rb.XPU, "record", "--cpu-only", "-F", str(freq), "-o",
+                                            out, "-p", str(work.pid)], rss_file),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         poller = Poller(prof.pid)
         poller.start()
     elif tool.startswith("perf"):
         graph = ["--call-graph", "dwarf"] if tool.endswith("dwarf") else ["-g"]
-        prof = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(freq)] +
-                                graph + ["-o", data, "-p", str(work.pid)],
+        prof = subprocess.Popen(under_time(["perf", "record", "-q", "-e", "cpu-clock", "-F",
+                                            str(freq)] + graph + ["-o", data, "-p", str(work.pid)],
+                                           rss_file),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if prof:
         time.sleep(1.5)  # both tools attach well within this here
@@ -170,7 +202,7 @@ def attach_run(tool, wl, freq, tmp):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"workload failed: {wl['argv']}\n{work.stderr.read().decode()[-1000:]}")
     r = {"work_cpu": wru.ru_utime + wru.ru_stime, "prof_cpu": 0.0, "rss": None,
-         "post": None, "bpf": None, "rooted": None}
+         "post": None, "bpf": None, "rooted": None, "stacks": None}
     if not prof:
         return r
     err = prof.stderr.read()
@@ -182,24 +214,26 @@ def attach_run(tool, wl, freq, tmp):
         if poller.last and poller.last[1]:
             r["bpf"] = poller.last[0] / poller.last[1]
     r["prof_cpu"] = pru.ru_utime + pru.ru_stime
-    r["rss"] = pru.ru_maxrss / 1024.0
+    r["rss"] = rss_of(rss_file)
     if tool == "xpu-perf":
         if os.waitstatus_to_exitcode(status) != 0:
             sys.exit(f"xpu-perf failed:\n{err.decode()[-2000:]}")
         r["post"] = (done_ns - exit_ns) / 1e9
         stacks = rb.folded_stacks(open(out).read())
     else:
-        s = rb.timed(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"])
+        s = rb.timed(under_time(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"],
+                                script_rss_file))
         t0 = time.monotonic()
         c0 = time.process_time()
         stacks = rb.collapse_perf_script(s["out"])
         collapse_cpu = time.process_time() - c0
         r["post"] = (done_ns - exit_ns) / 1e9 + s["wall"] + (time.monotonic() - t0)
         r["prof_cpu"] += s["cpu"] + collapse_cpu
-        r["rss"] = max(r["rss"], s["rss_mb"])
+        r["rss"] = max(r["rss"], rss_of(script_rss_file))
     comm = os.path.basename(wl["argv"][0])
     mine = {k: v for k, v in stacks.items() if k.split(";")[0].startswith(comm[:15])}
     r["rooted"] = rooted_share(mine or stacks)
+    r["stacks"] = len(mine or stacks)
     return r
 
 
@@ -208,15 +242,16 @@ def startup(n, tmp):
     the command running (date's realtime clock against ours at the launch),
     the whole run's wall seconds, and peak RSS."""
     starts, walls, rss = [], [], []
+    rss_file = os.path.join(tmp, "rss")
     for _ in range(n):
         launch_ns = time.time_ns()
-        t = rb.timed([rb.XPU, "record", "--cpu-only", "-o", os.path.join(tmp, "t.folded"), "--",
-                      "sh", "-c", "date +start_ns=%s%N"])
+        t = rb.timed(under_time([rb.XPU, "record", "--cpu-only", "-o", os.path.join(tmp, "t.folded"),
+                                 "--", "sh", "-c", "date +start_ns=%s%N"], rss_file))
         m = re.search(r"start_ns=(\d+)", t["out"])
         if m:
             starts.append((int(m.group(1)) - launch_ns) / 1e9)
         walls.append(t["wall"])
-        rss.append(t["rss_mb"])
+        rss.append(rss_of(rss_file))
     return rb.median(starts), rb.median(walls), rb.median(rss)
 
 
@@ -224,11 +259,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-r", "--runs", type=int, default=5)
     ap.add_argument("-F", "--freqs", default="99,999")
-    ap.add_argument("-w", "--workloads", default="cpu_split,cpu_split_nofp,xz,sqlite3,python3,node")
+    ap.add_argument("-w", "--workloads",
+                    default="cpu_split,cpu_split_nofp,xz,sqlite3,python3,node,many_stacks")
     ap.add_argument("--startup", type=int, default=10, help="runs of `record -- true` (0: none)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root")
+    if not os.access(TIME, os.X_OK):
+        sys.exit(f"{TIME} (Debian's time) measures peak RSS: apt-get install time")
     have_perf = shutil.which("perf") is not None
     old_stats = open(STATS).read().strip()
     with open(STATS, "w") as f:
@@ -237,17 +275,17 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             wls = workloads(tmp)
             print(f"load average at start: {os.getloadavg()[0]:.2f}")
-            print("| workload | Hz | tool | cpu-x | prof-cpu-s | bpf-ns | rss-MB | post-s | rooted-% |")
-            print("|---|---|---|---|---|---|---|---|---|")
+            print("| workload | Hz | tool | cpu-x | prof-cpu-s | bpf-ns | rss-MB | post-s | rooted-% | stacks |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
             for name in filter(None, args.workloads.split(",")):
                 wl = wls[name]
                 if not shutil.which(wl["argv"][0]) and not os.path.exists(wl["argv"][0]):
-                    print(f"| {name} | | SKIP: {wl['argv'][0]} not installed | | | | | | |")
+                    print(f"| {name} | | SKIP: {wl['argv'][0]} not installed | | | | | | | |")
                     continue
                 tools = ["bare", "xpu-perf"] + (["perf -g"] if have_perf else [])
                 if wl["nofp"] and have_perf:
                     tools.append("perf dwarf")
-                for freq in [int(x) for x in args.freqs.split(",")]:
+                for freq in wl.get("freqs") or [int(x) for x in args.freqs.split(",")]:
                     res = {t: [] for t in tools}
                     for _ in range(args.runs):
                         for t in tools:  # alternating, run by run
@@ -261,7 +299,8 @@ def main():
                               f"{med(r['prof_cpu'] for r in rs):.3f} | "
                               f"{rb.fmt(med(r['bpf'] for r in rs if r['bpf']) if any(r['bpf'] for r in rs) else None, ',.0f')} | "
                               f"{med(r['rss'] for r in rs):.1f} | {med(r['post'] for r in rs):.3f} | "
-                              f"{rb.fmt(med(r['rooted'] for r in rs if r['rooted'] is not None) if any(r['rooted'] is not None for r in rs) else None, '.1f')} |",
+                              f"{rb.fmt(med(r['rooted'] for r in rs if r['rooted'] is not None) if any(r['rooted'] is not None for r in rs) else None, '.1f')} | "
+                              f"{med(r['stacks'] for r in rs):,.0f} |",
                               flush=True)
             if args.startup:
                 start, wall, rss = startup(args.startup, tmp)
