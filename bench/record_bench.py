@@ -45,8 +45,21 @@ PINGPONG = os.path.join(ROOT, "build", "examples", "pingpong")
 BURNS = ("burn_60", "burn_30", "burn_10")
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def timed(argv, stdout=subprocess.PIPE):
-    """Runs argv with its own rusage (wait4) and returns a dict of results."""
+    """Runs argv with its own rusage (wait4) and returns a dict of results.
+
+    Peak RSS comes from GNU time where it is installed: wait4's ru_maxrss
+    for a child forked from this script starts at the script's own RSS
+    (which grows as it parses perf script's output) and keeps it across
+    exec, so a small profiler would read as large as the script."""
+    rss_file = None
+    if os.access(GNU_TIME, os.X_OK):
+        fd, rss_file = tempfile.mkstemp(prefix="xpu-rss-")
+        os.close(fd)
+        argv = [GNU_TIME, "-f", "%M", "-o", rss_file] + list(argv)
     t0 = time.monotonic()
     launch_ns = time.monotonic_ns()
     p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
@@ -59,10 +72,15 @@ def timed(argv, stdout=subprocess.PIPE):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"failed ({code}): {' '.join(argv)}\n{err.decode()[-2000:]}")
+    rss_kb = ru.ru_maxrss
+    if rss_file:
+        with open(rss_file) as f:
+            rss_kb = int(f.read().split()[-1])
+        os.unlink(rss_file)
     return {
         "wall": wall,
         "cpu": ru.ru_utime + ru.ru_stime,
-        "rss_mb": ru.ru_maxrss / 1024.0,
+        "rss_mb": rss_kb / 1024.0,
         "out": out.decode(errors="replace"),
         "err": err.decode(errors="replace"),
         "done_ns": done_ns,

@@ -122,9 +122,7 @@ TIME = "/usr/bin/time"
 
 def under_time(argv, rss_file):
     """argv run by GNU time, which writes the command's peak RSS (KB) to
-    rss_file. wait4's ru_maxrss on our own child would not do: a process
-    forked from this script starts its maximum at the script's RSS (30 MB
-    once earlier runs' stacks were parsed) and keeps it across exec."""
+    rss_file (see record_bench.timed for why not wait4's ru_maxrss)."""
     return [TIME, "-f", "%M", "-o", rss_file] + argv
 
 
@@ -180,7 +178,7 @@ def attach_run(tool, wl, freq, tmp):
     prof = poller = None
     out = os.path.join(tmp, "out.folded")
     data = os.path.join(tmp, "perf.data")
-    rss_file, script_rss_file = os.path.join(tmp, "rss"), os.path.join(tmp, "script.rss")
+    rss_file = os.path.join(tmp, "rss")
     if tool == "xpu-perf":
         prof = subprocess.Popen(under_time([rb.XPU, "record", "--cpu-only", "-F", str(freq), "-o",
                                             out, "-p", str(work.pid)], rss_file),
@@ -221,15 +219,14 @@ def attach_run(tool, wl, freq, tmp):
         r["post"] = (done_ns - exit_ns) / 1e9
         stacks = rb.folded_stacks(open(out).read())
     else:
-        s = rb.timed(under_time(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"],
-                                script_rss_file))
+        s = rb.timed(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"])
         t0 = time.monotonic()
         c0 = time.process_time()
         stacks = rb.collapse_perf_script(s["out"])
         collapse_cpu = time.process_time() - c0
         r["post"] = (done_ns - exit_ns) / 1e9 + s["wall"] + (time.monotonic() - t0)
         r["prof_cpu"] += s["cpu"] + collapse_cpu
-        r["rss"] = max(r["rss"], rss_of(script_rss_file))
+        r["rss"] = max(r["rss"], s["rss_mb"])
     comm = os.path.basename(wl["argv"][0])
     mine = {k: v for k, v in stacks.items() if k.split(";")[0].startswith(comm[:15])}
     r["rooted"] = rooted_share(mine or stacks)
@@ -242,16 +239,15 @@ def startup(n, tmp):
     the command running (date's realtime clock against ours at the launch),
     the whole run's wall seconds, and peak RSS."""
     starts, walls, rss = [], [], []
-    rss_file = os.path.join(tmp, "rss")
     for _ in range(n):
         launch_ns = time.time_ns()
-        t = rb.timed(under_time([rb.XPU, "record", "--cpu-only", "-o", os.path.join(tmp, "t.folded"),
-                                 "--", "sh", "-c", "date +start_ns=%s%N"], rss_file))
+        t = rb.timed([rb.XPU, "record", "--cpu-only", "-o", os.path.join(tmp, "t.folded"), "--",
+                      "sh", "-c", "date +start_ns=%s%N"])
         m = re.search(r"start_ns=(\d+)", t["out"])
         if m:
             starts.append((int(m.group(1)) - launch_ns) / 1e9)
         walls.append(t["wall"])
-        rss.append(rss_of(rss_file))
+        rss.append(t["rss_mb"])
     return rb.median(starts), rb.median(walls), rb.median(rss)
 
 
