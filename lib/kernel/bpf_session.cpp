@@ -225,16 +225,18 @@ Result<void> BpfSession::consume(const EventFn &fn)
 
 Result<StackStore> BpfSession::read_stacks() const
 {
-	std::vector<__u64> hashes;
-	std::vector<xpu_stack> stacks;
-	if (int err = read_all_entries(bpf_map__fd(impl_->skel->maps.stacks), hashes, stacks))
-		return sys_fail(ExitCode::internal, err, "read stacks");
 	StackStore out = impl_->sent_stacks;
-	out.reserve(out.size() + hashes.size());
-	for (size_t i = 0; i < hashes.size(); i++) {
-		uint32_t n = std::min<uint32_t>(stacks[i].nr, XPU_MAX_STACK_DEPTH);
-		out.try_emplace(hashes[i], stacks[i].ip, stacks[i].ip + n);
-	}
+	// 256 stacks (512 KB) a chunk, each kept at its own length.
+	int err = read_entries_in_chunks<__u64, xpu_stack>(
+		bpf_map__fd(impl_->skel->maps.stacks), 256,
+		[&](const __u64 *hashes, const xpu_stack *stacks, size_t count) {
+			for (size_t i = 0; i < count; i++) {
+				uint32_t n = std::min<uint32_t>(stacks[i].nr, XPU_MAX_STACK_DEPTH);
+				out.try_emplace(hashes[i], stacks[i].ip, stacks[i].ip + n);
+			}
+		});
+	if (err)
+		return sys_fail(ExitCode::internal, err, "read stacks");
 	return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <bpf/bpf.h>
@@ -31,40 +32,40 @@ using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
 
 namespace detail {
 
-// Every entry of a hash map through batched syscalls (kernel >= 5.6), each
-// deleted as it is read when `take`; key by key where batches are not
-// supported. Returns a negative errno on failure.
-template <class K, class V>
-int all_entries(int fd, std::vector<K> &keys, std::vector<V> &values, bool take)
+// Every entry of a hash map, handed to `fn(const K *keys, const V *values,
+// size_t n)` a chunk of at most `chunk` entries at a time, through batched
+// syscalls (kernel >= 5.6), each entry deleted as it is read when `take`;
+// key by key where batches are not supported. Only one chunk is held: a
+// stack is 2 KB, so 15,000 of them read whole would take 31 MB at once.
+// Returns a negative errno on failure.
+template <class K, class V, class Fn>
+int each_entry(int fd, size_t chunk, bool take, Fn &&fn)
 {
-	constexpr __u32 kChunk = 4096;
-	keys.clear();
-	values.clear();
+	std::vector<K> keys(chunk);
+	std::vector<V> values(chunk);
 	__u32 token = 0;
 	bool first = true;
 	while (true) {
-		size_t at = keys.size();
-		keys.resize(at + kChunk);
-		values.resize(at + kChunk);
-		__u32 count = kChunk;
+		__u32 count = static_cast<__u32>(chunk);
 		void *in = first ? nullptr : &token;
-		int err = take ? bpf_map_lookup_and_delete_batch(fd, in, &token, &keys[at],
-								 &values[at], &count, nullptr)
-			       : bpf_map_lookup_batch(fd, in, &token, &keys[at], &values[at],
+		int err = take ? bpf_map_lookup_and_delete_batch(fd, in, &token, keys.data(),
+								 values.data(), &count, nullptr)
+			       : bpf_map_lookup_batch(fd, in, &token, keys.data(), values.data(),
 						      &count, nullptr);
 		err = err ? -errno : 0;
-		keys.resize(at + count);
-		values.resize(at + count);
+		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524) {
+			if (!first)
+				return err;  // batches worked before: a real error
+			break;  // -524 is the kernel's ENOTSUPP: iterate key by key
+		}
+		if (err && err != -ENOENT)
+			return err;
+		if (count)
+			fn(keys.data(), values.data(), static_cast<size_t>(count));
 		first = false;
 		if (err == -ENOENT)  // the last batch
 			return 0;
-		if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524)
-			break;  // -524 is the kernel's ENOTSUPP: iterate key by key
-		if (err)
-			return err;
 	}
-	keys.clear();
-	values.clear();
 	// The keys first: deleting while walking would restart get_next_key.
 	std::vector<K> all;
 	K key{}, next{};
@@ -75,18 +76,35 @@ int all_entries(int fd, std::vector<K> &keys, std::vector<V> &values, bool take)
 		prev = &key;
 	}
 	for (const K &k : all) {
-		V value{};
-		if (bpf_map_lookup_elem(fd, &k, &value) != 0)
+		if (bpf_map_lookup_elem(fd, &k, values.data()) != 0)
 			continue;  // deleted meanwhile
 		if (take && bpf_map_delete_elem(fd, &k) != 0)
 			continue;
-		keys.push_back(k);
-		values.push_back(value);
+		fn(&k, values.data(), size_t{1});
 	}
 	return 0;
 }
 
+template <class K, class V>
+int all_entries(int fd, std::vector<K> &keys, std::vector<V> &values, bool take)
+{
+	keys.clear();
+	values.clear();
+	return each_entry<K, V>(fd, 4096, take, [&](const K *k, const V *v, size_t n) {
+		keys.insert(keys.end(), k, k + n);
+		values.insert(values.end(), v, v + n);
+	});
+}
+
 }  // namespace detail
+
+// Every entry of a hash map, `chunk` entries at a time, to `fn(keys, values,
+// n)`: for maps whose values are large. Returns a negative errno on failure.
+template <class K, class V, class Fn>
+int read_entries_in_chunks(int fd, size_t chunk, Fn &&fn)
+{
+	return detail::each_entry<K, V>(fd, chunk, false, std::forward<Fn>(fn));
+}
 
 // Every entry of a hash map, read with a few batched syscalls instead of
 // two per entry. Returns a negative errno on failure.
