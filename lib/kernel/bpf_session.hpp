@@ -36,7 +36,11 @@ struct BpfOptions {
 	// walk stacks, and verifying a walker costs tens of ms at start-up.
 	bool gpu_hook = false;       // at the injector's hook
 	bool gpu_entries = false;    // at the CUDA API's entry points (-p)
-	uint32_t unwind_rows = 1u << 22;  // capacity of the unwind rows array (32 MiB)
+	// Capacity of the unwind rows array: 8M rows, 64 MiB of kernel memory
+	// (none of it in our RSS: unwind_loader maps a table's pages only while
+	// writing them). Importing torch fills 4M: libtorch_cpu's table with its
+	// index is 1.75M rows and must find them contiguous among hot tables.
+	uint32_t unwind_rows = 1u << 23;
 	// Network I/O (bpf/net.bpf.c), per tracepoint: only those this kernel
 	// has (net_probe.hpp), since a missing one fails the whole load.
 	bool net_send = false;

@@ -14,6 +14,7 @@
 // and its rows reused only after a grace period.
 #pragma once
 
+#include <algorithm>
 #include <sys/types.h>
 
 #include <chrono>
@@ -100,11 +101,14 @@ private:
 	void mark_failed(uint32_t id, const std::string &why);
 	void load_built(uint32_t id, Result<UnwindTable> table, bool wanted);
 	// Tables are built ahead of need while some are queued and the rows
-	// array is less than half full (and none of them has found no room).
+	// array is less than half full, at most kBackgroundRows (and none of
+	// them has found no room): building costs CPU, and the rest is kept for
+	// tables walks want.
+	static constexpr uint64_t kBackgroundRows = 1u << 21;
 	bool background_open() const
 	{
 		return !background_.empty() && !background_full_ && alloc_ &&
-		       alloc_->used() < alloc_->capacity() / 2;
+		       alloc_->used() < std::min<uint64_t>(alloc_->capacity() / 2, kBackgroundRows);
 	}
 	Result<void> place(uint32_t id, const UnwindTable &table, bool may_evict);
 	bool make_room(uint32_t id, uint32_t rows, bool dry_run);
@@ -113,7 +117,7 @@ private:
 	void describe_python(pid_t pid, const std::vector<ExecMapping> &mappings);
 
 	BpfSession &bpf_;
-	// unwind_rows is 32 MB: mapping it whole would put all of it in our RSS
+	// unwind_rows is 64 MB: mapping it whole would put all of it in our RSS
 	// (an array map's mmap maps every page at once), so each table is
 	// written through a mapping of just its pages (RowWindow).
 	int rows_fd_ = -1;
