@@ -39,8 +39,6 @@ Before/after in one session: --baseline OLD/xpu-perf adds that binary's rows
 (with and without the walk) to the same alternation.
 """
 import argparse
-import glob
-import json
 import os
 import shutil
 import statistics
@@ -90,31 +88,6 @@ def unwalkable_copy(python, dest):
         f.seek(off)
         f.write(((v & ~0xFF0000) | 0x090000).to_bytes(4, "little"))
     return dest, None
-
-
-def prog_ids(pid):
-    """Ids of the BPF programs process `pid` holds (its fds' fdinfo)."""
-    ids = []
-    for info in glob.glob(f"/proc/{pid}/fdinfo/*"):
-        try:
-            text = open(info).read()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if line.startswith("prog_id:"):
-                ids.append(int(line.split()[1]))
-    return ids
-
-
-def sampler_stats(pid):
-    """(run_time_ns, run_cnt) of the perf_event program `pid` loaded."""
-    for i in prog_ids(pid):
-        out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
-                             capture_output=True, text=True).stdout
-        p = json.loads(out or "{}")
-        if p.get("type") == "perf_event" and "run_cnt" in p:
-            return p["run_time_ns"], p["run_cnt"]
-    return None
 
 
 def run_held(argv, fifo, tmp, at_hold=None):
@@ -192,7 +165,7 @@ class Xpu(Mode):
         out = os.path.join(tmp, "xpu.folded")
         argv = [self.xpu, "-v", "record", "--cpu-only", "-F", str(freq), "-o", out, "--",
                 self.python] + workload[1:] + ["--hold", fifo]
-        r = run_held(argv, fifo, tmp, sampler_stats)
+        r = run_held(argv, fifo, tmp, rb.sampler_stats)
         r["stacks"] = rb.folded_stacks(open(out).read())
         r["samples"] = int(r["err"].split(" samples,")[0].split()[-1])
         if " completed (" in r["err"]:

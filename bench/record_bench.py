@@ -28,6 +28,8 @@ Workloads (examples/, built by `make`):
 Run as root on an otherwise idle machine:  sudo bench/record_bench.py
 """
 import argparse
+import glob
+import json
 import os
 import re
 import shutil
@@ -43,6 +45,24 @@ CPU_SPLIT = os.path.join(ROOT, "build", "examples", "cpu_split")
 MANY = os.path.join(ROOT, "build", "examples", "many_stacks")
 PINGPONG = os.path.join(ROOT, "build", "examples", "pingpong")
 BURNS = ("burn_60", "burn_30", "burn_10")
+
+
+def sampler_stats(pid):
+    """(run_time_ns, run_cnt) of the perf_event (sampling) program that
+    process `pid` holds, found through its fds' fdinfo and bpftool; None
+    if it holds none. Needs kernel.bpf_stats_enabled=1 for nonzero times."""
+    for info in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            ids = [int(l.split()[1]) for l in open(info) if l.startswith("prog_id:")]
+        except OSError:
+            continue
+        for i in ids:
+            out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
+                                 capture_output=True, text=True).stdout
+            p = json.loads(out or "{}")
+            if p.get("type") == "perf_event" and "run_cnt" in p:
+                return p["run_time_ns"], p["run_cnt"]
+    return None
 
 
 GNU_TIME = "/usr/bin/time"

@@ -40,8 +40,6 @@ Run as root on an otherwise idle machine:
   bench/targets.py [-r RUNS] [-F 99,999] [-w cpu_split,xz,...] [--startup N]
 """
 import argparse
-import glob
-import json
 import os
 import random
 import re
@@ -99,24 +97,6 @@ def workloads(tmp):
     }
 
 
-def prog_stats(pid):
-    """(run_time_ns, run_cnt) of the perf_event program process `pid` holds."""
-    for info in glob.glob(f"/proc/{pid}/fdinfo/*"):
-        try:
-            text = open(info).read()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if not line.startswith("prog_id:"):
-                continue
-            out = subprocess.run(["bpftool", "-j", "prog", "show", "id", line.split()[1]],
-                                 capture_output=True, text=True).stdout
-            p = json.loads(out or "{}")
-            if p.get("type") == "perf_event" and "run_cnt" in p:
-                return p["run_time_ns"], p["run_cnt"]
-    return None
-
-
 TIME = "/usr/bin/time"
 
 
@@ -148,7 +128,7 @@ class Poller(threading.Thread):
                 except OSError:
                     pass
                 continue
-            s = prog_stats(child)
+            s = rb.sampler_stats(child)
             if s:
                 self.last = s
 

@@ -36,8 +36,6 @@ compares builds: copies of build/xpu-perf, alternated run by run.
 Run as root on an otherwise idle machine:  sudo bench/unwind_bench.py
 """
 import argparse
-import glob
-import json
 import os
 import re
 import shutil
@@ -145,22 +143,6 @@ def bench(title, workload, comm, tools, freqs, runs):
                       f"{rb.fmt(rooted, '.1f')} |", flush=True)
 
 
-def sampler_stats(pid):
-    """(run_time_ns, run_cnt) of the perf_event program process `pid` holds."""
-    for info in glob.glob(f"/proc/{pid}/fdinfo/*"):
-        try:
-            ids = [int(l.split()[1]) for l in open(info) if l.startswith("prog_id:")]
-        except OSError:
-            continue
-        for i in ids:
-            out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
-                                 capture_output=True, text=True).stdout
-            p = json.loads(out or "{}")
-            if p.get("type") == "perf_event" and "run_cnt" in p:
-                return p["run_time_ns"], p["run_cnt"]
-    return None
-
-
 def sample_cost(xpu, call_graph, freq, workload, tmp):
     """{ns_sample, ns_run, samples} of one record of `workload`, held after
     its work until the sampling program's statistics are read."""
@@ -176,7 +158,7 @@ def sample_cost(xpu, call_graph, freq, workload, tmp):
     stats = None
     for line in p.stdout:
         if line.strip() == "held":
-            stats = sampler_stats(p.pid)
+            stats = rb.sampler_stats(p.pid)
             break
     with open(fifo, "w") as f:
         f.write("go\n")
