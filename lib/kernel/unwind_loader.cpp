@@ -118,6 +118,8 @@ Result<void> UnwindLoader::init()
 	uint32_t capacity = bpf_map__max_entries(s.maps.unwind_rows);
 	rules_len_ = page_round(sizeof(xpu_unwind_rule) * XPU_UNWIND_RULES);
 	rules_ = map_array(s.maps.unwind_rules, rules_len_);
+	// Rows are mapped per table later; mapping one page now makes a map
+	// that cannot be mapped fail here, at start-up, not at the first table.
 	if (!rules_ || !RowWindow(bpf_map__fd(s.maps.unwind_rows), 0, 1).rows())
 		return sys_fail(ExitCode::environment, errno, "map the unwind tables");
 	rows_fd_ = bpf_map__fd(s.maps.unwind_rows);
