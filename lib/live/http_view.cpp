@@ -128,13 +128,13 @@ Result<StackTree> view_tree(const LiveSnapshot &s, const LiveControls &c)
 		return std::unexpected(filter.error());
 	bool filtering = c.filter.any();
 	StackSplitter splitter(tree.frames());
-	for (const auto &[stack, weight] : p->stacks()) {
+	p->for_each([&](std::string_view stack, uint64_t weight) {
 		auto ids = std::span<const FrameId>(splitter.split(stack));
 		if (filtering)
 			ids = filter->apply(ids, tree.frames());
 		if (!ids.empty())
 			tree.add(ids, static_cast<double>(weight));
-	}
+	});
 	return tree;
 }
 

@@ -99,9 +99,7 @@ std::vector<std::string> window_tree_lines(const LiveWindow &w, int rows, int co
 		out.push_back("  (nothing sampled in this window)");
 		return out;
 	}
-	StackTree tree;
-	for (const auto &[stack, weight] : w.profile->stacks())
-		tree.add(stack, static_cast<double>(weight));
+	StackTree tree = stack_tree(*w.profile);
 	size_t max_lines = static_cast<size_t>(std::max(rows - 1, 3));
 	tree_lines(tree, StackTree::root_id, 0, t.total, out, max_lines, cols);
 	return out;
@@ -180,8 +178,7 @@ struct HttpSide {
 	void publish(const LiveWindow &w, Profile &&window, const StackQuality &q, uint64_t lost_total)
 	{
 		auto grown = std::make_shared<Profile>(*session);
-		for (const auto &[stack, weight] : window.stacks())
-			grown->add_folded(stack, weight);
+		grown->merge(window);
 		session = grown;
 		LiveSnapshot s{.index = w.index,
 			       .start = w.start,
@@ -267,8 +264,7 @@ Result<LiveSummary> run_live(const LiveConfig &cfg)
 		Profile window = session.build(*set, &quality);
 		const Profile *shown = &window;
 		if (cfg.cumulative) {
-			for (const auto &[stack, w] : window.stacks())
-				cumulative.add_folded(stack, w);
+			cumulative.merge(window);
 			shown = &cumulative;
 		}
 		uint64_t lost = session.stats().lost();

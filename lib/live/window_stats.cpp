@@ -10,7 +10,7 @@ namespace xpu {
 LayerTotals layer_totals(const Profile &p)
 {
 	LayerTotals t;
-	for (const auto &[stack, w] : p.stacks()) {
+	p.for_each([&](std::string_view stack, uint64_t w) {
 		auto weight = static_cast<double>(w);
 		t.total += weight;
 		// report's rule: the first layer frame decides (a waker's stack
@@ -18,7 +18,7 @@ LayerTotals layer_totals(const Profile &p)
 		std::string layer;
 		for (size_t start = 0; layer.empty() && start <= stack.size();) {
 			size_t semi = std::min(stack.find(';', start), stack.size());
-			layer = layer_of_frame(std::string_view(stack).substr(start, semi - start));
+			layer = layer_of_frame(stack.substr(start, semi - start));
 			start = semi + 1;
 		}
 		if (layer.starts_with("offcpu"))
@@ -29,16 +29,13 @@ LayerTotals layer_totals(const Profile &p)
 			t.net += weight;
 		else
 			t.oncpu += weight;
-	}
+	});
 	return t;
 }
 
 std::vector<FunctionStats> top_functions(const Profile &p, size_t n)
 {
-	StackTree tree;
-	for (const auto &[stack, w] : p.stacks())
-		tree.add(stack, static_cast<double>(w));
-	std::vector<FunctionStats> rows = function_stats(tree);
+	std::vector<FunctionStats> rows = function_stats(stack_tree(p));
 	auto by_self = [](const FunctionStats &a, const FunctionStats &b) {
 		return a.self != b.self ? a.self > b.self : a.name < b.name;
 	};

@@ -1,5 +1,7 @@
 #include "output/writer_folded.hpp"
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 namespace xpu {
@@ -7,15 +9,25 @@ namespace xpu {
 std::string to_folded(const Profile &p)
 {
 	std::string out;
-	for (const auto &[stack, weight] : p.sorted())
+	p.for_each([&](std::string_view stack, uint64_t weight) {
 		fmt::format_to(std::back_inserter(out), "{} {}\n", stack, weight);
+	});
 	return out;
 }
 
 Result<void> write_folded(const Profile &p, std::FILE *out)
 {
-	std::string text = to_folded(p);
-	if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0)
+	// Line by line: the whole text of a large profile is never held at once.
+	bool ok = true;
+	fmt::memory_buffer line;
+	p.for_each([&](std::string_view stack, uint64_t weight) {
+		if (!ok)
+			return;
+		line.clear();
+		fmt::format_to(std::back_inserter(line), "{} {}\n", stack, weight);
+		ok = std::fwrite(line.data(), 1, line.size(), out) == line.size();
+	});
+	if (!ok || std::fflush(out) != 0)
 		return sys_fail(ExitCode::output, errno, "write folded stacks");
 	return {};
 }

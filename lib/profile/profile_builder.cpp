@@ -193,20 +193,6 @@ std::string gpu_stack(const GpuCount &c, const StackStore &stacks, Symbolizer &s
 	return join(frames);
 }
 
-// Time in ns summed per folded stack, then converted at once: rounding
-// happens once per line, and a sorted map keeps ties independent of hash
-// order. Lines that round to 0 are left out (no minimum of 1).
-void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, int freq)
-{
-	std::vector<uint64_t> ns;
-	for (const auto &[stack, v] : by_stack)
-		ns.push_back(v);
-	auto weights = ns_to_samples(ns, freq);
-	size_t i = 0;
-	for (const auto &[stack, v] : by_stack)
-		p.add_folded(stack, weights[i++]);
-}
-
 // The user stack that did the I/O, then what it did and with whom. No
 // kernel stack: it would be the socket layer and the tracer, every time.
 // The weight is bytes, whatever the direction (retransmits: the bytes
@@ -292,7 +278,8 @@ bool is_root_frame(std::string_view name)
 Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality)
 {
-	Profile p;
+	// Time stays in ns: the profile converts it once per stack when read.
+	Profile p(layout.freq);
 	std::vector<std::string> frames;
 	for (const auto &c : set.oncpu) {
 		frames = {root_frame(c.where, layout)};
@@ -300,18 +287,14 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 			static_cast<double>(c.count));
 		p.add(frames, c.count);
 	}
-	std::map<std::string, uint64_t> offcpu_ns;
 	for (const auto &c : set.offcpu)
-		offcpu_ns[offcpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
-	add_ns_stacks(p, offcpu_ns, layout.freq);
-	std::map<std::string, uint64_t> gpu_ns;
+		p.add_folded(offcpu_stack(c, set.stacks, sym, layout, quality), c.ns, WeightUnit::offcpu_ns);
 	for (const auto &c : set.gpu) {
 		if (c.leaf == kGpuLaunchLeaf)  // counted, not timed: the weight is the count
 			p.add_folded(gpu_stack(c, set.stacks, sym, layout, nullptr), c.count);
 		else
-			gpu_ns[gpu_stack(c, set.stacks, sym, layout, quality)] += c.ns;
+			p.add_folded(gpu_stack(c, set.stacks, sym, layout, quality), c.ns, WeightUnit::gpu_ns);
 	}
-	add_ns_stacks(p, gpu_ns, layout.freq);
 	for (const auto &c : set.net)
 		if (c.bytes)
 			p.add_folded(net_stack(c, set.stacks, sym, layout, quality), c.bytes);

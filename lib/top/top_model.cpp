@@ -107,7 +107,7 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 	Table &pid = tables_[TopSort::pid];
 	Table &stack = tables_[TopSort::stack];
 	std::unordered_set<std::string_view> seen;
-	for (const auto &[folded, w] : window.stacks()) {
+	window.for_each([&](std::string_view folded, uint64_t w) {
 		auto weight = static_cast<double>(w);
 		auto frames = frames_of(folded);
 		auto [c, p] = split_process_frame(frames[0]);
@@ -116,8 +116,9 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 		std::string pid_name = p.empty() ? c : p + " " + c;
 		pid[pid_name].self += weight;
 		pid[pid_name].total += weight;
-		stack[folded].self += weight;
-		stack[folded].total += weight;
+		Cell &whole = stack[std::string(folded)];
+		whole.self += weight;
+		whole.total += weight;
 		if (frames.size() > 1)
 			sym[std::string(frames.back())].self += weight;
 		seen.clear();
@@ -125,8 +126,8 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 			if (seen.insert(frames[i]).second)
 				sym[std::string(frames[i])].total += weight;
 		}
-		session_.add_folded(folded, w);
-	}
+	});
+	session_.merge(window);
 	Table &dso = tables_[TopSort::dso];
 	for (const auto &[module, weight] : modules) {
 		dso[module].self += weight;
@@ -178,7 +179,7 @@ TopRelations TopModel::relations(const std::string &function) const
 	r.function = function;
 	r.session = static_cast<double>(session_.total());
 	std::map<std::string, double> callers, callees;
-	for (const auto &[folded, w] : session_.stacks()) {
+	session_.for_each([&](std::string_view folded, uint64_t w) {
 		auto frames = frames_of(folded);
 		auto weight = static_cast<double>(w);
 		bool through = false;
@@ -194,7 +195,7 @@ TopRelations TopModel::relations(const std::string &function) const
 			r.total += weight;
 		if (frames.size() > 1 && frames.back() == function)
 			r.self += weight;
-	}
+	});
 	r.callers.assign(callers.begin(), callers.end());
 	r.callees.assign(callees.begin(), callees.end());
 	sort_desc(r.callers);

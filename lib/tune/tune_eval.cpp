@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <variant>
@@ -438,6 +439,7 @@ const Expr *first_comparison_lhs(const Expr &e)
 }
 
 struct Stacks {
+	std::deque<std::string> text;  // what the views point into (a deque never moves it)
 	std::vector<StackView> views;
 	double total = 0;
 };
@@ -447,11 +449,10 @@ Stacks views_of(const Profile *p)
 	Stacks s;
 	if (!p)
 		return s;
-	s.views.reserve(p->size());
-	for (const auto &[stack, w] : p->stacks()) {
-		s.views.push_back(view_of(stack, static_cast<double>(w)));
+	p->for_each([&](std::string_view stack, uint64_t w) {
+		s.views.push_back(view_of(s.text.emplace_back(stack), static_cast<double>(w)));
 		s.total += static_cast<double>(w);
-	}
+	});
 	// Heaviest first, then by text, so evidence is deterministic.
 	std::sort(s.views.begin(), s.views.end(), [](const StackView &a, const StackView &b) {
 		return a.weight != b.weight ? a.weight > b.weight : a.stack < b.stack;
