@@ -10,8 +10,9 @@
 // off-CPU leaf names the state the thread waited in (ps letters: S sleep,
 // D uninterruptible, I idle D, R runnable but preempted, T stopped). With
 // wakers, the waker's stack follows a "--" frame leaf first, as bcc's
-// offwaketime prints it for flamegraph.pl --colors=chain. Off-CPU time is
-// converted to samples at the sampling frequency (weights.hpp).
+// offwaketime prints it for flamegraph.pl --colors=chain. Off-CPU and GPU
+// time enter the Profile in nanoseconds; it converts them to samples at the
+// sampling frequency when read (profile.hpp, weights.hpp).
 #pragma once
 
 #include <map>
