@@ -10,26 +10,18 @@ namespace xpu {
 LayerTotals layer_totals(const Profile &p)
 {
 	LayerTotals t;
-	p.for_each([&](std::string_view stack, uint64_t w) {
-		auto weight = static_cast<double>(w);
-		t.total += weight;
-		// report's rule: the first layer frame decides (a waker's stack
-		// after an off-CPU frame does not move it).
-		std::string layer;
-		for (size_t start = 0; layer.empty() && start <= stack.size();) {
-			size_t semi = std::min(stack.find(';', start), stack.size());
-			layer = layer_of_frame(stack.substr(start, semi - start));
-			start = semi + 1;
-		}
-		if (layer.starts_with("offcpu"))
-			t.offcpu += weight;
-		else if (layer.starts_with("gpu"))
-			t.gpu += weight;
-		else if (layer.starts_with("net"))
-			t.net += weight;
+	// report's layer rows: the first layer frame of a stack decides.
+	for (const auto &row : group_stats(stack_tree(p), GroupBy::layer)) {
+		t.total += row.self;
+		if (row.name.starts_with("offcpu"))
+			t.offcpu += row.self;
+		else if (row.name.starts_with("gpu"))
+			t.gpu += row.self;
+		else if (row.name.starts_with("net"))
+			t.net += row.self;
 		else
-			t.oncpu += weight;
-	});
+			t.oncpu += row.self;
+	}
 	return t;
 }
 

@@ -188,41 +188,55 @@ void StackTree::add(std::span<const FrameId> stack, double weight)
 	}
 }
 
-std::vector<FunctionStats> function_stats(const StackTree &tree)
+void sum_rows(const StackTree &tree, std::vector<FunctionStats> &rows,
+	      const std::function<size_t(StackTree::NodeId, size_t)> &row_of)
 {
-	std::vector<FunctionStats> out;
-	constexpr size_t no_row = SIZE_MAX;
-	std::vector<size_t> row_of(tree.frames().size(), no_row);  // by FrameId
-	std::vector<uint32_t> on_path;  // per row: occurrences on the current path
+	std::vector<uint32_t> on_path;  // per row: its nodes on the current path
+	struct Entry {
+		StackTree::NodeId id;
+		size_t next;  // the next child to visit
+		size_t row;
+	};
 	// Iterative depth-first walk: folded stacks can be thousands of frames deep.
-	std::vector<std::pair<StackTree::NodeId, size_t>> path;  // node, next child
-	path.emplace_back(StackTree::root_id, 0);
-	std::vector<size_t> rows;  // row of each path entry except the root
+	std::vector<Entry> path{{StackTree::root_id, 0, kNoRow}};
 	while (!path.empty()) {
-		auto &[id, next] = path.back();
-		auto kids = tree.children(id);
-		if (next == kids.size()) {
-			if (id != StackTree::root_id) {
-				--on_path[rows.back()];
-				rows.pop_back();
-			}
+		Entry &e = path.back();
+		auto kids = tree.children(e.id);
+		if (e.next == kids.size()) {
+			if (e.row != kNoRow)
+				--on_path[e.row];
 			path.pop_back();
 			continue;
 		}
-		StackTree::NodeId kid = kids[next++];
-		const auto &k = tree.node(kid);
-		size_t &row = row_of[k.name];
-		if (row == no_row) {
-			row = out.size();
-			out.emplace_back().name = tree.name(kid);
-			on_path.push_back(0);
+		StackTree::NodeId kid = kids[e.next++];
+		size_t row = row_of(kid, e.row);
+		if (row != kNoRow) {
+			if (row >= on_path.size())
+				on_path.resize(row + 1, 0);
+			const auto &k = tree.node(kid);
+			rows[row].self += k.self;
+			if (on_path[row]++ == 0)  // outermost occurrence: its subtree holds them all
+				rows[row].total += k.total;
 		}
-		out[row].self += k.self;
-		if (on_path[row]++ == 0)  // outermost occurrence: its subtree holds them all
-			out[row].total += k.total;
-		rows.push_back(row);
-		path.emplace_back(kid, 0);
+		path.push_back({kid, 0, row});
 	}
+}
+
+std::vector<FunctionStats> function_stats(const StackTree &tree, bool with_process)
+{
+	std::vector<FunctionStats> out;
+	std::vector<size_t> row_of(tree.frames().size(), kNoRow);  // by FrameId
+	sum_rows(tree, out, [&](StackTree::NodeId id, size_t) {
+		const auto &n = tree.node(id);
+		if (n.depth == 1 && !with_process)
+			return kNoRow;
+		size_t &row = row_of[n.name];
+		if (row == kNoRow) {
+			row = out.size();
+			out.emplace_back().name = tree.name(id);
+		}
+		return row;
+	});
 	return out;
 }
 

@@ -163,8 +163,18 @@ struct FunctionStats {
 void for_each_stack(const StackTree &tree,
 		    const std::function<void(std::span<const StackTree::NodeId>, double)> &fn);
 
-// Every frame name except the synthetic root, in no particular order.
-std::vector<FunctionStats> function_stats(const StackTree &tree);
+// Every frame name except the synthetic root, in no particular order;
+// process frames (the first of each stack) only `with_process`.
+std::vector<FunctionStats> function_stats(const StackTree &tree, bool with_process = true);
+
+// The one walk behind every grouping of a tree (functions, libraries,
+// processes, layers: report/report_group.hpp): `row_of(node, parent's row)`
+// names the row of each node, or kNoRow; a node adds its self to its row,
+// and its total when it is the outermost node of that row on its path, so
+// recursion is counted once. Rows named must exist in `rows`.
+inline constexpr size_t kNoRow = SIZE_MAX;
+void sum_rows(const StackTree &tree, std::vector<FunctionStats> &rows,
+	      const std::function<size_t(StackTree::NodeId, size_t)> &row_of);
 
 // A weight for people: integers as integers, fractions with up to 2
 // decimals ("12", "2.5", "0.33").

@@ -1,15 +1,11 @@
 #include "report/report_group.hpp"
 
-#include <cstdint>
-#include <functional>
 #include <unordered_map>
 #include <utility>
 
 namespace xpu {
 
 namespace {
-
-constexpr size_t no_row = SIZE_MAX;
 
 // Rows by name, created on first use.
 struct Rows {
@@ -23,42 +19,6 @@ struct Rows {
 		return it->second;
 	}
 };
-
-// Depth-first over the tree; `row_of(kid, parent_row)` names each node's
-// row (or no_row). A node adds its self to its row, and its total when it is
-// the outermost node of that row on the path (recursion counted once).
-void walk(const StackTree &tree, Rows &rows,
-	  const std::function<size_t(StackTree::NodeId, size_t)> &row_of)
-{
-	std::vector<uint32_t> on_path;
-	struct Entry {
-		StackTree::NodeId id;
-		size_t next;
-		size_t row;
-	};
-	std::vector<Entry> path{{StackTree::root_id, 0, no_row}};
-	while (!path.empty()) {
-		Entry &e = path.back();
-		auto kids = tree.children(e.id);
-		if (e.next == kids.size()) {
-			if (e.row != no_row)
-				--on_path[e.row];
-			path.pop_back();
-			continue;
-		}
-		StackTree::NodeId kid = kids[e.next++];
-		size_t row = row_of(kid, e.row);
-		if (row != no_row) {
-			if (row >= on_path.size())
-				on_path.resize(row + 1, 0);
-			const auto &k = tree.node(kid);
-			rows.stats[row].self += k.self;
-			if (on_path[row]++ == 0)
-				rows.stats[row].total += k.total;
-		}
-		path.push_back({kid, 0, row});
-	}
-}
 
 bool is_pid(std::string_view s)
 {
@@ -166,27 +126,27 @@ std::vector<FunctionStats> group_stats(const StackTree &tree, GroupBy by)
 		return function_stats(tree);
 	Rows rows;
 	// Answers per distinct frame name, not per node.
-	std::vector<size_t> cache(tree.frames().size(), no_row - 1);
+	std::vector<size_t> cache(tree.frames().size(), kNoRow - 1);
 	auto cached = [&](StackTree::NodeId id, auto compute) {
 		size_t &c = cache[tree.node(id).name];
-		if (c == no_row - 1)
+		if (c == kNoRow - 1)
 			c = compute();
 		return c;
 	};
 	switch (by) {
 	case GroupBy::dso:
-		walk(tree, rows, [&](StackTree::NodeId id, size_t) -> size_t {
+		sum_rows(tree, rows.stats, [&](StackTree::NodeId id, size_t) -> size_t {
 			if (tree.node(id).depth <= 1)
-				return no_row;
+				return kNoRow;
 			return cached(id, [&] {
 				std::string d = frame_dso(tree.name(id), tree.kind(id));
-				return d.empty() ? no_row : rows.get(d);
+				return d.empty() ? kNoRow : rows.get(d);
 			});
 		});
 		break;
 	case GroupBy::comm:
 	case GroupBy::pid:
-		walk(tree, rows, [&](StackTree::NodeId id, size_t parent) -> size_t {
+		sum_rows(tree, rows.stats, [&](StackTree::NodeId id, size_t parent) -> size_t {
 			if (tree.node(id).depth != 1)
 				return parent;
 			std::string_view n = tree.name(id);
@@ -194,7 +154,7 @@ std::vector<FunctionStats> group_stats(const StackTree &tree, GroupBy by)
 		});
 		break;
 	case GroupBy::layer:
-		walk(tree, rows, [&](StackTree::NodeId id, size_t parent) -> size_t {
+		sum_rows(tree, rows.stats, [&](StackTree::NodeId id, size_t parent) -> size_t {
 			if (tree.node(id).depth == 1)
 				return rows.get("cpu");
 			std::string l = layer_of_frame(tree.name(id));

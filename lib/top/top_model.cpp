@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <unordered_set>
 
 #include "report/report_group.hpp"
 
@@ -102,30 +101,28 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 	windows_++;
 	for (auto &[sort, table] : tables_)
 		age(table);
-	Table &sym = tables_[TopSort::symbol];
-	Table &comm = tables_[TopSort::comm];
-	Table &pid = tables_[TopSort::pid];
-	Table &stack = tables_[TopSort::stack];
-	std::unordered_set<std::string_view> seen;
-	window.for_each([&](std::string_view folded, uint64_t w) {
-		auto weight = static_cast<double>(w);
-		auto frames = frames_of(folded);
-		auto [c, p] = split_process_frame(frames[0]);
-		comm[c].self += weight;
-		comm[c].total += weight;
-		std::string pid_name = p.empty() ? c : p + " " + c;
-		pid[pid_name].self += weight;
-		pid[pid_name].total += weight;
-		Cell &whole = stack[std::string(folded)];
-		whole.self += weight;
-		whole.total += weight;
-		if (frames.size() > 1)
-			sym[std::string(frames.back())].self += weight;
-		seen.clear();
-		for (size_t i = 1; i < frames.size(); i++) {  // recursion counts once
-			if (seen.insert(frames[i]).second)
-				sym[std::string(frames[i])].total += weight;
+	// Functions and processes are grouped as report groups them
+	// (report_group.hpp); top's functions leave the process frame out.
+	StackTree tree = stack_tree(window);
+	auto add_rows = [](Table &table, const std::vector<FunctionStats> &rows, auto name_of) {
+		for (const auto &r : rows) {
+			Cell &cell = table[name_of(r.name)];
+			cell.self += r.self;
+			cell.total += r.total;
 		}
+	};
+	auto as_is = [](const std::string &name) { return name; };
+	add_rows(tables_[TopSort::symbol], function_stats(tree, false), as_is);
+	add_rows(tables_[TopSort::comm], group_stats(tree, GroupBy::comm), as_is);
+	add_rows(tables_[TopSort::pid], group_stats(tree, GroupBy::pid), [](const std::string &frame) {
+		auto [comm, pid] = split_process_frame(frame);
+		return pid.empty() ? comm : pid + " " + comm;
+	});
+	Table &stack = tables_[TopSort::stack];
+	window.for_each([&](std::string_view folded, uint64_t w) {
+		Cell &whole = stack[std::string(folded)];
+		whole.self += static_cast<double>(w);
+		whole.total += static_cast<double>(w);
 	});
 	session_.merge(window);
 	Table &dso = tables_[TopSort::dso];
