@@ -192,7 +192,8 @@ TEST_OBJS += $(filter-out $(OUT)/cupti-injector/injector.o,$(INJ_CUPTI_OBJS))
 $(OUT)/lib/gpu/injector_blob.o: $(INJECTOR)
 $(OUT)/lib/gpu/injector_blob.o: CXXFLAGS += -DXPU_INJECTOR_SO='"$(INJECTOR)"'
 # A fake libcupti and an app that drives it: the injector end to end
-# without a GPU (tests/test_injector_load.cpp).
+# without a GPU (tests/test_injector_load.cpp). This one is a CUDA 12
+# CUPTI (no cuptiSubscribe_v2); the one below is CUDA 13's.
 FIXTURES += $(OUT)/fixtures/libmock_cupti.so $(OUT)/fixtures/mock_app
 # The same mock as the libcupti.so a profiled app maps (its frames are then
 # CUDA's, cut from launch stacks), and an app that plays every launch path
@@ -215,7 +216,8 @@ $(OUT)/fixtures/libpy_launch.so: tests/fixtures/gpu/py_launch.c tests/fixtures/g
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@ -ldl
 $(OUT)/fixtures/libmock_cupti.so: tests/fixtures/gpu/mock_cupti.cpp | $(OUT)/fixtures
 	$(call msg,CXX,$@)
-	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -isystem $(CUDA_HOME)/include $< -o $@
+	$(Q)$(CXX) -std=c++20 -O1 -g -fPIC -shared -Wall -Werror -DXPU_MOCK_CUPTI_LEGACY \
+		-isystem $(CUDA_HOME)/include $< -o $@
 $(OUT)/fixtures/mock_app: tests/fixtures/gpu/mock_app.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -Wall -Werror $< -o $@ -ldl

@@ -147,6 +147,9 @@ bool load_cupti(CuptiApi &api, std::string &error)
 	XPU_CUPTI_OPTIONAL(cuptiActivityEnableRuntimeApi);
 	XPU_CUPTI_OPTIONAL(cuptiActivityEnableDriverApi);
 	XPU_CUPTI_OPTIONAL(cuptiGetTimestamp);
+#ifdef CUpti_SubscriberParams_STRUCT_SIZE
+	XPU_CUPTI_OPTIONAL(cuptiSubscribe_v2);
+#endif
 #undef XPU_CUPTI_REQUIRED
 #undef XPU_CUPTI_OPTIONAL
 	return ok;

@@ -46,6 +46,10 @@ struct CuptiApi {
 	XPU_CUPTI_FN(cuptiActivityEnableRuntimeApi);
 	XPU_CUPTI_FN(cuptiActivityEnableDriverApi);
 	XPU_CUPTI_FN(cuptiGetTimestamp);
+#ifdef CUpti_SubscriberParams_STRUCT_SIZE
+	// CUPTI 13: a named subscription, and the holder's name when refused.
+	XPU_CUPTI_FN(cuptiSubscribe_v2);
+#endif
 #undef XPU_CUPTI_FN
 
 	// "cuptiSubscribe: CUPTI_ERROR_... (N)"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -410,18 +411,47 @@ void in_forked_child()
 	g->writer->abandon_in_child();
 }
 
+// Subscribes to CUPTI's callbacks. Where CUPTI has cuptiSubscribe_v2 (13.0
+// on) the subscription carries our name, so that a tool refused after us
+// is told who holds CUPTI, and a refusal tells us who does. `call` is the
+// function called, `holder` the name CUPTI gave (empty when it gave none).
+CUptiResult subscribe(const char *&call, std::string &holder)
+{
+	auto &api = g->api;
+#ifdef CUpti_SubscriberParams_STRUCT_SIZE
+	if (api.cuptiSubscribe_v2) {
+		char old[CUPTI_OLD_SUBSCRIBER_NAME_MIN_LEN] = {};
+		CUpti_SubscriberParams p{};
+		p.structSize = CUpti_SubscriberParams_STRUCT_SIZE;
+		p.subscriberName = "xpu-perf";
+		p.oldSubscriberName = old;
+		p.oldSubscriberSize = sizeof(old);
+		call = "cuptiSubscribe_v2";
+		CUptiResult r = api.cuptiSubscribe_v2(&g->subscriber, on_api_callback, nullptr, &p);
+		holder.assign(old, strnlen(old, sizeof(old)));
+		return r;
+	}
+#endif
+	call = "cuptiSubscribe";
+	holder.clear();
+	return api.cuptiSubscribe(&g->subscriber, on_api_callback, nullptr);
+}
+
 // Steps 2-11 of the init order (GPU.md §3); a W and false on a fatal failure.
 bool start_cupti(const std::vector<std::string> &warnings)
 {
 	auto &api = g->api;
-	CUptiResult r = api.cuptiSubscribe(&g->subscriber, on_api_callback, nullptr);
+	const char *call = nullptr;
+	std::string holder;
+	CUptiResult r = subscribe(call, holder);
 	if (r != CUPTI_SUCCESS) {
 		g->subscriber = nullptr;
 		push_line(hello_line(g->pid, getppid(), "MONO", g->cupti_version, mono_ns(), self_comm()));
-		warn(r, api.describe("cuptiSubscribe", r) +
-				(r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED
-					 ? "; another CUPTI tool (nsys, a framework profiler) is active"
-					 : ""));
+		std::string why;
+		if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED)
+			why = holder.empty() ? "; another CUPTI tool (nsys, a framework profiler) is active"
+					     : "; CUPTI is held by \"" + holder + "\"";
+		warn(r, api.describe(call, r) + why);
 		return false;
 	}
 	// The clock first, before any activity kind is on (CUPTI's rule).

@@ -198,17 +198,21 @@ TEST_CASE("injector: no driver, a reader on the FIFO: quick, silent, a W", "[inj
 
 namespace {
 
-// fixtures/mock_app plays CUDA against fixtures/libmock_cupti.so with the
-// injector loaded; returns its run and everything it wrote to the pipe.
-std::pair<xpu::test::RunResult, std::string> run_mock_app()
+// fixtures/mock_app plays CUDA against a mock libcupti (by default
+// fixtures/libmock_cupti.so, a CUDA 12 CUPTI) with the injector loaded;
+// returns its run and everything it wrote to the pipe.
+std::pair<xpu::test::RunResult, std::string> run_mock_app(const std::string &mock = "libmock_cupti.so",
+							   const std::vector<std::string> &env = {})
 {
 	std::string fifo = xpu::test::temp_path("mock.fifo");
 	REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
 	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	REQUIRE(rfd >= 0);
 	std::string dir = xpu::test::build_dir() + "/fixtures/";
-	auto r = xpu::test::run({"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + "libmock_cupti.so",
-				 dir + "mock_app", injector(), dir + "libmock_cupti.so"});
+	std::vector<std::string> argv = {"/usr/bin/env", "XPU_PERF_PIPE=" + fifo, "XPU_PERF_CUPTI=" + dir + mock};
+	argv.insert(argv.end(), env.begin(), env.end());
+	argv.insert(argv.end(), {dir + "mock_app", injector(), dir + mock});
+	auto r = xpu::test::run(argv);
 	std::string got;
 	char buf[4096];
 	for (ssize_t n; (n = read(rfd, buf, sizeof(buf))) > 0;)
@@ -259,6 +263,39 @@ TEST_CASE("injector end to end on a mock libcupti: hooks, records, E", "[injecto
 	CHECK(parser.processes().begin()->second.ended);
 	CHECK(std::any_of(api_names.begin(), api_names.end(),
 			  [](const std::string &n) { return n.starts_with("cudaLaunchKernel"); }));
+}
+
+TEST_CASE("injector: CUPTI held by another tool: one W, with the holder's name where CUPTI gives it",
+	  "[injector]")
+{
+	auto w_lines = [](const std::string &got) {
+		std::vector<std::string> w;
+		for (const auto &l : lines_of(got))
+			if (l.starts_with("W\t"))
+				w.push_back(l);
+		return w;
+	};
+	// CUDA 12's CUPTI: cuptiSubscribe only, which does not say who.
+	auto [r12, got12] = run_mock_app("libmock_cupti.so", {"XPU_MOCK_CUPTI_BUSY=1"});
+	CHECK(r12.exit_code == 0);
+	auto w12 = w_lines(got12);
+	REQUIRE(w12.size() == 1);
+	CHECK(w12[0].ends_with("\t39\tcuptiSubscribe: CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED (39); "
+			       "another CUPTI tool (nsys, a framework profiler) is active"));
+#ifdef CUpti_SubscriberParams_STRUCT_SIZE
+	// CUDA 13's: cuptiSubscribe_v2 names the holder.
+	auto [r13, got13] = run_mock_app("mock_cupti/libcupti.so", {"XPU_MOCK_CUPTI_BUSY=1"});
+	CHECK(r13.exit_code == 0);
+	auto w13 = w_lines(got13);
+	REQUIRE(w13.size() == 1);
+	CHECK(w13[0].ends_with("\t39\tcuptiSubscribe_v2: CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED (39); "
+			       "CUPTI is held by \"CUPTI for Nsight Systems\""));
+	// Not held: the same mock subscribes us, under our name, and records flow.
+	auto [ok, got_ok] = run_mock_app("mock_cupti/libcupti.so");
+	CHECK(ok.exit_code == 0);
+	CHECK(w_lines(got_ok).empty());
+	CHECK(got_ok.find("\nK\t") != std::string::npos);
+#endif
 }
 
 TEST_CASE("injector on a mock libcupti: one hook per outermost launch or memory call", "[injector]")
