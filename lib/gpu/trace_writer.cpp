@@ -10,6 +10,7 @@
 #include "gpu/gpu_frames.hpp"
 #include "output/export_pprof.hpp"  // gzip_bytes
 #include "output/writer_table.hpp"  // json_string
+#include "profile/profile_builder.hpp"  // offcpu_frame
 
 namespace xpu {
 
@@ -101,6 +102,15 @@ std::string wait_event(const TraceWait &w)
 			   us(w.end > w.start ? w.end - w.start : 0), w.corr, stack_array(w.stack), parts);
 }
 
+std::string offcpu_event(const TraceOffCpu &o)
+{
+	return fmt::format(R"({{"ph":"X","cat":"off_cpu","name":{},"pid":{},"tid":{},"ts":{},"dur":{},)"
+			   R"("args":{{"state":{},"stack":{}}}}})",
+			   json_string(offcpu_frame(o.state)), o.pid, o.tid, us(o.start),
+			   us(o.end > o.start ? o.end - o.start : 0), json_string(std::string(1, o.state)),
+			   stack_array(o.stack));
+}
+
 std::string gpu_event(const GpuActivity &a)
 {
 	std::string args = fmt::format(R"("device":{},"stream":{},"correlation":{})", a.device,
@@ -177,6 +187,14 @@ std::string trace_json(const TraceInput &in)
 	});
 	for (const auto *w : waits)
 		ev.add(wait_event(*w));
+	std::vector<const TraceOffCpu *> offcpu;
+	for (const auto &o : in.offcpu)
+		offcpu.push_back(&o);
+	std::sort(offcpu.begin(), offcpu.end(), [](auto *a, auto *b) {
+		return std::tie(a->start, a->pid, a->tid) < std::tie(b->start, b->pid, b->tid);
+	});
+	for (const auto *o : offcpu)
+		ev.add(offcpu_event(*o));
 	for (const auto *a : gpu)
 		ev.add(gpu_event(*a));
 	return ev.join();
