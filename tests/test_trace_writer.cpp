@@ -14,10 +14,12 @@ TEST_CASE("trace: an off-CPU interval is an X slice on its thread's lane", "[tra
 	TraceInput in;
 	in.thread_names[{40, 41}] = "worker";
 	// Given out of order: written by start time.
+	using Frames = std::vector<std::string>;
 	in.offcpu.push_back({.pid = 40, .tid = 41, .state = 'D', .start = 3000000, .end = 3000500,
-			     .stack = {}});
+			     .stack = std::make_shared<const Frames>()});
 	in.offcpu.push_back({.pid = 40, .tid = 41, .state = 'S', .start = 1000000, .end = 1025000123,
-			     .stack = {"_start", "main", "nap", "do_nanosleep_[k]"}});
+			     .stack = std::make_shared<const Frames>(
+				     Frames{"_start", "main", "nap", "do_nanosleep_[k]"})});
 	CHECK(trace_json(in) ==
 	      "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
 	      R"({"ph":"M","name":"thread_name","pid":40,"tid":41,"args":{"name":"worker"}},)"
@@ -56,9 +58,10 @@ TEST_CASE("trace: the tracer's waits become slices, the held child's left out", 
 	CHECK(in.offcpu[0].tid == 8);
 	CHECK(in.offcpu[0].start == 200);
 	CHECK(in.offcpu[0].end == 5200);
-	CHECK(in.offcpu[0].stack == std::vector<std::string>{"[Missed User Stack]"});
-	CHECK(in.offcpu[1].stack ==
+	CHECK(*in.offcpu[0].stack == std::vector<std::string>{"[Missed User Stack]"});
+	CHECK(*in.offcpu[1].stack ==
 	      std::vector<std::string>{"[Missed User Stack]", "[Missed Kernel Stack]"});
+	CHECK(in.offcpu[0].stack == in.offcpu[2].stack);  // one place: named once, shared
 	// The process is named by its main thread; a thread by its latest name.
 	CHECK(in.process_names == std::map<pid_t, std::string>{{7, "app"}});
 	CHECK(in.thread_names.at({7, 8}) == "pool-renamed");

@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,9 @@ struct TraceOffCpu {
 	pid_t pid = 0, tid = 0;
 	char state = '?';                // ps(1) letter: S, D, R, ...
 	uint64_t start = 0, end = 0;     // ns
-	std::vector<std::string> stack;  // root first: user, then kernel frames
+	// Root first: user, then kernel frames. Shared by the waits at one
+	// place (a thread blocking in a loop: thousands).
+	std::shared_ptr<const std::vector<std::string>> stack;
 };
 
 struct TraceInput {

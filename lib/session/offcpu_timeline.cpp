@@ -15,7 +15,7 @@ void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &wait
 	// symbolization per place, not per wait (a second of ping-pong is
 	// 100k waits).
 	using Place = std::tuple<pid_t, uint32_t, uint64_t, uint64_t, uint32_t>;
-	std::map<Place, std::vector<std::string>> named;
+	std::map<Place, std::shared_ptr<const std::vector<std::string>>> named;
 	in.offcpu.reserve(in.offcpu.size() + waits.size());
 	for (const OffCpuInterval &w : waits) {
 		const ThreadStacks &t = w.where;
@@ -24,7 +24,9 @@ void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &wait
 		Place place{t.pid, t.gen, t.ustack, t.kstack, t.flags};
 		auto it = named.find(place);
 		if (it == named.end())
-			it = named.emplace(place, thread_frames(t, stacks, sym)).first;
+			it = named.emplace(place, std::make_shared<const std::vector<std::string>>(
+							  thread_frames(t, stacks, sym)))
+				 .first;
 		in.offcpu.push_back({.pid = t.pid,
 				     .tid = t.tid,
 				     .state = w.state,
