@@ -6,6 +6,7 @@
 #include "bpf/common.h"
 #include "gpu/trace_writer.hpp"
 #include "session/offcpu_timeline.hpp"
+#include "session/record.hpp"
 
 using namespace xpu;
 
@@ -66,4 +67,16 @@ TEST_CASE("trace: the tracer's waits become slices, the held child's left out", 
 	CHECK(in.process_names == std::map<pid_t, std::string>{{7, "app"}});
 	CHECK(in.thread_names.at({7, 8}) == "pool-renamed");
 	CHECK(in.thread_names.at({7, 7}) == "app");
+}
+
+TEST_CASE("trace: the summary counts the waits drawn and those left out", "[trace][offcpu]")
+{
+	RecordSummary sum;
+	auto last = [&] { return format_summary(sum, "out.folded").back(); };
+	CHECK(last().find("off-CPU timeline") == std::string::npos);  // without the flag
+	sum.offcpu_timeline = OffCpuTimelineCount{.drawn = 1200, .dropped = 0};
+	CHECK(last() == "  off-CPU timeline: 1200 intervals drawn, 0 dropped");
+	sum.offcpu_timeline = OffCpuTimelineCount{.drawn = 110000, .dropped = 37};
+	CHECK(last() == "  off-CPU timeline: 110000 intervals drawn, 37 dropped (left out of the "
+			"timeline, not of the profile: a higher --min-block draws fewer)");
 }

@@ -117,8 +117,8 @@ std::string offcpu_event(const TraceOffCpu &o, const std::string &stack)
 	return fmt::format(R"({{"ph":"X","cat":"off_cpu","name":{},"pid":{},"tid":{},"ts":{},"dur":{},)"
 			   R"("args":{{"state":{},"stack":{}}}}})",
 			   json_string(offcpu_frame(o.state)), o.pid, o.tid, us(o.start),
-			   us(o.end > o.start ? o.end - o.start : 0), json_string(std::string(1, o.state)),
-			   stack);
+			   us(o.end > o.start ? o.end - o.start : 0),
+			   json_string(std::string(1, o.state)), stack);
 }
 
 std::string gpu_event(const GpuActivity &a)
@@ -206,8 +206,10 @@ std::string trace_json(const TraceInput &in)
 	std::map<const std::vector<std::string> *, std::string> stacks;
 	for (const auto *o : offcpu) {
 		auto it = stacks.find(o->stack.get());
-		if (it == stacks.end())
-			it = stacks.emplace(o->stack.get(), o->stack ? stack_array(*o->stack) : "[]").first;
+		if (it == stacks.end()) {
+			std::string json = o->stack ? stack_array(*o->stack) : "[]";
+			it = stacks.emplace(o->stack.get(), std::move(json)).first;
+		}
 		ev.add(offcpu_event(*o, it->second));
 	}
 	for (const auto *a : gpu)

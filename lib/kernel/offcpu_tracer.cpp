@@ -54,10 +54,11 @@ Result<void> OffCpuTracer::start()
 {
 	auto &s = bpf_.skel();
 	if (bpf_.options().offcpu_trace) {
-		ring_.reset(ring_buffer__new(bpf_map__fd(s.maps.offcpu_events), &OffCpuTracer::on_interval,
-					     this, nullptr));
+		ring_.reset(ring_buffer__new(bpf_map__fd(s.maps.offcpu_events),
+					     &OffCpuTracer::on_interval, this, nullptr));
 		if (!ring_)
-			return sys_fail(ExitCode::internal, errno, "create the off-CPU interval ring buffer");
+			return sys_fail(ExitCode::internal, errno,
+					"create the off-CPU interval ring buffer");
 	}
 	std::vector<bpf_program *> progs = {s.progs.on_switch};
 	if (bpf_.options().wakers)

@@ -32,7 +32,8 @@ Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Out
 	if (trace) {  // the same run's timeline; the profile above is unchanged by it
 		TraceInput in = session.trace_input(*set);
 		if (cfg.trace_off_cpu)
-			sum.offcpu_timeline = OffCpuTimelineCount{in.offcpu.size(), session.offcpu_trace_dropped()};
+			sum.offcpu_timeline =
+				OffCpuTimelineCount{in.offcpu.size(), session.offcpu_trace_dropped()};
 		if (auto r = write_trace(in, *trace); !r)
 			return r;
 	}
@@ -281,9 +282,11 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 		lines.push_back(format_net_totals(*s.net));
 	if (s.offcpu_timeline) {
 		const auto &t = *s.offcpu_timeline;
-		lines.push_back(fmt::format("  off-CPU timeline: {} intervals drawn, {} dropped", t.drawn, t.dropped));
+		lines.push_back(fmt::format("  off-CPU timeline: {} intervals drawn, {} dropped", t.drawn,
+					    t.dropped));
 		if (t.dropped)
-			lines.back() += " (the ring buffer was full: a higher --min-block draws fewer)";
+			lines.back() += " (left out of the timeline, not of the profile: a higher "
+					"--min-block draws fewer)";
 	}
 	return lines;
 }
