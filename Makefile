@@ -80,7 +80,8 @@ EXAMPLES_NOFP := $(OUT)/examples/cpu_split_nofp $(OUT)/examples/wall_split_nofp
 FIXTURES  := $(OUT)/fixtures/symbols_pie $(OUT)/fixtures/symbols_nopie \
              $(OUT)/fixtures/symbols_stripped $(OUT)/fixtures/libfixture.so \
              $(OUT)/fixtures/blocking_sites $(OUT)/fixtures/jit_split \
-             $(OUT)/fixtures/deep_stack $(OUT)/fixtures/pid_reuse
+             $(OUT)/fixtures/deep_stack $(OUT)/fixtures/pid_reuse \
+             $(OUT)/fixtures/sleepers
 
 # --- report: pprof export ---------------------------------------------------
 # lib/output/profile.proto -> build/proto/profile.pb.{cc,h} with Debian's protoc;
@@ -469,6 +470,9 @@ $(OUT)/fixtures/jit_split: tests/fixtures/jit_split.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) $< -o $@
 $(OUT)/fixtures/blocking_sites: tests/fixtures/blocking_sites.c | $(OUT)/fixtures
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS_FIXTURE) -pthread $< -o $@
+$(OUT)/fixtures/sleepers: tests/fixtures/sleepers.c | $(OUT)/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS_FIXTURE) -pthread $< -o $@
 # Stripped of .symtab and DWARF but exporting its functions in .dynsym.

@@ -88,7 +88,9 @@ enum xpu_stat {
 	XPU_STAT_LAUNCHES_LOST = 13, /* `launches` ring buffer full: launch lost */
 	XPU_STAT_NET_EVENTS = 14,    /* socket sends/receives counted for targets */
 	XPU_STAT_NET_FULL = 15,      /* `net_counts` full: network event lost */
-	XPU_STAT_MAX = 16,
+	XPU_STAT_OFFCPU_TRACE_LOST = 16, /* `offcpu_events` ring full: an interval
+					  * left out of the timeline (still counted) */
+	XPU_STAT_MAX = 17,
 };
 
 #endif /* XPU_BPF_COMMON_H */

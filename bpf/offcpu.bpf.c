@@ -11,12 +11,24 @@
  * task fields directly (BTF pointers) instead of through probe_read, reuses
  * the stacks of a thread that blocks again where it just blocked (walking a
  * kernel stack costs ~2 us), and adds repeated waits up before touching the
- * counts map (struct xpu_thread). */
+ * counts map (struct xpu_thread).
+ *
+ * With record --trace-off-cpu, each wait that is counted is also sent, one
+ * by one, through the `offcpu_events` ring buffer for the timeline. Off,
+ * the branch is a constant and the verifier prunes it. */
 #include "threads.bpf.h"
 
 const volatile __u64 min_block_ns = 1000;          /* --min-block */
 const volatile __u64 max_block_ns = ~0ULL;         /* --max-block */
 const volatile bool want_wakers = false;           /* --wakers */
+const volatile bool trace_waits = false;           /* --trace-off-cpu */
+
+/* Sized by user space: 8 MiB (~110k waits between two reads) when tracing,
+ * one page otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} offcpu_events SEC(".maps");
 
 __u64 stop_ns = 0;       /* set by user space before it runs an iterator */
 __u32 window_epoch = 0;  /* advanced by user space at each window's end */
@@ -202,6 +214,41 @@ static __always_inline void wait_key(const struct xpu_thread *t, __u32 tid,
 	}
 }
 
+/* User space reads the ring every 100 ms at most: waking it for each wait
+ * would cost more than the wait's record. Only a ring half full wakes it
+ * early (as the launch ring does). */
+static __always_inline __u64 trace_wakeup(void)
+{
+	return bpf_ringbuf_query(&offcpu_events, BPF_RB_AVAIL_DATA) >
+			       bpf_ringbuf_query(&offcpu_events, BPF_RB_RING_SIZE) / 2 ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
+/* The whole wait, from when `t` left the CPU to `end`, for the timeline. A
+ * full ring loses it from the timeline only: the counts still have it. */
+static __always_inline void trace_wait(const struct xpu_thread *t, __u32 tid, __u64 end)
+{
+	struct xpu_offcpu_interval *e = bpf_ringbuf_reserve(&offcpu_events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(XPU_STAT_OFFCPU_TRACE_LOST);
+		return;
+	}
+	e->pid = t->pid;
+	e->tid = tid;
+	e->start_ns = t->wait_start;
+	e->dur_ns = end - t->wait_start;
+	e->ustack = t->ustack;
+	e->kstack = t->kstack;
+	e->gen = t->gen;
+	e->flags = t->flags;
+	e->state = t->state;
+	e->_pad = 0;
+	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, trace_wakeup());
+}
+
 /* Counts the rest of the wait of `t`, from `from` (where it began, or
  * where a window cut it) to `end`. The caller owns the wait: it took
  * off_ts from the thread atomically. */
@@ -214,6 +261,8 @@ static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 fr
 		stat_inc(XPU_STAT_OFFCPU_FILTERED);
 		return;
 	}
+	if (trace_waits)
+		trace_wait(t, tid, end);
 	wait_key(t, tid, &key);
 	stat_inc(XPU_STAT_SWITCHES);
 	bpf_spin_lock(&t->pend_lock);

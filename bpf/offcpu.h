@@ -53,6 +53,24 @@ struct xpu_offcpu_value {
 	__u64 count;  /* intervals */
 };
 
+/* One finished wait of a target thread, for `record --trace-off-cpu`'s
+ * timeline, sent through the `offcpu_events` ring buffer as it ends (or at
+ * the end of recording, cut there). The same wait is also counted under
+ * its key: the timeline adds to the folded profile, it takes nothing away. */
+struct xpu_offcpu_interval {
+	__u32 pid;
+	__u32 tid;
+	__u64 start_ns;  /* CLOCK_MONOTONIC, when it left the CPU */
+	__u64 dur_ns;
+	__u64 ustack;
+	__u64 kstack;
+	__u32 gen;
+	__u32 flags;     /* XPU_KEY_*_ERR */
+	__u32 state;     /* XPU_STATE_* */
+	__u32 _pad;
+	char comm[XPU_COMM_LEN];
+};
+
 #define XPU_REUSE_SLOTS 4 /* a power of two */
 
 /* Per-thread state, in task local storage (bpf/threads.bpf.h). */

@@ -27,6 +27,10 @@ void add_record(CLI::App &app, Globals &g)
 			"also write a timeline of the GPU work and its launches (trace-event JSON "
 			"for Perfetto or speedscope; gzip'd when FILE ends in .gz)")
 		->type_name("FILE");
+	sub->add_flag("--trace-off-cpu", f->cfg.trace_off_cpu,
+		      "with --trace: also draw each off-CPU interval of the target's threads "
+		      "(at least --min-block) on its thread's lane, with its state and stack "
+		      "(nsys's context-switch trace)");
 	sub->add_flag("--wakers", f->cfg.wakers,
 		      "append the waker's stack to each off-CPU stack, after a '--' frame");
 	sub->callback([f, &g] {

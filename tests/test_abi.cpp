@@ -58,6 +58,11 @@ static_assert(offsetof(xpu_offcpu_key, waker_gen) == 56);
 static_assert(offsetof(xpu_offcpu_key, comm) == 64);
 static_assert(offsetof(xpu_offcpu_key, waker_comm) == 80);
 static_assert(sizeof(xpu_offcpu_value) == 16);
+static_assert(sizeof(xpu_offcpu_interval) == 72);  // --trace-off-cpu's ring records
+static_assert(offsetof(xpu_offcpu_interval, start_ns) == 8);
+static_assert(offsetof(xpu_offcpu_interval, ustack) == 24);
+static_assert(offsetof(xpu_offcpu_interval, state) == 48);
+static_assert(offsetof(xpu_offcpu_interval, comm) == 56);
 
 // The unwind tables (bpf/unwind.h), built by lib/kernel/unwind_loader.cpp.
 static_assert(sizeof(xpu_unwind_rule) == 8);

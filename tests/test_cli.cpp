@@ -31,6 +31,9 @@ TEST_CASE("record: bad flag values are usage errors (exit 1)", "[cli]")
 	expect_error({"record", "-p", "1", "/bin/true"}, 1, "either -p PID or a command");
 	expect_error({"record"}, 1, "nothing to profile");
 	expect_error({"record", "--no-such-flag", "-a"}, 1, "no-such-flag");
+	expect_error({"record", "--trace-off-cpu", "/bin/true"}, 1, "give --trace FILE");
+	expect_error({"record", "--no-off-cpu", "--trace", "t.json", "--trace-off-cpu", "/bin/true"}, 1,
+		     "--trace-off-cpu needs off-CPU time");
 	expect_error({}, 1, "subcommand");
 	expect_error({"no-such-subcommand"}, 1, "unknown command 'no-such-subcommand'");
 }

@@ -10,6 +10,7 @@
 #include "gpu/gpu_frames.hpp"
 #include "output/export_pprof.hpp"  // gzip_bytes
 #include "output/writer_table.hpp"  // json_string
+#include "profile/profile_builder.hpp"  // offcpu_frame
 
 namespace xpu {
 
@@ -46,19 +47,27 @@ const char *gpu_work_category(GpuKind k)
 
 namespace {
 
+// The document, appended to as events come: one copy of it in memory (a
+// second of ping-pong under --trace-off-cpu is 100k events).
 class Events {
 public:
-	void add(std::string e) { out_.push_back(std::move(e)); }
-	std::string join() const
+	Events() : s_("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n") {}
+	void add(const std::string &e)
 	{
-		std::string s = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
-		for (size_t i = 0; i < out_.size(); i++)
-			s += out_[i] + (i + 1 < out_.size() ? ",\n" : "\n");
-		return s + "]}\n";
+		if (any_)
+			s_ += ",\n";
+		s_ += e;
+		any_ = true;
+	}
+	std::string join() &&
+	{
+		s_ += any_ ? "\n]}\n" : "]}\n";
+		return std::move(s_);
 	}
 
 private:
-	std::vector<std::string> out_;
+	std::string s_;
+	bool any_ = false;
 };
 
 std::string meta(const char *what, int64_t pid, int64_t tid, const std::string &name)
@@ -99,6 +108,17 @@ std::string wait_event(const TraceWait &w)
 			   R"("args":{{"correlation":{},"stack":{},"waited for":{{{}}}}}}})",
 			   json_string(w.api), w.pid, w.tid, us(w.start),
 			   us(w.end > w.start ? w.end - w.start : 0), w.corr, stack_array(w.stack), parts);
+}
+
+// `stack`: the interval's stack as a JSON array, written once per distinct
+// stack (waits share a few).
+std::string offcpu_event(const TraceOffCpu &o, const std::string &stack)
+{
+	return fmt::format(R"({{"ph":"X","cat":"off_cpu","name":{},"pid":{},"tid":{},"ts":{},"dur":{},)"
+			   R"("args":{{"state":{},"stack":{}}}}})",
+			   json_string(offcpu_frame(o.state)), o.pid, o.tid, us(o.start),
+			   us(o.end > o.start ? o.end - o.start : 0),
+			   json_string(std::string(1, o.state)), stack);
 }
 
 std::string gpu_event(const GpuActivity &a)
@@ -177,9 +197,24 @@ std::string trace_json(const TraceInput &in)
 	});
 	for (const auto *w : waits)
 		ev.add(wait_event(*w));
+	std::vector<const TraceOffCpu *> offcpu;
+	for (const auto &o : in.offcpu)
+		offcpu.push_back(&o);
+	std::sort(offcpu.begin(), offcpu.end(), [](auto *a, auto *b) {
+		return std::tie(a->start, a->pid, a->tid) < std::tie(b->start, b->pid, b->tid);
+	});
+	std::map<const std::vector<std::string> *, std::string> stacks;
+	for (const auto *o : offcpu) {
+		auto it = stacks.find(o->stack.get());
+		if (it == stacks.end()) {
+			std::string json = o->stack ? stack_array(*o->stack) : "[]";
+			it = stacks.emplace(o->stack.get(), std::move(json)).first;
+		}
+		ev.add(offcpu_event(*o, it->second));
+	}
 	for (const auto *a : gpu)
 		ev.add(gpu_event(*a));
-	return ev.join();
+	return std::move(ev).join();
 }
 
 Result<void> write_trace(const TraceInput &in, OutputFile &out)

@@ -21,17 +21,25 @@
 //               the µs of each piece of GPU work that ran on the waited
 //               stream(s) during it ("[idle]": nothing ran), as the
 //               profile's [GPU_Wait] frames split it.
+//   off-CPU     with --trace-off-cpu: "X" events, cat "off_cpu", named by
+//               the state as the folded leaf is ("[off-cpu:S]"), on the
+//               waiting thread's lane: each wait of at least --min-block,
+//               args its state and stack (user then kernel frames, root
+//               first). A wait inside a CUDA call nests under its slice.
 //   names       "M" process_name / thread_name events.
 //
-// Times are CLOCK_MONOTONIC in µs with 3 decimals (ns exact), as Kineto's.
-// Pure: the session gathers the input (lib/gpu/gpu_timeline) and symbolizes
-// the stacks; this only formats.
+// Times are CLOCK_MONOTONIC in µs with 3 decimals (ns exact), as Kineto's:
+// bpf_ktime_get_ns() (launches, waits) is that clock, and CUPTI's times are
+// moved onto it (lib/gpu/gpu_stream). Pure: the session gathers the input
+// (lib/gpu/gpu_timeline, lib/session/offcpu_timeline) and symbolizes the
+// stacks; this only formats.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,9 +69,20 @@ struct TraceWait {
 	std::vector<std::pair<std::string, uint64_t>> waited_for;  // ("sgemm", ns), ("[idle]", ns)
 };
 
+// A thread's time off the CPU (--trace-off-cpu).
+struct TraceOffCpu {
+	pid_t pid = 0, tid = 0;
+	char state = '?';                // ps(1) letter: S, D, R, ...
+	uint64_t start = 0, end = 0;     // ns
+	// Root first: user, then kernel frames. Shared by the waits at one
+	// place (a thread blocking in a loop: thousands).
+	std::shared_ptr<const std::vector<std::string>> stack;
+};
+
 struct TraceInput {
 	std::vector<TraceApiCall> calls;
 	std::vector<TraceWait> waits;
+	std::vector<TraceOffCpu> offcpu;
 	std::vector<GpuActivity> gpu;
 	std::map<pid_t, std::string> process_names;  // comm per CPU pid
 	std::map<std::pair<pid_t, pid_t>, std::string> thread_names;  // (pid, tid) -> comm

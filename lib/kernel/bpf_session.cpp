@@ -1,5 +1,7 @@
 #include "kernel/bpf_session.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -44,6 +46,14 @@ void size_unwind_maps(xpu_bpf &s, const BpfOptions &o)
 	bpf_map__set_max_entries(s.maps.unwind_rows, tables ? o.unwind_rows : 1);
 }
 
+// The off-CPU timeline's ring: 8 MiB when asked for (a record is 72 bytes
+// and a header, so ~110k waits between two reads), else its smallest size.
+void size_trace_ring(xpu_bpf &s, const BpfOptions &o)
+{
+	auto page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
+	bpf_map__set_max_entries(s.maps.offcpu_events, o.offcpu_trace ? 8u << 20 : page);
+}
+
 void configure(xpu_bpf &s, const BpfOptions &o)
 {
 	s.rodata->filter_pids = !o.all_processes;
@@ -52,6 +62,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	s.rodata->min_block_ns = o.min_block_ns;
 	s.rodata->max_block_ns = o.max_block_ns;
 	s.rodata->want_wakers = o.wakers;
+	s.rodata->trace_waits = o.offcpu && o.offcpu_trace;
 	s.rodata->unwind_mode = bpf_unwind_mode(o.call_graph);
 	// Our own user-stack walker needs bpf_loop (5.17); without it the
 	// verifier prunes the walker (a constant branch) and bpf_get_stack
@@ -86,6 +97,7 @@ Result<Skel<xpu_bpf>> open_and_load(const BpfOptions &opts, bool prealloc)
 	configure(*skel, opts);
 	size_maps(*skel, prealloc);
 	size_unwind_maps(*skel, opts);
+	size_trace_ring(*skel, opts);
 	if (int err = xpu_bpf::load(skel.get()); err) {
 		// Privileges were checked up front, so EPERM here is a lockdown or
 		// a security module; EACCES is the verifier rejecting a program.
@@ -326,6 +338,7 @@ BpfStats BpfSession::stats() const
 	s.launches_lost = st[XPU_STAT_LAUNCHES_LOST];
 	s.net_events = st[XPU_STAT_NET_EVENTS];
 	s.net_full = st[XPU_STAT_NET_FULL];
+	s.offcpu_trace_lost = st[XPU_STAT_OFFCPU_TRACE_LOST];
 	s.python = python_walks(python_counts(impl_->skel->maps.py_stats));
 	return s;
 }

@@ -28,6 +28,7 @@ struct BpfOptions {
 	bool oncpu = true;           // load the sampling program
 	bool offcpu = false;         // load the sched_switch program
 	bool wakers = false;         // and sched_waking (--wakers)
+	bool offcpu_trace = false;   // each wait also through a ring (--trace-off-cpu)
 	uint64_t min_block_ns = 1000;
 	uint64_t max_block_ns = UINT64_MAX;
 	CallGraph call_graph = CallGraph::automatic;
@@ -89,6 +90,7 @@ struct BpfStats {
 	uint64_t launches_lost = 0;   // GPU launches dropped: `launches` ring full
 	uint64_t net_events = 0;      // socket sends/receives of targets counted
 	uint64_t net_full = 0;        // network events lost: `net_counts` full
+	uint64_t offcpu_trace_lost = 0;  // waits left out of the timeline: ring full
 	PyWalkStats python;           // the Python walker (bpf/python.bpf.h)
 	// Samples, intervals and launches dropped, and process events missed.
 	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost + net_full; }

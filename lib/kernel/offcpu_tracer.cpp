@@ -53,6 +53,13 @@ OffCpuTracer::~OffCpuTracer() { links_.clear(); }
 Result<void> OffCpuTracer::start()
 {
 	auto &s = bpf_.skel();
+	if (bpf_.options().offcpu_trace) {
+		ring_.reset(ring_buffer__new(bpf_map__fd(s.maps.offcpu_events),
+					     &OffCpuTracer::on_interval, this, nullptr));
+		if (!ring_)
+			return sys_fail(ExitCode::internal, errno,
+					"create the off-CPU interval ring buffer");
+	}
 	std::vector<bpf_program *> progs = {s.progs.on_switch};
 	if (bpf_.options().wakers)
 		progs.push_back(s.progs.on_waking);
@@ -76,7 +83,10 @@ Result<void> OffCpuTracer::stop()
 	// list: an iterator over all tasks (flush_open) counts them.
 	auto &s = bpf_.skel();
 	s.bss->stop_ns = monotonic_ns();
-	return run_iterator(s.progs.flush_open);
+	if (auto r = run_iterator(s.progs.flush_open); !r)
+		return r;
+	// The iterator sent the waits it cut at stop_ns.
+	return consume_intervals();
 }
 
 Result<void> OffCpuTracer::cut_window()
@@ -104,6 +114,50 @@ Result<void> OffCpuTracer::run_iterator(bpf_program *prog)
 	}
 	if (n < 0)
 		return sys_fail(ExitCode::internal, errno, "run task iterator");
+	return {};
+}
+
+int OffCpuTracer::intervals_fd() const { return ring_ ? ring_buffer__epoll_fd(ring_.get()) : -1; }
+
+int OffCpuTracer::on_interval(void *ctx, void *data, size_t size) noexcept
+{
+	auto *self = static_cast<OffCpuTracer *>(ctx);
+	if (size < sizeof(xpu_offcpu_interval))
+		return 0;
+	if (self->intervals_.size() >= kMaxIntervals) {
+		self->intervals_dropped_++;
+		return 0;
+	}
+	const auto &e = *static_cast<const xpu_offcpu_interval *>(data);
+	try {
+		OffCpuInterval i;
+		i.where.pid = static_cast<pid_t>(e.pid);
+		i.where.tid = static_cast<pid_t>(e.tid);
+		i.where.gen = e.gen;
+		i.where.flags = e.flags;
+		i.where.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
+		i.where.ustack = e.ustack;
+		i.where.kstack = e.kstack;
+		i.state = static_cast<char>(e.state);
+		i.start_ns = e.start_ns;
+		i.ns = e.dur_ns;
+		self->intervals_.push_back(std::move(i));
+	} catch (const std::exception &ex) {  // bad_alloc: nothing may unwind into libbpf
+		self->ring_error_ = ex.what();
+		return -1;
+	}
+	return 0;
+}
+
+Result<void> OffCpuTracer::consume_intervals()
+{
+	if (!ring_)
+		return {};
+	int n = ring_buffer__consume(ring_.get());
+	if (!ring_error_.empty())
+		return fail(ExitCode::internal, "off-CPU interval handler: {}", ring_error_);
+	if (n < 0)
+		return sys_fail(ExitCode::internal, n, "read the off-CPU interval ring buffer");
 	return {};
 }
 

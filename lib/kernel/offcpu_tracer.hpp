@@ -1,9 +1,11 @@
 // The off-CPU source: bpf/offcpu.bpf.c on sched_switch (and sched_waking for
 // --wakers) adds up, in the kernel, the time each target thread spends off
-// the CPU per (stacks, state); read back at the end.
+// the CPU per (stacks, state); read back at the end. With --trace-off-cpu
+// it also keeps each wait, as the kernel sends them, for the timeline.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernel/bpf_session.hpp"
@@ -12,6 +14,14 @@
 #include "profile/samples.hpp"
 
 namespace xpu {
+
+// One wait of a target thread (--trace-off-cpu), as it ended.
+struct OffCpuInterval {
+	ThreadStacks where;  // pid, tid, gen, comm, stacks (flags: XPU_KEY_*_ERR)
+	char state = '?';    // ps(1) letter, as OffCpuCount's
+	uint64_t start_ns = 0;  // CLOCK_MONOTONIC, the clock of the GPU timeline
+	uint64_t ns = 0;
+};
 
 class OffCpuTracer {
 public:
@@ -28,11 +38,27 @@ public:
 	// As CpuSampler::read_counts.
 	Result<std::vector<OffCpuCount>> read_counts(bool take = false) const;
 
+	// --trace-off-cpu: a descriptor that polls readable when the ring of
+	// waits is half full (-1 without the flag; it is read on every turn of
+	// the event loop anyway), and the reading of what it holds.
+	int intervals_fd() const;
+	Result<void> consume_intervals();
+	// The waits kept, in the order they ended; past kMaxIntervals more
+	// are counted, not kept (the ring's own losses are a BPF stat).
+	static constexpr size_t kMaxIntervals = 1u << 20;
+	const std::vector<OffCpuInterval> &intervals() const { return intervals_; }
+	uint64_t intervals_dropped() const { return intervals_dropped_; }
+
 private:
 	Result<void> run_iterator(bpf_program *prog);
+	static int on_interval(void *ctx, void *data, size_t size) noexcept;
 
 	BpfSession &bpf_;
 	std::vector<Link> links_;
+	RingBuffer ring_;  // with --trace-off-cpu
+	std::vector<OffCpuInterval> intervals_;
+	uint64_t intervals_dropped_ = 0;
+	std::string ring_error_;
 };
 
 // CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns().

@@ -226,6 +226,13 @@ std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &
 	return frames;
 }
 
+std::vector<std::string> thread_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym)
+{
+	std::vector<std::string> frames;
+	append_stacks(frames, t, stacks, sym);
+	return frames;
+}
+
 std::string truncation_reason(uint64_t sentinel)
 {
 	// A switch over bpf/unwind.h's enum with no default: a reason added

@@ -70,6 +70,10 @@ bool is_root_frame(std::string_view name);
 // between the thread's name and the API frame (for the timeline).
 std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym);
 
+// A thread's user then kernel frames, root first, as its off-CPU stacks
+// show them between the thread's name and the [off-cpu:S] leaf.
+std::vector<std::string> thread_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym);
+
 Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality = nullptr);
 

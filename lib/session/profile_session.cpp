@@ -16,6 +16,7 @@
 #include "kernel/net_probe.hpp"
 #include "kernel/net_tracer.hpp"
 #include "kernel/offcpu_tracer.hpp"
+#include "session/offcpu_timeline.hpp"
 #include "session/preflight.hpp"
 #include "session/process_launcher.hpp"
 #include "session/record_config.hpp"
@@ -84,6 +85,7 @@ struct ProfileSession::Impl {
 	bool attached_pids_gone();
 	void wait_for_activity(Clock::time_point until);
 	Result<void> consume_events();
+	bool ours(const ThreadStacks &t) const;
 	void drop_our_own(SampleSet &set) const;
 
 	const RecordConfig &cfg;
@@ -216,6 +218,7 @@ Result<void> ProfileSession::Impl::start_sources()
 	bo.oncpu = layers.oncpu;
 	bo.offcpu = layers.offcpu;
 	bo.wakers = cfg.wakers;
+	bo.offcpu_trace = cfg.trace_off_cpu;
 	bo.windows = windows;
 	bo.gpu_hook = gpu && !gpu->counts_launches();
 	bo.gpu_entries = gpu != nullptr;  // with an injector too: its fallback where CUPTI is taken
@@ -411,6 +414,8 @@ void ProfileSession::Impl::wait_for_activity(Clock::time_point until)
 	if (gpu)
 		for (int fd : gpu->poll_fds())
 			fds.push_back({fd, POLLIN, 0});
+	if (offcpu && offcpu->intervals_fd() >= 0)
+		fds.push_back({offcpu->intervals_fd(), POLLIN, 0});
 	if (unwind && unwind->has_python()) {
 		auto to_names = std::chrono::duration_cast<std::chrono::milliseconds>(python_due - Clock::now());
 		timeout = std::min(timeout, static_cast<int>(std::max<long long>(to_names.count() + 1, 0)));
@@ -426,6 +431,10 @@ Result<void> ProfileSession::Impl::consume_events()
 		return r;
 	if (gpu) {
 		if (auto r = gpu->pump(); !r)
+			return r;
+	}
+	if (offcpu) {
+		if (auto r = offcpu->consume_intervals(); !r)
 			return r;
 	}
 	for (auto [pid, gen] : schedule.due(Clock::now())) {
@@ -479,13 +488,16 @@ Result<std::optional<StopReason>> ProfileSession::run_until(Clock::time_point un
 }
 
 // The held child's wait for release is ours, not the command's.
+bool ProfileSession::Impl::ours(const ThreadStacks &t) const
+{
+	return child && t.pid == child->pid() && (!command_gen || t.gen < *command_gen);
+}
+
 void ProfileSession::Impl::drop_our_own(SampleSet &set) const
 {
 	if (!child)
 		return;
-	auto ours = [&](const ThreadStacks &t) {
-		return t.pid == child->pid() && (!command_gen || t.gen < *command_gen);
-	};
+	auto ours = [this](const ThreadStacks &t) { return this->ours(t); };
 	std::erase_if(set.oncpu, [&](const StackCount &c) { return ours(c.where); });
 	std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
 	std::erase_if(set.net, [&](const NetCount &c) { return ours(c.where); });
@@ -706,15 +718,27 @@ bool ProfileSession::net() const { return impl_->net != nullptr; }
 
 TraceInput ProfileSession::trace_input(const SampleSet &set)
 {
-	const GpuTimeline *t = impl_->gpu ? impl_->gpu->timeline() : nullptr;
-	if (!t)
-		return {};
-	if (t->dropped())
-		log::warn("--trace: {} GPU events past the first {} left out of the timeline",
-			  t->dropped(), GpuTimeline::kMaxEvents);
-	return t->to_trace([&](const LaunchEvent &l) {
-		return launch_frames(l.where, set.stacks, impl_->sym);
-	});
+	Impl &s = *impl_;
+	TraceInput in;
+	if (const GpuTimeline *t = s.gpu ? s.gpu->timeline() : nullptr) {
+		if (t->dropped())
+			log::warn("--trace: {} GPU events past the first {} left out of the timeline",
+				  t->dropped(), GpuTimeline::kMaxEvents);
+		in = t->to_trace([&](const LaunchEvent &l) {
+			return launch_frames(l.where, set.stacks, s.sym);
+		});
+	}
+	if (s.offcpu && s.cfg.trace_off_cpu)
+		add_offcpu_timeline(in, s.offcpu->intervals(), set.stacks, s.sym,
+				    [&s](const ThreadStacks &t) { return s.ours(t); });
+	return in;
+}
+
+uint64_t ProfileSession::offcpu_trace_dropped() const
+{
+	if (!impl_->offcpu)
+		return 0;
+	return impl_->offcpu->intervals_dropped() + impl_->bpf->stats().offcpu_trace_lost;
 }
 
 TraceInput ProfileSession::take_trace_window(const SampleSet &set)

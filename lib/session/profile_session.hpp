@@ -78,9 +78,12 @@ public:
 	int freq() const;
 	bool offcpu() const;
 	bool net() const;  // the network layer is attached
-	// The timeline of GPU launches and work (--trace), stacks symbolized
-	// from `set`; empty when the GPU layer is off.
+	// The timeline of GPU launches and work (--trace) and, with
+	// --trace-off-cpu, of the waits; stacks symbolized from `set`.
 	TraceInput trace_input(const SampleSet &set);
+	// --trace-off-cpu: waits left out of the timeline (its ring buffer was
+	// full, or past OffCpuTracer::kMaxIntervals); the profile has them.
+	uint64_t offcpu_trace_dropped() const;
 	// live --http: the window's part of the GPU timeline (config
 	// timeline_windows), stacks symbolized; empty without a GPU layer.
 	TraceInput take_trace_window(const SampleSet &set);

@@ -13,8 +13,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum,
-			   OutputFile *trace)
+Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, OutputFile &out,
+			   RecordSummary &sum, OutputFile *trace)
 {
 	auto ms = [t = Clock::now()] {
 		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -30,7 +30,11 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 	if (auto r = out.commit(); !r)
 		return r;
 	if (trace) {  // the same run's timeline; the profile above is unchanged by it
-		if (auto r = write_trace(session.trace_input(*set), *trace); !r)
+		TraceInput in = session.trace_input(*set);
+		if (cfg.trace_off_cpu)
+			sum.offcpu_timeline =
+				OffCpuTimelineCount{in.offcpu.size(), session.offcpu_trace_dropped()};
+		if (auto r = write_trace(in, *trace); !r)
 			return r;
 	}
 	sum.weight = prof.total();
@@ -79,7 +83,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 
 	if (auto r = session.stop(); !r)
 		return std::unexpected(r.error());
-	if (auto r = write_profile(session, *out, sum, trace ? &*trace : nullptr); !r)
+	if (auto r = write_profile(session, cfg, *out, sum, trace ? &*trace : nullptr); !r)
 		return std::unexpected(r.error());
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 
@@ -276,6 +280,14 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 			lines.push_back(std::move(l));
 	if (s.net)
 		lines.push_back(format_net_totals(*s.net));
+	if (s.offcpu_timeline) {
+		const auto &t = *s.offcpu_timeline;
+		lines.push_back(fmt::format("  off-CPU timeline: {} intervals drawn, {} dropped", t.drawn,
+					    t.dropped));
+		if (t.dropped)
+			lines.back() += " (left out of the timeline, not of the profile: a higher "
+					"--min-block draws fewer)";
+	}
 	return lines;
 }
 

@@ -16,6 +16,13 @@
 
 namespace xpu {
 
+// With --trace-off-cpu: the waits drawn on the timeline, and those left out
+// of it (its ring buffer full; the profile still counts them).
+struct OffCpuTimelineCount {
+	uint64_t drawn = 0;
+	uint64_t dropped = 0;
+};
+
 struct RecordSummary {
 	uint64_t samples = 0;        // on-CPU samples counted in the kernel
 	uint64_t switches = 0;       // off-CPU intervals counted in the kernel
@@ -36,6 +43,7 @@ struct RecordSummary {
 	std::optional<GpuSummary> gpu;       // with the GPU layer
 	bool gpu_only = false;
 	std::optional<NetTotals> net;        // with --net
+	std::optional<OffCpuTimelineCount> offcpu_timeline;  // with --trace-off-cpu
 	std::optional<UnwindReport> unwind;  // the unwind tables, unless --call-graph fp
 };
 

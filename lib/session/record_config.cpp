@@ -37,10 +37,18 @@ Result<void> validate_layers(const RecordConfig &cfg)
 		return fail(ExitCode::usage, "--off-cpu contradicts --cpu-only/--no-off-cpu");
 	if (cfg.wakers && !resolve_layers(cfg).offcpu)
 		return fail(ExitCode::usage, "--wakers needs off-CPU time (with -a, add --off-cpu)");
-	if (!cfg.trace.empty() && !resolve_layers(cfg).gpu)
+	if (cfg.trace_off_cpu && cfg.trace.empty())
+		return fail(ExitCode::usage,
+			    "--trace-off-cpu adds off-CPU intervals to --trace's timeline: give --trace FILE");
+	if (cfg.trace_off_cpu && !resolve_layers(cfg).offcpu)
+		return fail(ExitCode::usage,
+			    "--trace-off-cpu needs off-CPU time: drop --cpu-only, --no-off-cpu or "
+			    "--gpu-only (with -a, add --off-cpu)");
+	if (!cfg.trace.empty() && !resolve_layers(cfg).gpu && !cfg.trace_off_cpu)
 		return fail(ExitCode::usage,
 			    "--trace draws the GPU work of a command xpu-perf starts: give a command, "
-			    "without --no-gpu, --cpu-only or --off-cpu-only");
+			    "without --no-gpu, --cpu-only or --off-cpu-only (or add --trace-off-cpu "
+			    "for a timeline of off-CPU intervals alone)");
 	if (!cfg.trace.empty() && cfg.trace == cfg.output)
 		return fail(ExitCode::usage, "--trace and -o name the same file");
 	if (cfg.min_block_us && cfg.max_block_us && *cfg.min_block_us > *cfg.max_block_us)
