@@ -181,3 +181,21 @@ TEST_CASE("gpu stream: escaped names", "[gpu]")
 	REQUIRE(c.acts.size() == 1);
 	CHECK(c.acts[0].name == "x\ty");
 }
+
+TEST_CASE("gpu stream: a graph kernel keeps its graph and node", "[gpu]")
+{
+	// The golden stream's graph kernel: graph 3, node 77 (CUPTI's graphNodeId,
+	// 64 bits; this one above 32 bits).
+	Collected c;
+	c.parser.feed("S\t3\t4\t3\tk_g\n"
+		      "K\t3\t20\t6000\t6500\t0\t1\t7\t4\t3\t77\t4\t1\t1\t256\t1\t1\t0\n"
+		      "K\t3\t20\t6500\t7000\t0\t1\t7\t4\t3\t8589934593\t4\t1\t1\t256\t1\t1\t0\n"
+		      "K\t3\t21\t7000\t7500\t0\t1\t7\t4\t0\t0\t4\t1\t1\t256\t1\t1\t0\n");
+	REQUIRE(c.acts.size() == 3);
+	CHECK(c.acts[0].graph_id == 3);
+	CHECK(c.acts[0].graph_node == 77);
+	CHECK(c.acts[1].graph_node == 8589934593ull);
+	CHECK(c.acts[2].graph_id == 0);
+	CHECK(c.acts[2].graph_node == 0);
+	CHECK(c.parser.malformed() == 0);
+}

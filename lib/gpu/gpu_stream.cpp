@@ -181,9 +181,9 @@ bool GpuStreamParser::parse(std::string_view type, pid_t pid, const std::vector<
 	case 'K': {
 		GpuActivity a;
 		uint64_t name_id = 0;
-		uint32_t node = 0, g[6];
+		uint32_t g[6];
 		if (!nums(f, 2, a.corr, a.start, a.end, a.device, a.context, a.stream, name_id,
-			  a.graph_id, node, g[0], g[1], g[2], g[3], g[4], g[5], a.flags))
+			  a.graph_id, a.graph_node, g[0], g[1], g[2], g[3], g[4], g[5], a.flags))
 			return false;
 		auto &names = names_[pid];
 		auto it = names.find(name_id);

@@ -32,6 +32,7 @@ struct GpuActivity {
 	uint32_t copy_kind = 0, src_kind = 0, dst_kind = 0;  // memcpy (gpu_protocol.h)
 	uint64_t bytes = 0;
 	uint32_t graph_id = 0;
+	uint64_t graph_node = 0;  // kernel in a graph: its node (CUPTI's graphNodeId), else 0
 	uint32_t flags = 0;  // gpu_protocol.h kFlag*
 	uint64_t ns() const { return end > start ? end - start : 0; }
 };

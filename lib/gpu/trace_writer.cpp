@@ -129,6 +129,12 @@ std::string gpu_event(const GpuActivity &a)
 		args += fmt::format(R"(,"bytes":{})", a.bytes);
 	if (a.graph_id)
 		args += fmt::format(R"(,"graph id":{})", a.graph_id);
+	// The node tells a graph's kernels apart: they share the launch's
+	// correlation id, and speedscope keys a slice by its name and args, so
+	// two same-named kernels back to back would be one frame there (a 20 ms
+	// bar for four 5 ms kernels) without it.
+	if (a.graph_node)
+		args += fmt::format(R"(,"graph node":{})", a.graph_node);
 	return fmt::format(R"({{"ph":"X","cat":"{}","name":{},"pid":{},"tid":{},"ts":{},"dur":{},"args":{{{}}}}})",
 			   gpu_work_category(a.kind), json_string(gpu_work_name(a)), a.device, a.stream, us(a.start),
 			   us(a.ns()), args);

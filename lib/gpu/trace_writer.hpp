@@ -5,7 +5,9 @@
 //               tid = stream (Kineto's layout; Perfetto's JSON import
 //               cannot overlap slices on one lane, and one stream's work
 //               never overlaps). Names: the kernel (demangled), the copy's
-//               direction, "Memset".
+//               direction, "Memset". Args: device, stream, correlation,
+//               bytes (copies, memsets), graph id and graph node (a
+//               graph's kernels).
 //   API calls   "X" events on the launching thread's lane (pid, tid): the
 //               interval CUPTI timed (A records) when it sent one, else the
 //               hook's moment (dur 0); args carry the launch stack, root

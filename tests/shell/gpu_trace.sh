@@ -25,6 +25,9 @@ want = [("void scale<float>(float*, int)", 1000000.0 + 10000 * i, 10000.0, i + 1
 want += [("step()", 1030000.0 + 5000 * i, 5000.0, 10) for i in range(4)]
 want += [("Memcpy HtoD(pageable)", 1050000.0, 2000.0, 20), ("void scale<float>(float*, int)", 1052000.0, 7000.0, 99)]
 assert gpu == want, gpu
+# A graph's kernels share the launch's correlation id; the node tells them apart.
+nodes = [e["args"].get("graph node") for e in X if e["pid"] == 0 and e["name"] == "step()"]
+assert nodes == [1, 2, 3, 4], nodes
 calls = [e for e in X if e["pid"] != 0]
 assert [(e["name"], e["args"]["correlation"]) for e in calls] == [
     ("cudaLaunchKernel", 1), ("cudaLaunchKernel", 2), ("cudaLaunchKernel", 3),

@@ -1,25 +1,16 @@
 #!/bin/sh
 # report --format speedscope validated against speedscope's own JSON schema
 # (file-format-schema.json from the speedscope npm package, fetched with
-# `npm pack` into build/speedscope once and reused), with python3-jsonschema.
+# `npm pack` into build/speedscope once and reused: tests/shell/lib/
+# speedscope.sh), with python3-jsonschema.
 # A broken document must fail the same check, so the check can fail.
 # Exit 0 pass, 1 fail, 2 skip (no npm or no network, no python3-jsonschema).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 B=build
-schema=$B/speedscope/package/dist/release/file-format-schema.json
-if [ ! -r "$schema" ]; then
-	if ! command -v npm >/dev/null; then
-		echo "skipped: no npm to fetch speedscope's schema"
-		exit 2
-	fi
-	mkdir -p $B/speedscope
-	if ! (cd $B/speedscope && timeout 120 npm pack --silent speedscope >pack.log 2>&1 &&
-	      tar xzf speedscope-*.tgz package/dist/release/file-format-schema.json); then
-		echo "skipped: npm pack speedscope failed (no network?): $(tail -n 1 $B/speedscope/pack.log)"
-		exit 2
-	fi
-fi
+. tests/shell/lib/speedscope.sh
+speedscope_release
+schema=$SPEEDSCOPE/file-format-schema.json
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
 	echo "skipped: no python3-jsonschema (make deps installs it)"
 	exit 2
