@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernel/bpf_thread.hpp"
 #include "bpf/cuda_launch.h"
 #include "gpu/gpu_protocol.h"
 #include "xpu.skel.h"
@@ -56,12 +57,7 @@ int LaunchProbe::on_record(void *ctx, void *data, size_t size) noexcept
 		return 0;
 	const auto &e = *static_cast<const xpu_launch_event *>(data);
 	LaunchEvent ev;
-	ev.where.pid = static_cast<pid_t>(e.pid);
-	ev.where.tid = static_cast<pid_t>(e.tid);
-	ev.where.gen = e.gen;
-	ev.where.flags = e.flags;
-	ev.where.ustack = e.ustack;
-	ev.where.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
+	ev.where = thread_stacks_of(e);
 	ev.ts_ns = e.ts_ns;
 	ev.corr = e.corr;
 	ev.cbid = e.cbid;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernel/bpf_thread.hpp"
 #include "kernel/bpf_util.hpp"
 #include "base/log.hpp"
 #include "bpf/profile.h"
@@ -52,13 +53,7 @@ Result<std::vector<StackCount>> CpuSampler::read_counts(bool take) const
 	for (size_t i = 0; i < keys.size(); i++) {
 		const auto &k = keys[i];
 		StackCount c;
-		c.where.pid = static_cast<pid_t>(k.pid);
-		c.where.tid = static_cast<pid_t>(k.tid);
-		c.where.gen = k.gen;
-		c.where.flags = k.flags;
-		c.where.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
-		c.where.ustack = k.ustack;
-		c.where.kstack = k.kstack;
+		c.where = thread_stacks_of(k);
 		c.count = values[i];
 		out.push_back(std::move(c));
 	}

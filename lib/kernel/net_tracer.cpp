@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernel/bpf_thread.hpp"
 #include "bpf/net.h"
 #include "xpu.skel.h"
 
@@ -13,11 +14,7 @@ namespace {
 NetCount count_of(const xpu_net_key &k, const xpu_net_value &v)
 {
 	NetCount c;
-	c.where.pid = static_cast<pid_t>(k.pid);
-	c.where.gen = k.gen;
-	c.where.flags = k.flags;
-	c.where.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
-	c.where.ustack = k.ustack;
+	c.where = thread_stacks_of(k);
 	c.dir = static_cast<NetDir>(k.dir);
 	uint32_t len = std::min<uint32_t>(k.addr_len, sizeof(k.addr));
 	c.peer = format_peer({.family = k.family, .protocol = k.protocol, .port = k.port,

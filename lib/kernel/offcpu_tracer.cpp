@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "kernel/bpf_thread.hpp"
 #include "base/fd.hpp"
 #include "base/log.hpp"
 #include "bpf/offcpu.h"
@@ -13,19 +14,6 @@
 namespace xpu {
 
 namespace {
-
-ThreadStacks stacks_of(const xpu_offcpu_key &k)
-{
-	ThreadStacks t;
-	t.pid = static_cast<pid_t>(k.pid);
-	t.tid = static_cast<pid_t>(k.tid);
-	t.gen = k.gen;
-	t.flags = k.flags;
-	t.comm.assign(k.comm, strnlen(k.comm, sizeof(k.comm)));
-	t.ustack = k.ustack;
-	t.kstack = k.kstack;
-	return t;
-}
 
 ThreadStacks waker_of(const xpu_offcpu_key &k)
 {
@@ -131,13 +119,7 @@ int OffCpuTracer::on_interval(void *ctx, void *data, size_t size) noexcept
 	const auto &e = *static_cast<const xpu_offcpu_interval *>(data);
 	try {
 		OffCpuInterval i;
-		i.where.pid = static_cast<pid_t>(e.pid);
-		i.where.tid = static_cast<pid_t>(e.tid);
-		i.where.gen = e.gen;
-		i.where.flags = e.flags;
-		i.where.comm.assign(e.comm, strnlen(e.comm, sizeof(e.comm)));
-		i.where.ustack = e.ustack;
-		i.where.kstack = e.kstack;
+		i.where = thread_stacks_of(e);
 		i.state = static_cast<char>(e.state);
 		i.start_ns = e.start_ns;
 		i.ns = e.dur_ns;
@@ -172,7 +154,7 @@ Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts(bool take) const
 	out.reserve(keys.size());
 	for (size_t i = 0; i < keys.size(); i++) {
 		OffCpuCount c;
-		c.where = stacks_of(keys[i]);
+		c.where = thread_stacks_of(keys[i]);
 		c.state = static_cast<char>(keys[i].state);
 		c.ns = values[i].ns;
 		c.intervals = values[i].count;
