@@ -52,7 +52,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 table="$tmp/table"; checks="$tmp/checks"
 : >"$checks"
 freq=999
-fails=0 oks=0 skips=0 seen=0 built=1 napps=0 mode=ebpf
+fails=0 oks=0 skips=0 seen=0 built=1 napps=0 mode=ebpf why="" step_s=150
 
 if [ "${XPU_VERIFY_FIXTURE:-0}" = 1 ]; then
 	fixture=1
@@ -106,7 +106,7 @@ publish() {
 	{
 		echo "kernel $(uname -r), mode: $([ $fixture = 1 ] && echo 'fixture (mock libcupti), ')$(
 			case $mode in ebpf) echo 'eBPF + injector' ;;
-			injector) echo 'injector side only (no eBPF, or xpu-perf not built)' ;;
+			injector) echo "injector side only ($why)" ;;
 			*) echo 'nothing built' ;; esac)"
 		cat "$table"
 		printf '%-14s %s\n' check result
@@ -120,11 +120,11 @@ field() { echo "$2" | sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 # near A B ABS REL: |A - B| <= ABS + REL * |B|.
 near() { awk -v a="$1" -v b="$2" -v e="$3" -v r="$4" \
 	'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(a != "" && d <= e + r * m) }'; }
-# record NAME CMD...: the command under xpu-perf record with --trace.
+# record NAME CMD...: the command under xpu-perf record with --trace (at most $step_s).
 record() {
 	name=$1; shift
 	# shellcheck disable=SC2086
-	lim 150 env XPU_PERF_INJECTOR_DEBUG=1 "$XPU" record -F $freq $inject -o "$tmp/$name.folded" \
+	lim "$step_s" env XPU_PERF_INJECTOR_DEBUG=1 "$XPU" record -F $freq $inject -o "$tmp/$name.folded" \
 		--trace "$tmp/$name.json" -- "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 # inject NAME CMD...: the command with the injector and a reader on its pipe
@@ -134,7 +134,7 @@ inject() {
 	mkfifo "$tmp/$name.pipe"
 	cat "$tmp/$name.pipe" >"$tmp/$name.stream" &
 	reader=$!
-	lim 150 env CUDA_INJECTION64_PATH="$PWD/build/libxpu_cupti.so" XPU_PERF_PIPE="$tmp/$name.pipe" \
+	lim "$step_s" env CUDA_INJECTION64_PATH="$PWD/build/libxpu_cupti.so" XPU_PERF_PIPE="$tmp/$name.pipe" \
 		XPU_PERF_INJECTOR_DEBUG=1 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 	rc=$?
 	# The reader ends at the app's exit, unless the app never opened the
@@ -171,9 +171,11 @@ mode=ebpf
 if [ ! -f build/libxpu_cupti.so ]; then
 	mode=none
 elif [ "$(uname -r)" = 4.4.0 ] || [ "${XPU_VERIFY_NO_EBPF:-0}" = 1 ]; then
-	mode=injector  # gVisor: no eBPF (XPU_VERIFY_NO_EBPF=1: as if, for the tests)
+	mode=injector why="no eBPF"  # gVisor (XPU_VERIFY_NO_EBPF=1: as if, for the tests)
 elif [ $built = 0 ]; then
-	mode=injector
+	mode=injector why="xpu-perf not built"
+elif [ "$(id -u)" != 0 ]; then
+	mode=injector why="not root: no eBPF"
 fi
 
 # check_recorded: the checks of one app's record run ($app, $spec, $launcher).
@@ -353,7 +355,7 @@ with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
 n = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
 print(f"conflict: done, kineto_cuda_events {n}")
 PY
-	conflict conflict 'conflict: done' python3 "$tmp/conflict.py"
+	step_s=90 && conflict conflict 'conflict: done' python3 "$tmp/conflict.py"; step_s=150
 else
 	row conflict skipped "torch without CUDA here"
 fi

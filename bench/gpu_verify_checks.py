@@ -16,8 +16,16 @@ read breaks the check (the line says why).
 Only the standard library: the GPU machine may have nothing else.
 """
 import json
+import re
 import struct
 import sys
+
+
+def api_name(frame):
+    """A CUDA API frame without its variant suffixes: cudaLaunchKernel_ptsz
+    and cudaStreamSynchronize_v3020 are cudaLaunchKernel and
+    cudaStreamSynchronize."""
+    return re.sub(r"(_v[0-9]+)?(_pt[sd]z)?(_v[0-9]+)?$", "", frame)
 
 
 def trace(path):
@@ -55,11 +63,12 @@ def wait(folded, freq, frame, api, trace_path):
     blamed = 0
     leaves = {}
     for frames, n in folded_rows(folded):
-        if frames[-1].startswith("[GPU_Wait]") and frames[-2] == api and frame in frames[:-2]:
+        if frames[-1].startswith("[GPU_Wait]") and len(frames) > 2 and api_name(frames[-2]) == api \
+                and frame in frames[:-2]:
             blamed += n
             leaves[frames[-1]] = leaves.get(frames[-1], 0) + n
     wall = sum(e["dur"] for e in json.load(open(trace_path))["traceEvents"]
-               if e.get("cat") == "cuda_sync" and e.get("name") == api
+               if e.get("cat") == "cuda_sync" and api_name(e.get("name", "")) == api
                and frame in e.get("args", {}).get("stack", []))
     top = ",".join(k for k, _ in sorted(leaves.items(), key=lambda kv: -kv[1])[:3])
     print(f"blame_ms={blamed * 1000 / float(freq):.3f} trace_ms={wall / 1e3:.3f} leaves={top or '-'}")
@@ -82,7 +91,7 @@ def python(folded):
         total += n
         if any("(train_mlp.py" in f for f in frames):
             in_py += n
-        api = next((f for f in reversed(frames) if f.split("_ptsz")[0] in LAUNCH_APIS), None)
+        api = next((f for f in reversed(frames) if api_name(f) in LAUNCH_APIS), None)
         if api:
             apis[api] = apis.get(api, 0) + n
             i = frames.index(api)

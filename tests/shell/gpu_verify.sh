@@ -30,7 +30,7 @@ done
 # The injector's side alone (as under gVisor): K records counted, no blame.
 XPU_VERIFY_FIXTURE=1 XPU_VERIFY_NO_EBPF=1 sh bench/gpu_verify.sh >"$tmp/inj" 2>&1 || {
 	echo "FAIL: injector-side checks"; cat "$tmp/inj"; exit 1; }
-for want in 'mode: fixture (mock libcupti), injector side only' '^launch_paths_app *- *28 *13 .* ok$' \
+for want in 'mode: fixture (mock libcupti), injector side only (no eBPF)' '^launch_paths_app *- *28 *13 .* ok$' \
 	'^sync_blame *skipped: no eBPF here$' '^conflict *seen: app exit 0; .*held by "CUPTI for Nsight Systems" (1 warnings)'; do
 	grep -q "$want" "$tmp/inj" || { echo "FAIL: injector side: no $want"; cat "$tmp/inj"; exit 1; }
 done
