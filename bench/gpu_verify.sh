@@ -20,7 +20,7 @@
 # record's summary gives (gpu_ms, to its 0.01 ms).
 # Its second part, one row per check ("ok", "FAIL", "skipped: why", or
 # "seen": an observation that fails only when the app is harmed):
-#   build         make build/xpu-perf, cuda-examples (a failure is reported
+#   build, build_examples  make build/xpu-perf, cuda-examples (a failure is reported
 #                 and the rest runs as far as it can: injector side only)
 #   sync_spin     examples/cuda/sync_wait (fixture: launch_paths_app --sync):
 #   sync_block    [GPU_Wait]<kernel> under the synchronizing call's stack,
@@ -94,7 +94,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 fail() { echo "FAIL $app: $*"; fails=$((fails + 1)); status=FAIL; }
 # row CHECK STATUS DETAIL: a row of the checks part of the table.
 row() {
-	case $1 in build) ;; *) [ "$2" = FAIL ] && echo "FAIL $1: $3" ;; esac
+	case $1 in build*) ;; *) [ "$2" = FAIL ] && echo "FAIL $1: $3" ;; esac
 	case $2 in ok) oks=$((oks + 1)) ;; FAIL) fails=$((fails + 1)) ;; seen) seen=$((seen + 1)) ;;
 	*) skips=$((skips + 1)) ;; esac
 	printf '%-14s %s: %s\n' "$1" "$2" "$3" >>"$checks"
@@ -161,10 +161,10 @@ if [ $fixture = 0 ]; then
 		lim 120 make -j"$jobs" cupti >"$tmp/build_injector.log" 2>&1
 	fi
 	if lim 180 make -j"$jobs" cuda-examples >"$tmp/build_examples.log" 2>&1; then
-		row build ok "make cuda-examples"
+		row build_examples ok "make cuda-examples"
 	else
 		tail -20 "$tmp/build_examples.log"
-		row build FAIL "make cuda-examples failed (build_examples.log)"
+		row build_examples FAIL "make cuda-examples failed (build_examples.log)"
 	fi
 fi
 mode=ebpf
