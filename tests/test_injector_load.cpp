@@ -324,7 +324,9 @@ TEST_CASE("CUDA examples: launchers by name, cudart's launch entry imported", "[
 			       std::pair{"many_kernels", "launch_tiny_kernels"},
 			       std::pair{"graph_launch", "launch_graph"},
 			       std::pair{"driver_launch", "launch_scale_kernel"},
-			       std::pair{"memcpy_memset", "launch_copies"}}) {
+			       std::pair{"memcpy_memset", "launch_copies"},
+			       std::pair{"sync_wait", "launch_spin"},  // gpu_verify's sync blame
+			       std::pair{"sync_wait", "wait_for_gpu"}}) {
 		auto syms = xpu::test::run({"/usr/bin/nm", "-C", dir + app});
 		REQUIRE(syms.exit_code == 0);
 		CHECK(syms.out.find(std::string(" T ") + fn + "(") != std::string::npos);
