@@ -1,0 +1,193 @@
+#include "output/pprof_writer.hpp"
+
+#include <limits>
+
+#include <zlib.h>
+
+#include "profile.pb.h"
+#include "output/writer_table.hpp"
+#include "profile/stack_tree.hpp"
+
+namespace xpu {
+
+namespace {
+
+constexpr std::string_view kInlineMarker = "_[i]";
+
+}  // namespace
+
+PprofType pprof_type(PprofColumn c, const char *time_unit)
+{
+	switch (c) {
+	case PprofColumn::samples: return {"samples", "count"};
+	case PprofColumn::cpu_ns: return {"cpu", "nanoseconds"};
+	case PprofColumn::offcpu: return {"offcpu", time_unit};
+	case PprofColumn::gpu_wait: return {"gpu_wait", time_unit};
+	case PprofColumn::gpu: return {"gpu", time_unit};
+	case PprofColumn::gpu_launches: return {"gpu_launches", "count"};
+	case PprofColumn::net: return {"net", "bytes"};
+	}
+	return {"", ""};
+}
+
+bool is_inlined_frame(std::string_view frame)
+{
+	return classify_frame(frame) == FrameKind::inlined;
+}
+
+PprofWriter::PprofWriter() : p_(std::make_unique<perftools::profiles::Profile>())
+{
+	p_->add_string_table("");
+}
+
+PprofWriter::~PprofWriter() = default;
+
+int64_t PprofWriter::add_string(std::string_view s)
+{
+	p_->add_string_table(valid_utf8(s));  // proto3 strings must be UTF-8
+	return static_cast<int64_t>(p_->string_table_size() - 1);
+}
+
+int64_t PprofWriter::string(std::string_view s)
+{
+	if (s.empty())
+		return 0;
+	auto it = strings_.find(std::string(s));
+	if (it == strings_.end())
+		it = strings_.emplace(std::string(s), add_string(s)).first;
+	return it->second;
+}
+
+void PprofWriter::add_sample_type(std::string_view type, std::string_view unit)
+{
+	auto *t = p_->add_sample_type();
+	t->set_type(add_string(type));
+	t->set_unit(add_string(unit));
+	if (p_->sample_type_size() == 1)
+		p_->set_default_sample_type(t->type());
+}
+
+void PprofWriter::set_period(std::string_view type, std::string_view unit, int64_t period)
+{
+	auto *pt = p_->mutable_period_type();
+	pt->set_type(add_string(type));
+	pt->set_unit(add_string(unit));
+	p_->set_period(period);
+}
+
+void PprofWriter::set_time(int64_t time_nanos, int64_t duration_nanos)
+{
+	p_->set_time_nanos(time_nanos);
+	p_->set_duration_nanos(duration_nanos);
+}
+
+uint64_t PprofWriter::function(std::string_view frame)
+{
+	auto [it, fresh] = functions_.try_emplace(std::string(frame), 0);
+	if (fresh) {
+		it->second = static_cast<uint64_t>(p_->function_size()) + 1;
+		auto *fn = p_->add_function();
+		fn->set_id(it->second);
+		if (is_inlined_frame(frame))
+			frame.remove_suffix(kInlineMarker.size());
+		int64_t name = add_string(frame);
+		fn->set_name(name);
+		fn->set_system_name(name);
+	}
+	return it->second;
+}
+
+uint64_t PprofWriter::mapping(const PprofMapping &m)
+{
+	int64_t file = string(m.file);
+	int64_t build_id = string(m.build_id);
+	auto [it, fresh] = mappings_.try_emplace({m.start, m.limit, m.offset, file, build_id}, 0);
+	if (fresh) {
+		it->second = static_cast<uint64_t>(p_->mapping_size()) + 1;
+		auto *pm = p_->add_mapping();
+		pm->set_id(it->second);
+		pm->set_memory_start(m.start);
+		pm->set_memory_limit(m.limit);
+		pm->set_file_offset(m.offset);
+		pm->set_filename(file);
+		pm->set_build_id(build_id);
+		// Every location in it carries its function names already.
+		pm->set_has_functions(true);
+		pm->set_has_inline_frames(m.inline_frames);
+	}
+	return it->second;
+}
+
+uint64_t PprofWriter::location(std::span<const std::string_view> frames, uint64_t mapping,
+			       uint64_t address)
+{
+	// Functions are made innermost first, the order the lines list them.
+	lines_.clear();
+	for (size_t i = frames.size(); i-- > 0;)
+		lines_.push_back(function(frames[i]));
+	auto [it, fresh] = locations_.try_emplace({mapping, address, lines_}, 0);
+	if (fresh) {
+		it->second = static_cast<uint64_t>(p_->location_size()) + 1;
+		auto *l = p_->add_location();
+		l->set_id(it->second);
+		l->set_mapping_id(mapping);
+		l->set_address(address);
+		for (uint64_t f : lines_)
+			l->add_line()->set_function_id(f);
+	}
+	return it->second;
+}
+
+void PprofWriter::add_sample(std::span<const uint64_t> locations_leaf_first,
+			     std::span<const int64_t> values, std::span<const PprofLabel> labels)
+{
+	auto *s = p_->add_sample();
+	for (uint64_t l : locations_leaf_first)
+		s->add_location_id(l);
+	for (int64_t v : values)
+		s->add_value(v);
+	for (const PprofLabel &l : labels) {
+		auto *pl = s->add_label();
+		pl->set_key(l.key);
+		if (l.str)
+			pl->set_str(l.str);
+		else
+			pl->set_num(l.num);
+	}
+}
+
+size_t PprofWriter::samples() const { return static_cast<size_t>(p_->sample_size()); }
+size_t PprofWriter::functions() const { return static_cast<size_t>(p_->function_size()); }
+size_t PprofWriter::mappings() const { return static_cast<size_t>(p_->mapping_size()); }
+
+std::string PprofWriter::serialize() const
+{
+	std::string out;
+	p_->SerializeToString(&out);
+	return out;
+}
+
+Result<std::string> gzip_bytes(const std::string &data)
+{
+	if (data.size() > std::numeric_limits<uInt>::max())
+		return fail(ExitCode::internal, "pprof: profile too large to compress in one piece");
+	z_stream z{};
+	// 15 window bits + 16: a gzip header and trailer instead of zlib's.
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return fail(ExitCode::internal, "gzip: deflateInit2 failed");
+	std::string out(deflateBound(&z, data.size()) + 32, '\0');
+	z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
+	z.avail_in = static_cast<uInt>(data.size());
+	z.next_out = reinterpret_cast<Bytef *>(out.data());
+	z.avail_out = static_cast<uInt>(out.size());
+	int rc = deflate(&z, Z_FINISH);
+	size_t n = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END)
+		return fail(ExitCode::internal, "gzip: deflate failed ({})", rc);
+	out.resize(n);
+	return out;
+}
+
+}  // namespace xpu
