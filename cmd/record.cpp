@@ -27,6 +27,10 @@ void add_record(CLI::App &app, Globals &g)
 			"also write a timeline of the GPU work and its launches (trace-event JSON "
 			"for Perfetto or speedscope; gzip'd when FILE ends in .gz)")
 		->type_name("FILE");
+	sub->add_option("--pprof", f->cfg.pprof,
+			"also write the profile as gzip'd pprof (go tool pprof, Pyroscope, Parca) "
+			"with thread ids, binaries and build ids; '-' writes to stdout")
+		->type_name("FILE");
 	sub->add_flag("--wakers", f->cfg.wakers,
 		      "append the waker's stack to each off-CPU stack, after a '--' frame");
 	sub->callback([f, &g] {

@@ -138,6 +138,33 @@ uint64_t PprofWriter::location(std::span<const std::string_view> frames, uint64_
 	return it->second;
 }
 
+void PprofWriter::put_mapping_first(uint64_t id)
+{
+	if (id <= 1 || id > static_cast<uint64_t>(p_->mapping_size()))
+		return;
+	auto *ms = p_->mutable_mapping();
+	ms->SwapElements(0, static_cast<int>(id - 1));
+	ms->Mutable(0)->set_id(1);
+	ms->Mutable(static_cast<int>(id - 1))->set_id(id);
+	for (auto &l : *p_->mutable_location()) {
+		if (l.mapping_id() == id)
+			l.set_mapping_id(1);
+		else if (l.mapping_id() == 1)
+			l.set_mapping_id(id);
+	}
+	for (auto &[key, m] : mappings_)
+		m = m == id ? 1 : m == 1 ? id : m;
+	// Location keys hold mapping ids too: rekeyed, so that later
+	// lookups find the renumbered locations.
+	std::map<LocationKey, uint64_t> rekeyed;
+	for (auto &[key, l] : locations_) {
+		auto [m, addr, lines] = key;
+		m = m == id ? 1 : m == 1 ? id : m;
+		rekeyed.emplace(LocationKey{m, addr, std::move(lines)}, l);
+	}
+	locations_ = std::move(rekeyed);
+}
+
 void PprofWriter::add_sample(std::span<const uint64_t> locations_leaf_first,
 			     std::span<const int64_t> values, std::span<const PprofLabel> labels)
 {

@@ -9,6 +9,7 @@
 // pprof lists them), its Function named without the marker.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,6 +57,7 @@ struct PprofLabel {
 	int64_t key = 0;  // string index
 	int64_t str = 0;  // string index; or
 	int64_t num = 0;
+	auto operator<=>(const PprofLabel &) const = default;
 };
 
 class PprofWriter {
@@ -87,6 +89,10 @@ public:
 	// mapping are another Location.
 	uint64_t location(std::span<const std::string_view> frames, uint64_t mapping = 0,
 			  uint64_t address = 0);
+
+	// Makes mapping `id` mapping 1 (pprof takes the first for the main
+	// binary), renumbering the one it swaps with and their locations.
+	void put_mapping_first(uint64_t id);
 
 	void add_sample(std::span<const uint64_t> locations_leaf_first,
 			std::span<const int64_t> values, std::span<const PprofLabel> labels);

@@ -222,6 +222,18 @@ void add_ns_stacks(Profile &p, const std::map<std::string, uint64_t> &by_stack, 
 // kernel stack: it would be the socket layer and the tracer, every time.
 // The weight is bytes, whatever the direction (retransmits: the bytes
 // sent again); each line is one unit, never converted.
+// "[GPU_Stream]0:7" -> {"0", "7"}; {"", ""} for anything else.
+std::pair<std::string_view, std::string_view> device_and_stream(std::string_view frame)
+{
+	if (!frame.starts_with(kGpuStreamPrefix))
+		return {};
+	frame.remove_prefix(std::string_view(kGpuStreamPrefix).size());
+	size_t colon = frame.find(':');
+	if (colon == frame.npos)
+		return {};
+	return {frame.substr(0, colon), frame.substr(colon + 1)};
+}
+
 void net_stack(StackFrames &frames, const NetCount &c, const StackStore &stacks, Symbolizer &sym,
 	       const StackLayout &layout, StackQuality *quality)
 {
@@ -263,6 +275,13 @@ void StackFrames::clear()
 	where.clear();
 }
 
+StackUnit unit_of(const GpuCount &c)
+{
+	if (c.leaf == kGpuLaunchLeaf)
+		return StackUnit::gpu_launches;
+	return c.leaf.starts_with(kGpuWaitPrefix) ? StackUnit::gpu_wait_ns : StackUnit::gpu_ns;
+}
+
 void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		     bool addresses, StackQuality *quality,
 		     const std::function<void(const StackSample &)> &f)
@@ -274,31 +293,28 @@ void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &l
 		frames.push(root_frame(c.where, layout));
 		account(quality, append_stacks(frames, c.where, set.stacks, sym),
 			static_cast<double>(c.count));
-		f({c.where, StackUnit::oncpu_samples, c.count, frames, {}});
+		f({c.where, StackUnit::oncpu_samples, c.count, frames, {}, {}});
 	}
 	for (const auto &c : set.offcpu) {
 		frames.clear();
 		offcpu_stack(frames, c, set.stacks, sym, layout, quality);
-		f({c.where, StackUnit::offcpu_ns, c.ns, frames, {}});
+		f({c.where, StackUnit::offcpu_ns, c.ns, frames, {}, {}});
 	}
 	for (const auto &c : set.gpu) {
 		frames.clear();
-		// Launches are counted, not timed: the value is the count.
-		if (c.leaf == kGpuLaunchLeaf) {
-			gpu_stack(frames, c, set.stacks, sym, layout, nullptr);
-			f({c.where, StackUnit::gpu_launches, c.count, frames, c.stream});
-			continue;
-		}
-		gpu_stack(frames, c, set.stacks, sym, layout, quality);
-		StackUnit unit = c.leaf.starts_with(kGpuWaitPrefix) ? StackUnit::gpu_wait_ns : StackUnit::gpu_ns;
-		f({c.where, unit, c.ns, frames, c.stream});
+		StackUnit unit = unit_of(c);
+		// Launches are counted, not timed: not in the stack quality.
+		gpu_stack(frames, c, set.stacks, sym, layout,
+			  unit == StackUnit::gpu_launches ? nullptr : quality);
+		auto [device, stream] = device_and_stream(c.stream);
+		f({c.where, unit, unit == StackUnit::gpu_launches ? c.count : c.ns, frames, device, stream});
 	}
 	for (const auto &c : set.net) {
 		if (!c.bytes)
 			continue;
 		frames.clear();
 		net_stack(frames, c, set.stacks, sym, layout, quality);
-		f({c.where, StackUnit::net_bytes, c.bytes, frames, {}});
+		f({c.where, StackUnit::net_bytes, c.bytes, frames, {}, {}});
 	}
 }
 

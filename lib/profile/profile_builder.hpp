@@ -96,8 +96,13 @@ struct StackSample {
 	StackUnit unit;
 	uint64_t value;
 	const StackFrames &frames;
-	std::string_view gpu_stream;  // "[GPU_Stream]0:7" (--gpu-streams), else ""
+	// GPU work under --gpu-streams: its device and stream, else "".
+	std::string_view gpu_device;
+	std::string_view gpu_stream;
 };
+
+// The unit of a GPU count: launches counted, a wait's ns, or the work's ns.
+StackUnit unit_of(const GpuCount &c);
 
 // Calls `f` for each count of `set` (network counts of no bytes left out),
 // its stack built as build_profile writes it, with addresses when asked.

@@ -46,6 +46,7 @@ struct RecordConfig {
 	bool gpu_streams = false;           // --gpu-streams: a device:stream frame
 	std::string gpu_injector;           // --gpu-injector: instead of the built-in one
 	std::string trace;                  // --trace FILE: a timeline (trace-event JSON)
+	std::string pprof;                  // --pprof FILE: the profile as pprof, thread ids and mappings kept
 	bool timeline_windows = false;      // live --http: the GPU timeline a window at a time
 
 	// Network: bytes sent and received per stack and peer; off by default.

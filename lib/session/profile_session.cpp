@@ -658,6 +658,14 @@ Profile ProfileSession::build(const SampleSet &set, StackQuality *quality)
 	return build_profile(set, impl_->sym, layout, quality);
 }
 
+Result<std::string> ProfileSession::build_pprof(const SampleSet &set, const PprofRecordOptions &opts)
+{
+	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
+	PprofRecordOptions o = opts;
+	o.inlines = impl_->cfg.inlines;
+	return record_pprof(set, impl_->sym, layout, o);
+}
+
 std::vector<NetStackCount> ProfileSession::build_net(const SampleSet &set)
 {
 	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};

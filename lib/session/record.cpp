@@ -13,8 +13,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSummary &sum,
-			   OutputFile *trace)
+// Where the profile goes: the folded file, and what --trace and --pprof add.
+struct Outputs {
+	std::optional<OutputFile> folded, trace, pprof;
+};
+
+// The folded profile, then the same run's timeline and pprof, which leave
+// it unchanged.
+Result<void> write_profile(ProfileSession &session, Outputs &out, RecordSummary &sum,
+			   const PprofRecordOptions &pprof_opts)
 {
 	auto ms = [t = Clock::now()] {
 		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -25,12 +32,19 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 		return std::unexpected(set.error());
 	Profile prof = session.build(*set, &sum.quality);
 	double built = ms();
-	if (auto r = write_folded(prof, out.stream()); !r)
+	if (auto r = write_folded(prof, out.folded->stream()); !r)
 		return r;
-	if (auto r = out.commit(); !r)
+	if (auto r = out.folded->commit(); !r)
 		return r;
-	if (trace) {  // the same run's timeline; the profile above is unchanged by it
-		if (auto r = write_trace(session.trace_input(*set), *trace); !r)
+	if (out.trace) {
+		if (auto r = write_trace(session.trace_input(*set), *out.trace); !r)
+			return r;
+	}
+	if (out.pprof) {
+		auto bytes = session.build_pprof(*set, pprof_opts);
+		if (!bytes)
+			return std::unexpected(bytes.error());
+		if (auto r = out.pprof->write_and_commit(*bytes); !r)
 			return r;
 	}
 	sum.weight = prof.total();
@@ -49,17 +63,16 @@ Result<void> write_profile(ProfileSession &session, OutputFile &out, RecordSumma
 Result<RecordSummary> run_record(const RecordConfig &cfg)
 {
 	ProfileSession session(cfg, false);
-	std::optional<OutputFile> out, trace;
+	Outputs out;
 	auto opened = session.open([&]() -> Result<void> {
-		auto o = OutputFile::open(cfg.output);
-		if (!o)
-			return std::unexpected(o.error());
-		out.emplace(std::move(*o));
-		if (!cfg.trace.empty()) {
-			auto t = OutputFile::open(cfg.trace);
-			if (!t)
-				return std::unexpected(t.error());
-			trace.emplace(std::move(*t));
+		for (auto [path, file] : {std::pair{&cfg.output, &out.folded}, {&cfg.trace, &out.trace},
+					  {&cfg.pprof, &out.pprof}}) {
+			if (path->empty())
+				continue;
+			auto o = OutputFile::open(*path);
+			if (!o)
+				return std::unexpected(o.error());
+			file->emplace(std::move(*o));
 		}
 		return {};
 	});
@@ -70,6 +83,10 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.freq = cfg.freq;
 	sum.event = session.event_name();
 	const auto t0 = Clock::now();
+	PprofRecordOptions pprof_opts;
+	pprof_opts.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+					std::chrono::system_clock::now().time_since_epoch())
+					.count();
 	auto reason = session.run_until(Clock::time_point::max());
 	if (!reason)
 		return std::unexpected(reason.error());
@@ -79,7 +96,9 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 
 	if (auto r = session.stop(); !r)
 		return std::unexpected(r.error());
-	if (auto r = write_profile(session, *out, sum, trace ? &*trace : nullptr); !r)
+	pprof_opts.duration_nanos =
+	    std::chrono::duration_cast<std::chrono::nanoseconds>(t_stop - t0).count();
+	if (auto r = write_profile(session, out, sum, pprof_opts); !r)
 		return std::unexpected(r.error());
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 
