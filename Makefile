@@ -110,8 +110,8 @@ $(OUT)/tools/pprof: $(wildcard $(PPROF_SRC)/pprof.go)
 		GOCACHE=$(abspath $(OUT))/tools/go-cache GOFLAGS= go build -o $@ github.com/google/pprof
 .PHONY: tools
 tools: $(if $(and $(wildcard $(PPROF_SRC)/pprof.go),$(shell command -v go)),$(OUT)/tools/pprof)
-$(OUT)/lib/output/export_pprof.o: $(OUT)/proto/profile.pb.h
-$(OUT)/tests/test_net_frames.o: $(OUT)/proto/profile.pb.h
+$(OUT)/lib/output/export_pprof.o $(OUT)/lib/output/pprof_writer.o: $(OUT)/proto/profile.pb.h
+$(OUT)/tests/test_net_frames.o $(OUT)/tests/test_pprof_record.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
 # --- live --http: HTTP server and the embedded web page ---------------------
