@@ -121,7 +121,7 @@ TEST_CASE("kernel build id: the GNU build-id note among the kernel's notes", "[k
 TEST_CASE("symbolizer: frame addresses and mappings for pprof", "[symbolizer]")
 {
 	FixtureProcess p(fixture_path("symbols_pie"));
-	Symbolizer s({.inlines = true});
+	Symbolizer s({.inlines = true, .mappings = true});
 	REQUIRE(s.snapshot(p.pid(), 0));
 	uint64_t leaf = p.addr("plain_c_function"), ret = p.addr("inline_return");
 	uint64_t lib = p.addr("lib_function");

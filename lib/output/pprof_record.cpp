@@ -119,8 +119,13 @@ void RecordPprof::locations(const StackFrames &frames)
 	const auto &names = frames.names;
 	uint64_t executable = 0;
 	for (size_t end = names.size(); end > 0;) {
+		// An inlined frame shares its caller's address; one that does
+		// not follow its caller (a waker's stack is leaf first) is a
+		// location of its own.
 		size_t begin = end - 1;
-		while (begin > 0 && is_inlined_frame(names[begin]))
+		while (begin > 0 && is_inlined_frame(names[begin]) &&
+		       frames.where[begin - 1].addr == frames.where[begin].addr &&
+		       frames.where[begin - 1].mapping == frames.where[begin].mapping)
 			begin--;
 		run_.assign(names.begin() + static_cast<std::ptrdiff_t>(begin),
 			    names.begin() + static_cast<std::ptrdiff_t>(end));

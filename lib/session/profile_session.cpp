@@ -70,7 +70,8 @@ struct ProfileSession::Impl {
 		: cfg(c), windows(w), sym(SymbolizeOptions{.inlines = c.inlines,
 						  .demangle = true,
 						  .python_lines = c.python_lines,
-						  .python_interpreter = c.python_interpreter})
+						  .python_interpreter = c.python_interpreter,
+						  .mappings = !c.pprof.empty()})
 	{
 	}
 

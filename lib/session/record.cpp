@@ -40,12 +40,14 @@ Result<void> write_profile(ProfileSession &session, Outputs &out, RecordSummary 
 		if (auto r = write_trace(session.trace_input(*set), *out.trace); !r)
 			return r;
 	}
+	double written = ms();
 	if (out.pprof) {
 		auto bytes = session.build_pprof(*set, pprof_opts);
 		if (!bytes)
 			return std::unexpected(bytes.error());
 		if (auto r = out.pprof->write_and_commit(*bytes); !r)
 			return r;
+		log::debug("pprof: {} bytes in {:.1f} ms", bytes->size(), ms() - written);
 	}
 	sum.weight = prof.total();
 	sum.stacks = prof.size();
@@ -54,7 +56,7 @@ Result<void> write_profile(ProfileSession &session, Outputs &out, RecordSummary 
 	if (session.net())
 		sum.net = net_totals(set->net);
 	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
-		   built - collected, ms() - built);
+		   built - collected, written - built);
 	return {};
 }
 

@@ -62,8 +62,9 @@ struct Region {
 	bool exec = false;          // mapped executable
 	uint64_t dev = 0, inode = 0;  // of the mapped file, to know it again
 	std::string label;          // "[libc.so.6]", "[vdso]"; "" when anonymous
-	// What pprof's Mapping says of it; null unless executable. Shared by
-	// the pieces a trimmed region leaves (their frames are one mapping's).
+	// What pprof's Mapping says of it; null unless executable and asked
+	// for (SymbolizeOptions::mappings). Shared by the pieces a trimmed
+	// region leaves (their frames are one mapping's).
 	std::shared_ptr<const CodeMapping> code;
 };
 
@@ -259,7 +260,7 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 	if (maps->empty())
 		return false;  // a zombie or a kernel thread: no address space to keep
 	AddressSpace &space = spaces[{pid, gen}];
-	const std::string exe = exe_path(pid);
+	const std::string exe = opts.mappings ? exe_path(pid) : std::string();
 	bool has_jit = false;
 	for (const Mapping &m : *maps) {
 		// A re-read mostly finds the mappings of the last one: keep those
@@ -333,7 +334,8 @@ Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m, const std::str
 	else if (m.file_backed())
 		r.file = open_file(pid, m);
 	r.jit = !r.file && m.path != "[vdso]" && m.path != "[vsyscall]";
-	r.code = code_mapping(m, r.file, exe);
+	if (opts.mappings)
+		r.code = code_mapping(m, r.file, exe);
 	return r;
 }
 

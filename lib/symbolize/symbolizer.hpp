@@ -24,6 +24,10 @@ struct SymbolizeOptions {
 	bool demangle = true;   // C++ names demangled (full signature, as perf)
 	bool python_lines = true;         // Python frames as "f (file.py:LINE)", else "f (file.py)"
 	bool python_interpreter = false;  // keep the eval-loop frame under its Python frames
+	// Keep each executable mapping's CodeMapping (path, build id), for
+	// user_stack()'s `where` (record --pprof); without it user frames come
+	// with their addresses but no mapping.
+	bool mappings = false;
 };
 
 // Counters a profile footer reports.
@@ -108,8 +112,9 @@ public:
 	// A zero ip ends the stack (no code lives at 0; bpf_get_stack zero-
 	// fills the rest of its buffer). Only
 	// snapshot()ed or inherit()ed address spaces resolve.
-	// With `where`, each frame's address and mapping are appended to it
-	// (one per frame returned; a Python frame's is FrameAddress{}).
+	// With `where`, each frame's address and mapping (with the mappings
+	// option) are appended to it (one per frame returned; a Python frame's
+	// is FrameAddress{}).
 	std::vector<std::string> user_stack(pid_t pid, uint32_t gen, std::span<const uint64_t> ips,
 					    std::vector<FrameAddress> *where = nullptr);
 
