@@ -35,6 +35,14 @@ bool is_inlined_frame(std::string_view frame)
 	return classify_frame(frame) == FrameKind::inlined;
 }
 
+size_t PprofWriter::LocationHash::operator()(const LocationKey &k) const
+{
+	uint64_t h = k.mapping * 0x9e3779b97f4a7c15ULL ^ k.address;
+	for (uint64_t f : k.lines)
+		h = (h ^ f) * 0x100000001b3ULL;
+	return std::hash<uint64_t>()(h);
+}
+
 PprofWriter::PprofWriter() : p_(std::make_unique<perftools::profiles::Profile>())
 {
 	p_->add_string_table("");
@@ -52,10 +60,10 @@ int64_t PprofWriter::string(std::string_view s)
 {
 	if (s.empty())
 		return 0;
-	auto it = strings_.find(std::string(s));
+	auto it = strings_.find(s);
 	if (it == strings_.end())
-		it = strings_.emplace(std::string(s), add_string(s)).first;
-	return it->second;
+		it = strings_.emplace(std::string(s), static_cast<uint64_t>(add_string(s))).first;
+	return static_cast<int64_t>(it->second);
 }
 
 void PprofWriter::add_sample_type(std::string_view type, std::string_view unit)
@@ -83,9 +91,9 @@ void PprofWriter::set_time(int64_t time_nanos, int64_t duration_nanos)
 
 uint64_t PprofWriter::function(std::string_view frame)
 {
-	auto [it, fresh] = functions_.try_emplace(std::string(frame), 0);
-	if (fresh) {
-		it->second = static_cast<uint64_t>(p_->function_size()) + 1;
+	auto it = functions_.find(frame);
+	if (it == functions_.end()) {
+		it = functions_.emplace(std::string(frame), p_->function_size() + 1).first;
 		auto *fn = p_->add_function();
 		fn->set_id(it->second);
 		if (is_inlined_frame(frame))
@@ -122,20 +130,22 @@ uint64_t PprofWriter::location(std::span<const std::string_view> frames, uint64_
 			       uint64_t address)
 {
 	// Functions are made innermost first, the order the lines list them.
-	lines_.clear();
+	key_.mapping = mapping;
+	key_.address = address;
+	key_.lines.clear();
 	for (size_t i = frames.size(); i-- > 0;)
-		lines_.push_back(function(frames[i]));
-	auto [it, fresh] = locations_.try_emplace({mapping, address, lines_}, 0);
-	if (fresh) {
-		it->second = static_cast<uint64_t>(p_->location_size()) + 1;
-		auto *l = p_->add_location();
-		l->set_id(it->second);
-		l->set_mapping_id(mapping);
-		l->set_address(address);
-		for (uint64_t f : lines_)
-			l->add_line()->set_function_id(f);
-	}
-	return it->second;
+		key_.lines.push_back(function(frames[i]));
+	if (auto it = locations_.find(key_); it != locations_.end())
+		return it->second;
+	uint64_t id = static_cast<uint64_t>(p_->location_size()) + 1;
+	locations_.emplace(key_, id);
+	auto *l = p_->add_location();
+	l->set_id(id);
+	l->set_mapping_id(mapping);
+	l->set_address(address);
+	for (uint64_t f : key_.lines)
+		l->add_line()->set_function_id(f);
+	return id;
 }
 
 void PprofWriter::put_mapping_first(uint64_t id)
@@ -156,11 +166,11 @@ void PprofWriter::put_mapping_first(uint64_t id)
 		m = m == id ? 1 : m == 1 ? id : m;
 	// Location keys hold mapping ids too: rekeyed, so that later
 	// lookups find the renumbered locations.
-	std::map<LocationKey, uint64_t> rekeyed;
+	std::unordered_map<LocationKey, uint64_t, LocationHash> rekeyed;
 	for (auto &[key, l] : locations_) {
-		auto [m, addr, lines] = key;
-		m = m == id ? 1 : m == 1 ? id : m;
-		rekeyed.emplace(LocationKey{m, addr, std::move(lines)}, l);
+		LocationKey k = key;
+		k.mapping = k.mapping == id ? 1 : k.mapping == 1 ? id : k.mapping;
+		rekeyed.emplace(std::move(k), l);
 	}
 	locations_ = std::move(rekeyed);
 }

@@ -104,13 +104,29 @@ public:
 	std::string serialize() const;
 
 private:
-	using LocationKey = std::tuple<uint64_t, uint64_t, std::vector<uint64_t>>;
+	// A Location's identity: mapping, address, function ids innermost first.
+	struct LocationKey {
+		uint64_t mapping = 0;
+		uint64_t address = 0;
+		std::vector<uint64_t> lines;
+		bool operator==(const LocationKey &) const = default;
+	};
+	struct LocationHash {
+		size_t operator()(const LocationKey &k) const;
+	};
+	// Looked up by string_view, without a std::string per lookup.
+	struct StringHash {
+		using is_transparent = void;
+		size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+	};
+	using StringMap = std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>>;
+
 	std::unique_ptr<perftools::profiles::Profile> p_;
-	std::unordered_map<std::string, int64_t> strings_;
-	std::unordered_map<std::string, uint64_t> functions_;
+	StringMap strings_;
+	StringMap functions_;
 	std::map<std::tuple<uint64_t, uint64_t, uint64_t, int64_t, int64_t>, uint64_t> mappings_;
-	std::map<LocationKey, uint64_t> locations_;
-	std::vector<uint64_t> lines_;  // scratch: a location's function ids, innermost first
+	std::unordered_map<LocationKey, uint64_t, LocationHash> locations_;
+	LocationKey key_;  // scratch for lookups
 };
 
 // "name_[i]" -> true: a frame inlined into the one before it.
