@@ -1,4 +1,6 @@
 // xpu-perf record: flags -> RecordConfig -> run_record().
+#include <unistd.h>
+
 #include <cstdio>
 #include <optional>
 
@@ -35,6 +37,9 @@ void add_record(CLI::App &app, Globals &g)
 		      "append the waker's stack to each off-CPU stack, after a '--' frame");
 	sub->callback([f, &g] {
 		RecordConfig cfg = to_config(*f, g.command);
+		if (cfg.pprof == "-" && isatty(STDOUT_FILENO))
+			fail_with(to_int(ExitCode::usage),
+				  "--pprof writes gzip'd binary: give a FILE or redirect stdout");
 		auto sum = run_record(cfg);
 		if (!sum)
 			fail_with(to_int(sum.error().exit), sum.error().msg);

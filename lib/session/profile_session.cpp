@@ -151,7 +151,9 @@ Result<void> ProfileSession::open(const std::function<Result<void>()> &after_tar
 	if (auto r = s.prepare_gpu(); !r)
 		return r;
 	if (!s.cfg.command.empty()) {  // held before exec until the sampler is attached
-		LaunchOptions lo{s.cfg.command, s.cfg.output == "-", {}};
+		// A profile on stdout: the command's output goes to stderr.
+		bool stdout_taken = s.cfg.output == "-" || s.cfg.pprof == "-";
+		LaunchOptions lo{s.cfg.command, stdout_taken, {}};
 		if (s.gpu)
 			lo.env = s.gpu->environment();
 		auto child = HeldProcess::spawn(lo);

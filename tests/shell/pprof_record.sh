@@ -12,7 +12,8 @@
 # - the fixture CUDA app (as gpu_trace.sh runs it) with --gpu-streams:
 #   gpu/nanoseconds is the stream file's 59 ms exactly, labelled device 0,
 #   stream 7; and the folded output is the same as without --pprof;
-# - --pprof naming -o's file is a usage error (exit 1).
+# - --pprof - writes the profile alone to stdout (the command's output goes
+#   to stderr); --pprof naming -o's file is a usage error (exit 1).
 # Exit 0 pass, 1 fail, 2 skip (no pprof built here, or not root).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -184,6 +185,12 @@ PY
 # --- usage ------------------------------------------------------------------
 $B/xpu-perf record -o "$tmp/same" --pprof "$tmp/same" -- true 2>"$tmp/u.err"
 [ $? = 1 ] && grep -q -- "--pprof and -o name the same file" "$tmp/u.err" || fail "--pprof = -o: $(cat "$tmp/u.err")"
+
+# --pprof -: the profile alone on stdout, the command's output on stderr.
+$B/xpu-perf record -F 99 -o "$tmp/s.folded" --pprof - -- $B/examples/cpu_split -t 0.2 \
+	>"$tmp/s.pb.gz" 2>"$tmp/s.err" || fail "record --pprof -"
+grep -q "^truth pid=" "$tmp/s.err" || fail "the command's output is not on stderr"
+$P -raw "$tmp/s.pb.gz" 2>/dev/null | grep -q '^samples/count\[dflt\]' || fail "--pprof - is not a profile"
 
 [ "$fails" = 0 ] || exit 1
 echo ok
