@@ -3,6 +3,7 @@
 // fixture, the kernel's build id from its notes, and record_pprof_message
 // on a synthetic SampleSet (units, labels, merged samples, frames with no
 // address).
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixture_process.hpp"
+#include "output/export_pprof.hpp"
 #include "output/pprof_record.hpp"
 #include "output/pprof_writer.hpp"
 #include "profile.pb.h"
@@ -246,4 +248,19 @@ TEST_CASE("record pprof: each layer in its unit, thread labels, frames of no add
 	// GPU work no launch matched: no thread, but its device and stream.
 	CHECK(labels["app;[no_cpu_stack];[GPU_Stream]0:7;[GPU_Kernel]k"] ==
 	      "pid=10 comm=app gpu_device=0 gpu_stream=7 ");
+}
+
+TEST_CASE("report pprof: a 'comm-PID' root whose number overflows gets no pid label", "[pprof]")
+{
+	// Found by the writers fuzzer: std::stoll threw out_of_range here.
+	xpu::StackTree t;
+	t.add("app-99999999999999999999999;main", 3);
+	t.add("app-42;main", 2);
+	auto p = parse(to_pprof_message(t));
+	std::vector<std::string> keys;
+	for (const auto &s : p.sample())
+		for (const auto &l : s.label())
+			keys.push_back(str(p, l.key()) + "=" + (l.str() ? str(p, l.str()) : std::to_string(l.num())));
+	std::sort(keys.begin(), keys.end());
+	CHECK(keys == std::vector<std::string>{"comm=app", "comm=app", "pid=42"});
 }

@@ -1,5 +1,6 @@
 #include "output/export_pprof.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <vector>
@@ -157,8 +158,15 @@ std::string to_pprof_message(const StackTree &tree, PprofStats *stats, const Ppr
 		if (c == comms.end())
 			c = comms.emplace(std::string(comm), w.add_string(comm)).first;
 		labels.push_back({comm_key, c->second});
-		if (comm.size() < root.size())
-			labels.push_back({key(1), 0, std::stoll(std::string(root.substr(comm.size() + 1)))});
+		if (comm.size() < root.size()) {
+			// comm_of() split off digits; a number past int64 (a frame
+			// that only looks like "comm-PID") gets no pid label.
+			std::string_view digits = root.substr(comm.size() + 1);
+			int64_t pid = 0;
+			auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+			if (ec == std::errc() && end == digits.data() + digits.size())
+				labels.push_back({key(1), 0, pid});
+		}
 		size_t before = labels.size();
 		add_gpu_labels(w, tree, path, keys[2], keys[3], labels);
 		if (labels.size() > before) {
