@@ -99,9 +99,9 @@ $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
 # Google's pprof, the consumer the export is tested against
-# (tests/shell/pprof_google.sh), built offline from Debian's copy of its
+# (tests/shell/pprof_google.sh, pprof_record.sh), built offline from Debian's copy of its
 # sources into build/tools/pprof in seconds (GOPATH mode, Go's cache in
-# build/). Without them the test says SKIP.
+# build/). Without them the tests say SKIP.
 DEB_PKGS += golang-go golang-github-google-pprof-dev
 PPROF_SRC := /usr/share/gocode/src/github.com/google/pprof
 $(OUT)/tools/pprof: $(wildcard $(PPROF_SRC)/pprof.go)
