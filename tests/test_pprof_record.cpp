@@ -144,7 +144,7 @@ TEST_CASE("symbolizer: frame addresses and mappings for pprof", "[symbolizer]")
 	const CodeMapping &exe = *where[3].mapping;
 	std::string path = std::filesystem::canonical(fixture_path("symbols_pie"));
 	CHECK(exe.path == path);
-	CHECK(exe.executable);
+	CHECK(exe.main_binary);
 	CHECK(exe.start <= leaf);
 	CHECK(leaf < exe.end);
 	auto elf = ElfFile::open_path(path);
@@ -154,7 +154,7 @@ TEST_CASE("symbolizer: frame addresses and mappings for pprof", "[symbolizer]")
 	CHECK(where[1].mapping == where[3].mapping);
 	REQUIRE(where[0].mapping);
 	CHECK(where[0].mapping->path.ends_with("/libfixture.so"));
-	CHECK_FALSE(where[0].mapping->executable);
+	CHECK_FALSE(where[0].mapping->main_binary);
 	// Without `where`, the same frames.
 	CHECK(s.user_stack(p.pid(), 0, ips) == frames);
 }

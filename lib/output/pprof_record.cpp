@@ -69,7 +69,7 @@ private:
 	size_t columns_ = 0;
 	int64_t keys_[5];  // pid, tid, comm, gpu_device, gpu_stream
 	std::unordered_map<const CodeMapping *, uint64_t> mappings_;
-	std::map<uint64_t, uint64_t> executable_uses_;  // mapping id -> samples in it
+	std::map<uint64_t, uint64_t> main_binary_uses_;  // mapping id -> samples in it
 	std::map<SampleKey, size_t> sample_index_;
 	std::vector<std::vector<int64_t>> values_;
 	std::vector<std::string_view> run_;
@@ -117,7 +117,7 @@ void RecordPprof::locations(const StackFrames &frames)
 {
 	key_.locations.clear();
 	const auto &names = frames.names;
-	uint64_t executable = 0;
+	uint64_t main_binary = 0;
 	for (size_t end = names.size(); end > 0;) {
 		// An inlined frame shares its caller's address; one that does
 		// not follow its caller (a waker's stack is leaf first) is a
@@ -131,13 +131,13 @@ void RecordPprof::locations(const StackFrames &frames)
 			    names.begin() + static_cast<std::ptrdiff_t>(end));
 		const FrameAddress &at = frames.where[begin];
 		uint64_t m = mapping(at.mapping);
-		if (at.mapping && at.mapping->executable)
-			executable = m;
+		if (at.mapping && at.mapping->main_binary)
+			main_binary = m;
 		key_.locations.push_back(w_.location(run_, m, at.mapping ? at.addr : 0));
 		end = begin;
 	}
-	if (executable)
-		executable_uses_[executable]++;
+	if (main_binary)
+		main_binary_uses_[main_binary]++;
 }
 
 void RecordPprof::labels(const StackSample &s)
@@ -181,7 +181,7 @@ std::string RecordPprof::finish(PprofRecordStats *stats)
 	}
 	// The executable most stacks ran in is the main binary: mapping 1.
 	uint64_t main = 0, most = 0;
-	for (const auto &[id, uses] : executable_uses_)
+	for (const auto &[id, uses] : main_binary_uses_)
 		if (uses > most)
 			std::tie(main, most) = std::pair{id, uses};
 	if (main)

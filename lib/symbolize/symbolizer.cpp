@@ -176,7 +176,7 @@ std::shared_ptr<const CodeMapping> code_mapping(const Mapping &m, const FileEntr
 	c->offset = m.offset;
 	c->path = m.file_backed() ? std::string(m.file_path()) : m.path;
 	c->build_id = file && file->elf ? file->elf->build_id() : "";
-	c->executable = !exe.empty() && m.path == exe;
+	c->main_binary = !exe.empty() && m.path == exe;
 	return c;
 }
 

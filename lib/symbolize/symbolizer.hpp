@@ -48,7 +48,7 @@ struct CodeMapping {
 	uint64_t offset = 0;
 	std::string path;      // "/usr/lib/libc.so.6", "[vdso]", "" (anonymous: JIT code), "[kernel]"
 	std::string build_id;  // lowercase hex; "" when none
-	bool executable = false;  // the process's own executable (/proc/PID/exe)
+	bool main_binary = false;  // the process's own executable (/proc/PID/exe)
 };
 
 // Where a frame of user_stack() or kernel_stack() came from, for writers
