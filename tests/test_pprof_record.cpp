@@ -15,6 +15,7 @@
 #include "fixture_process.hpp"
 #include "output/export_pprof.hpp"
 #include "output/pprof_record.hpp"
+#include "profile/profile_builder.hpp"
 #include "output/pprof_writer.hpp"
 #include "profile.pb.h"
 #include "symbolize/elf_file.hpp"
@@ -263,4 +264,53 @@ TEST_CASE("report pprof: a 'comm-PID' root whose number overflows gets no pid la
 			keys.push_back(str(p, l.key()) + "=" + (l.str() ? str(p, l.str()) : std::to_string(l.num())));
 	std::sort(keys.begin(), keys.end());
 	CHECK(keys == std::vector<std::string>{"comm=app", "comm=app", "pid=42"});
+}
+
+TEST_CASE("record pprof: the same stacks as the folded profile, which the mappings option leaves alone",
+	  "[symbolizer]")
+{
+	FixtureProcess proc(fixture_path("symbols_pie"));
+	SampleSet set;
+	set.stacks[7] = {proc.addr("plain_c_function"), proc.addr("inline_return"),
+			 proc.addr("lib_function") + 1};
+	StackCount c;
+	c.where.pid = proc.pid();
+	c.where.tid = proc.pid();
+	c.where.comm = "symbols_pie";
+	c.where.ustack = 7;
+	c.count = 6;
+	set.oncpu.push_back(c);
+	StackLayout layout{.freq = 50};
+	Symbolizer plain({.inlines = true});
+	Symbolizer mapped({.inlines = true, .mappings = true});
+	REQUIRE(plain.snapshot(proc.pid(), 0));
+	REQUIRE(mapped.snapshot(proc.pid(), 0));
+	Profile a = build_profile(set, plain, layout);
+	Profile b = build_profile(set, mapped, layout);
+	const std::string folded = "symbols_pie;fixture_lib_function;fixture::inline_caller(int);"
+				   "fixture::inlined_helper(int)_[i];plain_c_function";
+	CHECK(a.stacks() == std::unordered_map<std::string, uint64_t>{{folded, 6}});
+	CHECK(b.stacks() == a.stacks());
+	// pprof: the folded frames, root first, the inlined one a line of its
+	// caller's location; 6 samples, 120 ms at 50 Hz.
+	auto p = parse(record_pprof_message(set, mapped, layout, {.inlines = true}));
+	REQUIRE(p.sample_size() == 1);
+	const auto &s = p.sample(0);
+	CHECK(std::vector<int64_t>(s.value().begin(), s.value().end()) == std::vector<int64_t>{6, 120000000});
+	std::string stack;
+	std::vector<int> lines;
+	for (int i = s.location_id_size(); i-- > 0;) {
+		const auto &loc = p.location(static_cast<int>(s.location_id(i) - 1));
+		lines.push_back(loc.line_size());
+		for (int l = loc.line_size(); l-- > 0;) {  // lines are innermost first
+			std::string name = str(p, p.function(static_cast<int>(loc.line(l).function_id() - 1)).name());
+			stack += (stack.empty() ? "" : ";") + name + (l < loc.line_size() - 1 ? "_[i]" : "");
+		}
+	}
+	CHECK(stack == folded);
+	CHECK(lines == std::vector<int>{1, 1, 2, 1});
+	// The executable's mapping is first; the library's and the root's are not.
+	REQUIRE(p.mapping_size() == 2);
+	CHECK(str(p, p.mapping(0).filename()) == std::string(std::filesystem::canonical(fixture_path("symbols_pie"))));
+	CHECK(p.mapping(0).has_inline_frames());
 }
