@@ -100,9 +100,9 @@ $(PROTO_OBJ): $(OUT)/proto/profile.pb.cc $(OUT)/proto/profile.pb.h
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) -std=c++23 -O2 -g -isystem $(OUT)/proto -c $< -o $@
 # Google's pprof, the consumer the export is tested against
-# (tests/shell/pprof_google.sh), built offline from Debian's copy of its
+# (tests/shell/pprof_google.sh, pprof_record.sh), built offline from Debian's copy of its
 # sources into build/tools/pprof in seconds (GOPATH mode, Go's cache in
-# build/). Without them the test says SKIP.
+# build/). Without them the tests say SKIP.
 DEB_PKGS += golang-go golang-github-google-pprof-dev
 PPROF_SRC := /usr/share/gocode/src/github.com/google/pprof
 $(OUT)/tools/pprof: $(wildcard $(PPROF_SRC)/pprof.go)
@@ -111,8 +111,8 @@ $(OUT)/tools/pprof: $(wildcard $(PPROF_SRC)/pprof.go)
 		GOCACHE=$(abspath $(OUT))/tools/go-cache GOFLAGS= go build -o $@ github.com/google/pprof
 .PHONY: tools
 tools: $(if $(and $(wildcard $(PPROF_SRC)/pprof.go),$(shell command -v go)),$(OUT)/tools/pprof)
-$(OUT)/lib/output/export_pprof.o: $(OUT)/proto/profile.pb.h
-$(OUT)/tests/test_net_frames.o: $(OUT)/proto/profile.pb.h
+$(OUT)/lib/output/export_pprof.o $(OUT)/lib/output/pprof_writer.o: $(OUT)/proto/profile.pb.h
+$(OUT)/tests/test_net_frames.o $(OUT)/tests/test_pprof_record.o: $(OUT)/proto/profile.pb.h
 # ----------------------------------------------------------------------------
 
 # --- live --http: HTTP server and the embedded web page ---------------------

@@ -1,4 +1,6 @@
 // xpu-perf record: flags -> RecordConfig -> run_record().
+#include <unistd.h>
+
 #include <cstdio>
 #include <optional>
 
@@ -31,10 +33,17 @@ void add_record(CLI::App &app, Globals &g)
 		      "with --trace: also draw each off-CPU interval of the target's threads "
 		      "(at least --min-block) on its thread's lane, with its state and stack "
 		      "(nsys's context-switch trace)");
+	sub->add_option("--pprof", f->cfg.pprof,
+			"also write the profile as gzip'd pprof (go tool pprof, Pyroscope, Parca) "
+			"with thread ids, binaries and build ids; '-' writes to stdout")
+		->type_name("FILE");
 	sub->add_flag("--wakers", f->cfg.wakers,
 		      "append the waker's stack to each off-CPU stack, after a '--' frame");
 	sub->callback([f, &g] {
 		RecordConfig cfg = to_config(*f, g.command);
+		if (cfg.pprof == "-" && isatty(STDOUT_FILENO))
+			fail_with(to_int(ExitCode::usage),
+				  "--pprof writes gzip'd binary: give a FILE or redirect stdout");
 		auto sum = run_record(cfg);
 		if (!sum)
 			fail_with(to_int(sum.error().exit), sum.error().msg);

@@ -60,6 +60,13 @@ OutputFile::~OutputFile()
 		unlink(tmp_.c_str());
 }
 
+Result<void> OutputFile::write_and_commit(std::string_view bytes)
+{
+	if (std::fwrite(bytes.data(), 1, bytes.size(), stream_) != bytes.size())
+		return sys_fail(ExitCode::output, errno, "write '{}'", path_);
+	return commit();
+}
+
 Result<void> OutputFile::commit()
 {
 	if (std::fflush(stream_) != 0)

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "base/error.hpp"
 
@@ -22,6 +23,8 @@ public:
 	const std::string &path() const { return path_; }
 	bool is_stdout() const { return path_ == "-"; }
 	Result<void> commit();
+	// Writes all of `bytes`, then commits.
+	Result<void> write_and_commit(std::string_view bytes);
 
 private:
 	OutputFile() = default;

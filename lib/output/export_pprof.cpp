@@ -1,14 +1,11 @@
 #include "output/export_pprof.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <vector>
 
-#include <zlib.h>
-
-#include "profile.pb.h"
-#include "output/writer_table.hpp"
+#include "output/pprof_writer.hpp"
 #include "report/report_group.hpp"
 
 namespace xpu {
@@ -20,10 +17,13 @@ namespace {
 // includes output/.
 constexpr std::string_view kGpuStreamFrame = "[GPU_Stream]";
 
-// The sample types, in the order they are written (see the header).
-enum Column { kSamples, kCpuNs, kOffCpu, kGpuWait, kGpu, kNet, kColumns };
+// The columns a folded stack can weigh in (see the header); report never
+// writes gpu_launches: [GPU_Launch] stacks are in the gpu column.
+constexpr PprofColumn kSamples = PprofColumn::samples, kCpuNs = PprofColumn::cpu_ns,
+		      kOffCpu = PprofColumn::offcpu, kGpuWait = PprofColumn::gpu_wait,
+		      kGpu = PprofColumn::gpu, kNet = PprofColumn::net;
 
-Column column_of(std::string_view layer)
+PprofColumn column_of(std::string_view layer)
 {
 	if (layer.starts_with("offcpu"))
 		return kOffCpu;
@@ -41,194 +41,150 @@ bool all_digits(std::string_view s)
 	return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+// The GPU device and stream labels of a stack under a "[GPU_Stream]D:S"
+// frame. As strings: device 0 is a num label of 0, which proto3 does not
+// write and readers then show as no value. (Added to the string table at
+// every sample, as report always has: its bytes stay as they were.)
+void add_gpu_labels(PprofWriter &w, const StackTree &tree, std::span<const StackTree::NodeId> path,
+		    int64_t device_key, int64_t stream_key, std::vector<PprofLabel> &labels)
+{
+	for (auto id : path) {
+		std::string_view n = tree.name(id);
+		if (!n.starts_with(kGpuStreamFrame))
+			continue;
+		n.remove_prefix(kGpuStreamFrame.size());
+		size_t colon = n.find(':');
+		if (colon == n.npos || !all_digits(n.substr(0, colon)) || !all_digits(n.substr(colon + 1)))
+			return;
+		labels.push_back({device_key ? device_key : w.add_string("gpu_device"),
+				  w.add_string(n.substr(0, colon))});
+		labels.push_back({stream_key ? stream_key : w.add_string("gpu_stream"),
+				  w.add_string(n.substr(colon + 1))});
+		return;
+	}
+}
+
 }  // namespace
 
 std::string to_pprof_message(const StackTree &tree, PprofStats *stats, const PprofOptions &opts)
 {
-	perftools::profiles::Profile p;
+	PprofWriter w;
 	PprofStats st;
-	p.add_string_table("");
-	auto str = [&](std::string_view s) {
-		p.add_string_table(valid_utf8(s));  // proto3 strings must be UTF-8
-		return static_cast<int64_t>(p.string_table_size() - 1);
-	};
 
-	// Each frame's layer and kind, once per distinct name.
+	// Each frame's layer, once per distinct name.
 	const size_t names = tree.frames().size();
-	std::vector<Column> layer_of(names, kSamples);
+	std::vector<PprofColumn> layer_of(names, kSamples);
 	std::vector<bool> inlined(names, false);
 	for (FrameId f = 0; f < names; f++) {
 		std::string_view n = tree.frames().name(f);
 		layer_of[f] = column_of(layer_of_frame(n));
-		inlined[f] = classify_frame(n) == FrameKind::inlined;
+		inlined[f] = is_inlined_frame(n);
 	}
 	auto stack_column = [&](std::span<const StackTree::NodeId> path) {
 		for (auto id : path)
-			if (Column c = layer_of[tree.node(id).name]; c != kSamples)
+			if (PprofColumn c = layer_of[tree.node(id).name]; c != kSamples)
 				return c;
 		return kSamples;
 	};
 	// The columns present, in order; on-CPU samples always.
-	bool present[kColumns] = {true};
+	bool present[kPprofColumns] = {true};
 	for_each_stack(tree, [&](std::span<const StackTree::NodeId> path, double) {
-		present[stack_column(path)] = true;
+		present[static_cast<int>(stack_column(path))] = true;
 	});
 	const double period_ns = opts.freq > 0 ? 1e9 / opts.freq : 0;
-	present[kCpuNs] = period_ns > 0;
+	present[static_cast<int>(kCpuNs)] = period_ns > 0;
 	const char *time_unit = period_ns > 0 ? "nanoseconds" : "samples";
-	const std::pair<const char *, const char *> types[kColumns] = {
-		{"samples", "count"}, {"cpu", "nanoseconds"}, {"offcpu", time_unit},
-		{"gpu_wait", time_unit}, {"gpu", time_unit}, {"net", "bytes"}};
-	int index[kColumns];
+	int index[kPprofColumns];
 	int columns = 0;
-	for (int c = 0; c < kColumns; c++) {
+	for (int c = 0; c < kPprofColumns; c++) {
 		index[c] = present[c] ? columns++ : -1;
 		if (present[c]) {
-			auto *t = p.add_sample_type();
-			t->set_type(str(types[c].first));
-			t->set_unit(str(types[c].second));
+			PprofType t = pprof_type(static_cast<PprofColumn>(c), time_unit);
+			w.add_sample_type(t.type, t.unit);
 		}
 	}
-	p.set_default_sample_type(p.sample_type(0).type());
-	if (period_ns > 0) {
-		auto *pt = p.mutable_period_type();
-		pt->set_type(str("cpu"));
-		pt->set_unit(str("nanoseconds"));
-		p.set_period(std::llround(period_ns));
-	}
+	if (period_ns > 0)
+		w.set_period("cpu", "nanoseconds", std::llround(period_ns));
 	// Label keys, in the string table once used.
 	int64_t keys[4] = {0, 0, 0, 0};
 	const char *key_names[4] = {"comm", "pid", "gpu_device", "gpu_stream"};
 	auto key = [&](int k) {
 		if (!keys[k])
-			keys[k] = str(key_names[k]);
+			keys[k] = w.add_string(key_names[k]);
 		return keys[k];
 	};
 	std::map<std::string, int64_t, std::less<>> comms;  // one string each
 
-	std::map<std::vector<FrameId>, uint64_t> locations;  // a frame and those inlined into it
-	std::vector<uint64_t> function_of(names, 0);
-	auto function = [&](FrameId f) {
-		if (!function_of[f]) {
-			function_of[f] = static_cast<uint64_t>(p.function_size()) + 1;
-			auto *fn = p.add_function();
-			fn->set_id(function_of[f]);
-			std::string_view n = tree.frames().name(f);
-			if (inlined[f])
-				n.remove_suffix(4);  // "_[i]"
-			int64_t name = str(n);
-			fn->set_name(name);
-			fn->set_system_name(name);
-		}
-		return function_of[f];
-	};
-	std::vector<FrameId> run;
+	std::vector<std::string_view> run;
+	std::vector<uint64_t> locations;
+	std::vector<int64_t> values(static_cast<size_t>(columns));
+	std::vector<PprofLabel> labels;
 	for_each_stack(tree, [&](std::span<const StackTree::NodeId> path, double self) {
 		double weight = std::round(self);
 		if (weight <= 0) {
 			++st.dropped;
 			return;
 		}
-		Column col = stack_column(path);
-		auto *sample = p.add_sample();
+		PprofColumn col = stack_column(path);
 		// Locations leaf first: each non-inlined frame with the inlined
-		// frames after it (toward the leaf) as its lines, innermost first.
+		// frames after it (toward the leaf) as its lines.
+		locations.clear();
 		for (size_t end = path.size(); end > 0;) {
 			size_t begin = end - 1;
 			while (begin > 0 && inlined[tree.node(path[begin]).name])
 				begin--;
 			run.clear();
 			for (size_t i = begin; i < end; i++)
-				run.push_back(tree.node(path[i]).name);
-			auto [it, fresh] = locations.try_emplace(run, static_cast<uint64_t>(p.location_size()) + 1);
-			if (fresh) {
-				auto *l = p.add_location();
-				l->set_id(it->second);
-				for (size_t i = run.size(); i-- > 0;)
-					l->add_line()->set_function_id(function(run[i]));
-			}
-			sample->add_location_id(it->second);
+				run.push_back(tree.name(path[i]));
+			locations.push_back(w.location(run));
 			end = begin;
 		}
-		for (int c = 0; c < kColumns; c++) {
+		for (int c = 0; c < kPprofColumns; c++) {
 			if (index[c] < 0)
 				continue;
 			double v = 0;
-			if (c == col)
-				v = weight * (c == kSamples || c == kNet || period_ns <= 0 ? 1 : period_ns);
-			else if (c == kCpuNs && col == kSamples)
+			if (c == static_cast<int>(col))
+				v = weight * (col == kSamples || col == kNet || period_ns <= 0 ? 1 : period_ns);
+			else if (c == static_cast<int>(kCpuNs) && col == kSamples)
 				v = weight * period_ns;
-			sample->add_value(std::llround(v));
+			values[static_cast<size_t>(index[c])] = std::llround(v);
 		}
 		// The process frame: "comm" or "comm-PID".
 		std::string_view root = tree.name(path[0]);
 		std::string_view comm = comm_of(root);
-		auto *label = sample->add_label();
-		label->set_key(key(0));
+		labels.clear();
 		auto c = comms.find(comm);
+		int64_t comm_key = key(0);
 		if (c == comms.end())
-			c = comms.emplace(std::string(comm), str(comm)).first;
-		label->set_str(c->second);
+			c = comms.emplace(std::string(comm), w.add_string(comm)).first;
+		labels.push_back({comm_key, c->second});
 		if (comm.size() < root.size()) {
-			auto *pid = sample->add_label();
-			pid->set_key(key(1));
-			pid->set_num(std::stoll(std::string(root.substr(comm.size() + 1))));
+			// comm_of() split off digits; a number past int64 (a frame
+			// that only looks like "comm-PID") gets no pid label.
+			std::string_view digits = root.substr(comm.size() + 1);
+			int64_t pid = 0;
+			auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+			if (ec == std::errc() && end == digits.data() + digits.size())
+				labels.push_back({key(1), 0, pid});
 		}
-		for (auto id : path) {
-			std::string_view n = tree.name(id);
-			if (!n.starts_with(kGpuStreamFrame))
-				continue;
-			n.remove_prefix(kGpuStreamFrame.size());
-			size_t colon = n.find(':');
-			if (colon == n.npos || !all_digits(n.substr(0, colon)) || !all_digits(n.substr(colon + 1)))
-				break;
-			// As strings: device 0 is a num label of 0, which proto3
-			// does not write and readers then show as no value.
-			auto *d = sample->add_label();
-			d->set_key(key(2));
-			d->set_str(str(n.substr(0, colon)));
-			auto *s = sample->add_label();
-			s->set_key(key(3));
-			s->set_str(str(n.substr(colon + 1)));
-			break;
+		size_t before = labels.size();
+		add_gpu_labels(w, tree, path, keys[2], keys[3], labels);
+		if (labels.size() > before) {
+			keys[2] = labels[before].key;
+			keys[3] = labels[before + 1].key;
 		}
+		w.add_sample(locations, values, labels);
 	});
-	st.samples = static_cast<size_t>(p.sample_size());
-	st.functions = static_cast<size_t>(p.function_size());
+	st.samples = w.samples();
+	st.functions = w.functions();
 	if (stats)
 		*stats = st;
-	std::string out;
-	p.SerializeToString(&out);
-	return out;
-}
-
-Result<std::string> gzip_bytes(const std::string &data)
-{
-	z_stream z{};
-	// 15 window bits + 16: a gzip header and trailer instead of zlib's.
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK)
-		return fail(ExitCode::internal, "gzip: deflateInit2 failed");
-	std::string out(deflateBound(&z, data.size()) + 32, '\0');
-	z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
-	z.avail_in = static_cast<uInt>(data.size());
-	z.next_out = reinterpret_cast<Bytef *>(out.data());
-	z.avail_out = static_cast<uInt>(out.size());
-	int rc = deflate(&z, Z_FINISH);
-	size_t n = z.total_out;
-	deflateEnd(&z);
-	if (rc != Z_STREAM_END)
-		return fail(ExitCode::internal, "gzip: deflate failed ({})", rc);
-	out.resize(n);
-	return out;
+	return w.serialize();
 }
 
 Result<std::string> to_pprof(const StackTree &tree, PprofStats *stats, const PprofOptions &opts)
 {
-	std::string msg = to_pprof_message(tree, stats, opts);
-	if (msg.size() > std::numeric_limits<uInt>::max())
-		return fail(ExitCode::internal, "pprof: profile too large to compress in one piece");
-	return gzip_bytes(msg);
+	return gzip_bytes(to_pprof_message(tree, stats, opts));
 }
 
 }  // namespace xpu

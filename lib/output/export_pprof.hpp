@@ -1,7 +1,7 @@
 // `report --format pprof` (and the live page's pprof download): the profile
 // as a gzip-compressed perftools.profiles.Profile (lib/output/profile.proto),
-// what go tool pprof, Pyroscope and Parca read. The message is built with
-// protobuf's generated C++ classes and gzip'd with zlib.
+// what go tool pprof, Pyroscope and Parca read, built by the PprofWriter
+// that `record --pprof` shares (pprof_writer.hpp) and gzip'd with zlib.
 //
 // One sample type per layer present, each in its own unit, so that no
 // viewer adds time to bytes or on-CPU samples to wall time:
@@ -21,7 +21,8 @@
 // ("name_[i]", --inline) is a Line of the Location of the function it was
 // inlined into (leaf first, as pprof lists them), named without the marker.
 // Not here, because folded text does not carry them: thread ids, and
-// mappings with file names and build ids.
+// mappings with file names and build ids (record --pprof writes those,
+// pprof_record.hpp).
 //
 // Each distinct frame name is one Function; each distinct run of a frame
 // and the frames inlined into it is one Location. Each stack where weight
@@ -34,6 +35,7 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "output/pprof_writer.hpp"
 #include "profile/stack_tree.hpp"
 
 namespace xpu {
@@ -55,8 +57,5 @@ Result<std::string> to_pprof(const StackTree &tree, PprofStats *stats = nullptr,
 // The same without gzip (the serialized Profile), for tests.
 std::string to_pprof_message(const StackTree &tree, PprofStats *stats = nullptr,
 			     const PprofOptions &opts = {});
-
-// gzip (RFC 1952) of `data`, mtime 0 so that output is reproducible.
-Result<std::string> gzip_bytes(const std::string &data);
 
 }  // namespace xpu

@@ -10,6 +10,7 @@
 #include "bpf/common.h"
 #include "bpf/unwind.h"
 #include "gpu/gpu_frames.hpp"
+#include "gpu/gpu_wait_blame.hpp"
 #include "profile/weights.hpp"
 
 namespace xpu {
@@ -24,11 +25,15 @@ std::span<const uint64_t> stack_of(const StackStore &stacks, uint64_t hash)
 	return it == stacks.end() ? std::span<const uint64_t>() : it->second;
 }
 
-// Symbolizer frames are folded-safe already (see symbolizer.hpp).
-void append(std::vector<std::string> &to, std::vector<std::string> &&from)
+// Symbolizer frames are folded-safe already (see symbolizer.hpp). Their
+// addresses, if kept, were appended to to.where by the symbolizer: `from`
+// may have lost frames at its end since, and so do they.
+void append(StackFrames &to, std::vector<std::string> &&from, size_t where_begin)
 {
+	if (to.addresses)
+		to.where.resize(where_begin + from.size());
 	for (auto &f : from)
-		to.push_back(std::move(f));
+		to.names.push_back(std::move(f));
 }
 
 // A kernel stack taken inside a tracepoint program ends (leaf side) in the
@@ -92,26 +97,28 @@ void drop_cuda_runtime_frames(std::vector<std::string> &user)
 
 // The user and kernel frames of one thread, root first. `launch`: a GPU
 // launch stack, cut where the application calls into CUDA.
-UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
-		      const StackStore &stacks, Symbolizer &sym, bool launch = false)
+UserEnd append_stacks(StackFrames &frames, const ThreadStacks &t, const StackStore &stacks,
+		      Symbolizer &sym, bool launch = false)
 {
 	UserEnd end;
+	std::vector<FrameAddress> *where = frames.addresses ? &frames.where : nullptr;
 	if (t.flags & XPU_KEY_USTACK_ERR) {
-		frames.emplace_back(kMissedUserStack);
+		frames.push(kMissedUserStack);
 	} else if (auto us = stack_of(stacks, t.ustack); !us.empty()) {
 		end.present = true;
 		bool root_marked = us.back() == XPU_TRUNC_BASE + XPU_END_ROOT;
 		if (root_marked) {
 			us = us.first(us.size() - 1);
 		} else if (us.back() >= XPU_TRUNC_BASE) {
-			frames.push_back(truncated_frame(us.back()));
+			frames.push(truncated_frame(us.back()));
 			end.truncated = truncation_reason(us.back());
 			us = us.first(us.size() - 1);
 		}
 		size_t depth = us.size();
 		if (launch)
 			us = without_cuda_modules(us, t, sym);
-		auto user = sym.user_stack(t.pid, t.gen, us);
+		size_t where_begin = frames.where.size();
+		auto user = sym.user_stack(t.pid, t.gen, us, where);
 		if (launch && us.size() < depth)
 			drop_cuda_runtime_frames(user);
 		if (end.truncated.empty()) {
@@ -121,12 +128,14 @@ UserEnd append_stacks(std::vector<std::string> &frames, const ThreadStacks &t,
 			if (!end.rooted && !us.empty())
 				end.module = sym.module_of(t.pid, t.gen, us.back());
 		}
-		append(frames, std::move(user));
+		append(frames, std::move(user), where_begin);
 	}
-	if (t.flags & XPU_KEY_KSTACK_ERR)
-		frames.emplace_back(kMissedKernelStack);
-	else if (auto ks = stack_of(stacks, t.kstack); !ks.empty())
-		append(frames, without_tracer_frames(sym.kernel_stack(ks)));
+	if (t.flags & XPU_KEY_KSTACK_ERR) {
+		frames.push(kMissedKernelStack);
+	} else if (auto ks = stack_of(stacks, t.kstack); !ks.empty()) {
+		size_t where_begin = frames.where.size();
+		append(frames, without_tracer_frames(sym.kernel_stack(ks, where)), where_begin);
+	}
 	return end;
 }
 
@@ -148,8 +157,9 @@ std::string root_frame(const ThreadStacks &t, const StackLayout &layout)
 	return clean_frame(layout.pid_prefix ? fmt::format("{}-{}", t.comm, t.pid) : t.comm);
 }
 
-std::string join(const std::vector<std::string> &frames)
+std::string join(const StackFrames &stack)
 {
+	const std::vector<std::string> &frames = stack.names;
 	std::string s;
 	for (const auto &f : frames) {
 		if (!s.empty())
@@ -159,48 +169,61 @@ std::string join(const std::vector<std::string> &frames)
 	return s;
 }
 
-std::string offcpu_stack(const OffCpuCount &c, const StackStore &stacks, Symbolizer &sym,
-			 const StackLayout &layout, StackQuality *quality)
+void offcpu_stack(StackFrames &frames, const OffCpuCount &c, const StackStore &stacks,
+		  Symbolizer &sym, const StackLayout &layout, StackQuality *quality)
 {
-	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	frames.push(root_frame(c.where, layout));
 	account(quality, append_stacks(frames, c.where, stacks, sym),
 		static_cast<double>(c.ns) * layout.freq / 1e9);
-	frames.push_back(offcpu_frame(c.state));
+	frames.push(offcpu_frame(c.state));
 	if (c.has_waker) {
-		std::vector<std::string> waker;
+		StackFrames waker;
+		waker.addresses = frames.addresses;
 		append_stacks(waker, c.waker, stacks, sym);
-		frames.emplace_back(kWakerSeparator);
-		frames.insert(frames.end(), waker.rbegin(), waker.rend());  // leaf first
-		frames.push_back(clean_frame(c.waker.comm));
+		frames.push(kWakerSeparator);
+		// Leaf first.
+		frames.names.insert(frames.names.end(), waker.names.rbegin(), waker.names.rend());
+		frames.where.insert(frames.where.end(), waker.where.rbegin(), waker.where.rend());
+		frames.push(clean_frame(c.waker.comm));
 	}
-	return join(frames);
 }
 
-std::string gpu_stack(const GpuCount &c, const StackStore &stacks, Symbolizer &sym,
-		      const StackLayout &layout, StackQuality *quality)
+void gpu_stack(StackFrames &frames, const GpuCount &c, const StackStore &stacks, Symbolizer &sym,
+	       const StackLayout &layout, StackQuality *quality)
 {
-	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	frames.push(root_frame(c.where, layout));
 	if (c.launched) {
 		account(quality, append_stacks(frames, c.where, stacks, sym, true),
 			static_cast<double>(c.ns) * layout.freq / 1e9);
-		frames.push_back(c.api);
+		frames.push(c.api);
 	} else {
-		frames.emplace_back(kNoCpuStack);
+		frames.push(kNoCpuStack);
 	}
 	if (!c.stream.empty())
-		frames.push_back(c.stream);
-	frames.push_back(c.leaf);
-	return join(frames);
+		frames.push(c.stream);
+	frames.push(c.leaf);
 }
 
 // The user stack that did the I/O, then what it did and with whom. No
 // kernel stack: it would be the socket layer and the tracer, every time.
 // The weight is bytes, whatever the direction (retransmits: the bytes
 // sent again); each line is one unit, never converted.
-std::string net_stack(const NetCount &c, const StackStore &stacks, Symbolizer &sym,
-		      const StackLayout &layout, StackQuality *quality)
+// "[GPU_Stream]0:7" -> {"0", "7"}; {"", ""} for anything else.
+std::pair<std::string_view, std::string_view> device_and_stream(std::string_view frame)
 {
-	std::vector<std::string> frames = {root_frame(c.where, layout)};
+	if (!frame.starts_with(kGpuStreamPrefix))
+		return {};
+	frame.remove_prefix(std::string_view(kGpuStreamPrefix).size());
+	size_t colon = frame.find(':');
+	if (colon == frame.npos)
+		return {};
+	return {frame.substr(0, colon), frame.substr(colon + 1)};
+}
+
+void net_stack(StackFrames &frames, const NetCount &c, const StackStore &stacks, Symbolizer &sym,
+	       const StackLayout &layout, StackQuality *quality)
+{
+	frames.push(root_frame(c.where, layout));
 	ThreadStacks user = c.where;
 	user.kstack = 0;
 	user.flags &= ~XPU_KEY_KSTACK_ERR;
@@ -211,8 +234,7 @@ std::string net_stack(const NetCount &c, const StackStore &stacks, Symbolizer &s
 		if (end.rooted)
 			quality->net_rooted += static_cast<double>(c.count);
 	}
-	frames.push_back(clean_frame(net_frame(c.dir, c.peer)));
-	return join(frames);
+	frames.push(clean_frame(net_frame(c.dir, c.peer)));
 }
 
 }  // namespace
@@ -221,16 +243,72 @@ std::string offcpu_frame(char state) { return fmt::format("{}{}]", kOffCpuPrefix
 
 std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym)
 {
-	std::vector<std::string> frames;
+	StackFrames frames;
 	append_stacks(frames, t, stacks, sym, true);
-	return frames;
+	return std::move(frames.names);
+}
+
+void StackFrames::push(std::string name, FrameAddress at)
+{
+	names.push_back(std::move(name));
+	if (addresses)
+		where.push_back(at);
+}
+
+void StackFrames::clear()
+{
+	names.clear();
+	where.clear();
+}
+
+StackUnit unit_of(const GpuCount &c)
+{
+	if (c.leaf == kGpuLaunchLeaf)
+		return StackUnit::gpu_launches;
+	return c.leaf.starts_with(kGpuWaitPrefix) ? StackUnit::gpu_wait_ns : StackUnit::gpu_ns;
+}
+
+void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		     bool addresses, StackQuality *quality,
+		     const std::function<void(const StackSample &)> &f)
+{
+	StackFrames frames;
+	frames.addresses = addresses;
+	for (const auto &c : set.oncpu) {
+		frames.clear();
+		frames.push(root_frame(c.where, layout));
+		account(quality, append_stacks(frames, c.where, set.stacks, sym),
+			static_cast<double>(c.count));
+		f({c.where, StackUnit::oncpu_samples, c.count, frames, {}, {}});
+	}
+	for (const auto &c : set.offcpu) {
+		frames.clear();
+		offcpu_stack(frames, c, set.stacks, sym, layout, quality);
+		f({c.where, StackUnit::offcpu_ns, c.ns, frames, {}, {}});
+	}
+	for (const auto &c : set.gpu) {
+		frames.clear();
+		StackUnit unit = unit_of(c);
+		// Launches are counted, not timed: not in the stack quality.
+		gpu_stack(frames, c, set.stacks, sym, layout,
+			  unit == StackUnit::gpu_launches ? nullptr : quality);
+		auto [device, stream] = device_and_stream(c.stream);
+		f({c.where, unit, unit == StackUnit::gpu_launches ? c.count : c.ns, frames, device, stream});
+	}
+	for (const auto &c : set.net) {
+		if (!c.bytes)
+			continue;
+		frames.clear();
+		net_stack(frames, c, set.stacks, sym, layout, quality);
+		f({c.where, StackUnit::net_bytes, c.bytes, frames, {}, {}});
+	}
 }
 
 std::vector<std::string> thread_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym)
 {
-	std::vector<std::string> frames;
+	StackFrames frames;
 	append_stacks(frames, t, stacks, sym);
-	return frames;
+	return std::move(frames.names);
 }
 
 std::string truncation_reason(uint64_t sentinel)
@@ -287,24 +365,22 @@ Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &
 {
 	// Time stays in ns: the profile converts it once per stack when read.
 	Profile p(layout.freq);
-	std::vector<std::string> frames;
-	for (const auto &c : set.oncpu) {
-		frames = {root_frame(c.where, layout)};
-		account(quality, append_stacks(frames, c.where, set.stacks, sym),
-			static_cast<double>(c.count));
-		p.add(frames, c.count);
-	}
-	for (const auto &c : set.offcpu)
-		p.add_folded(offcpu_stack(c, set.stacks, sym, layout, quality), c.ns, WeightUnit::offcpu_ns);
-	for (const auto &c : set.gpu) {
-		if (c.leaf == kGpuLaunchLeaf)  // counted, not timed: the weight is the count
-			p.add_folded(gpu_stack(c, set.stacks, sym, layout, nullptr), c.count);
-		else
-			p.add_folded(gpu_stack(c, set.stacks, sym, layout, quality), c.ns, WeightUnit::gpu_ns);
-	}
-	for (const auto &c : set.net)
-		if (c.bytes)
-			p.add_folded(net_stack(c, set.stacks, sym, layout, quality), c.bytes);
+	for_each_sample(set, sym, layout, false, quality, [&](const StackSample &s) {
+		switch (s.unit) {
+		case StackUnit::oncpu_samples:
+		case StackUnit::gpu_launches:
+		case StackUnit::net_bytes:
+			p.add(s.frames.names, s.value);
+			break;
+		case StackUnit::offcpu_ns:
+			p.add(s.frames.names, s.value, WeightUnit::offcpu_ns);
+			break;
+		case StackUnit::gpu_ns:
+		case StackUnit::gpu_wait_ns:
+			p.add(s.frames.names, s.value, WeightUnit::gpu_ns);
+			break;
+		}
+	});
 	return p;
 }
 
@@ -312,8 +388,11 @@ std::vector<NetStackCount> build_net_stacks(const SampleSet &set, Symbolizer &sy
 					    const StackLayout &layout)
 {
 	std::map<std::string, NetStackCount> by_stack;
+	StackFrames frames;
 	for (const auto &c : set.net) {
-		std::string stack = net_stack(c, set.stacks, sym, layout, nullptr);
+		frames.clear();
+		net_stack(frames, c, set.stacks, sym, layout, nullptr);
+		std::string stack = join(frames);
 		NetStackCount &n = by_stack[stack];
 		n.bytes += c.bytes;
 		n.calls += c.count;

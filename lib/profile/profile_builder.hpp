@@ -15,6 +15,7 @@
 // sampling frequency when read (profile.hpp, weights.hpp).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -76,6 +77,43 @@ std::vector<std::string> thread_frames(const ThreadStacks &t, const StackStore &
 
 Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality = nullptr);
+
+// The frames of one stack, root first, as folded text names them; with
+// `addresses` (record --pprof), each frame's address and mapping alongside
+// in `where` (FrameAddress{} for a frame of no address: the thread's name,
+// a marker, a GPU, network or Python frame).
+struct StackFrames {
+	bool addresses = false;
+	std::vector<std::string> names;
+	std::vector<FrameAddress> where;  // empty without addresses
+
+	void push(std::string name, FrameAddress at = {});
+	void clear();
+};
+
+// What a stack's value counts.
+enum class StackUnit { oncpu_samples, offcpu_ns, gpu_ns, gpu_wait_ns, gpu_launches, net_bytes };
+
+// One count of a SampleSet as a stack: what build_profile folds (before it
+// converts time to samples) and record --pprof keeps, in the count's own unit.
+struct StackSample {
+	const ThreadStacks &thread;  // the sampled (or launching, sending) thread
+	StackUnit unit;
+	uint64_t value;
+	const StackFrames &frames;
+	// GPU work under --gpu-streams: its device and stream, else "".
+	std::string_view gpu_device;
+	std::string_view gpu_stream;
+};
+
+// The unit of a GPU count: launches counted, a wait's ns, or the work's ns.
+StackUnit unit_of(const GpuCount &c);
+
+// Calls `f` for each count of `set` (network counts of no bytes left out),
+// its stack built as build_profile writes it, with addresses when asked.
+void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+		     bool addresses, StackQuality *quality,
+		     const std::function<void(const StackSample &)> &f);
 
 // The network layer's stacks with both of their counts: the folded stack
 // (ending in "[net:send]PEER", as build_profile writes it), its bytes and

@@ -47,6 +47,7 @@ struct RecordConfig {
 	std::string gpu_injector;           // --gpu-injector: instead of the built-in one
 	std::string trace;                  // --trace FILE: a timeline (trace-event JSON)
 	bool trace_off_cpu = false;         // --trace-off-cpu: each wait on the timeline too
+	std::string pprof;                  // --pprof FILE: the profile as pprof, thread ids and mappings kept
 	bool timeline_windows = false;      // live --http: the GPU timeline a window at a time
 
 	// Network: bytes sent and received per stack and peer; off by default.

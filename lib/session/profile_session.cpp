@@ -71,7 +71,8 @@ struct ProfileSession::Impl {
 		: cfg(c), windows(w), sym(SymbolizeOptions{.inlines = c.inlines,
 						  .demangle = true,
 						  .python_lines = c.python_lines,
-						  .python_interpreter = c.python_interpreter})
+						  .python_interpreter = c.python_interpreter,
+						  .mappings = !c.pprof.empty()})
 	{
 	}
 
@@ -152,7 +153,9 @@ Result<void> ProfileSession::open(const std::function<Result<void>()> &after_tar
 	if (auto r = s.prepare_gpu(); !r)
 		return r;
 	if (!s.cfg.command.empty()) {  // held before exec until the sampler is attached
-		LaunchOptions lo{s.cfg.command, s.cfg.output == "-", {}};
+		// A profile on stdout: the command's output goes to stderr.
+		bool stdout_taken = s.cfg.output == "-" || s.cfg.pprof == "-";
+		LaunchOptions lo{s.cfg.command, stdout_taken, {}};
 		if (s.gpu)
 			lo.env = s.gpu->environment();
 		auto child = HeldProcess::spawn(lo);
@@ -668,6 +671,14 @@ Profile ProfileSession::build(const SampleSet &set, StackQuality *quality)
 {
 	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
 	return build_profile(set, impl_->sym, layout, quality);
+}
+
+Result<std::string> ProfileSession::build_pprof(const SampleSet &set, const PprofRecordOptions &opts)
+{
+	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
+	PprofRecordOptions o = opts;
+	o.inlines = impl_->cfg.inlines;
+	return record_pprof(set, impl_->sym, layout, o);
 }
 
 std::vector<NetStackCount> ProfileSession::build_net(const SampleSet &set)

@@ -20,6 +20,7 @@
 #include "session/session_end.hpp"
 #include "gpu/gpu_source.hpp"
 #include "gpu/trace_writer.hpp"
+#include "output/pprof_record.hpp"
 #include "base/error.hpp"
 #include "profile/profile.hpp"
 #include "profile/profile_builder.hpp"
@@ -64,6 +65,9 @@ public:
 
 	// Symbolized folded stacks of `set`.
 	Profile build(const SampleSet &set, StackQuality *quality = nullptr);
+	// `set` as a gzip'd pprof profile with thread ids and mappings
+	// (record --pprof), its stacks those build() folds.
+	Result<std::string> build_pprof(const SampleSet &set, const PprofRecordOptions &opts);
 	// The network layer's stacks of `set` with bytes and calls apart.
 	std::vector<NetStackCount> build_net(const SampleSet &set);
 

@@ -13,8 +13,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, OutputFile &out,
-			   RecordSummary &sum, OutputFile *trace)
+// Where the profile goes: the folded file, and what --trace and --pprof add.
+struct Outputs {
+	std::optional<OutputFile> folded, trace, pprof;
+};
+
+// The folded profile, then the same run's timeline and pprof, which leave
+// it unchanged.
+Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Outputs &out,
+			   RecordSummary &sum, const PprofRecordOptions &pprof_opts)
 {
 	auto ms = [t = Clock::now()] {
 		return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -25,17 +32,26 @@ Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Out
 		return std::unexpected(set.error());
 	Profile prof = session.build(*set, &sum.quality);
 	double built = ms();
-	if (auto r = write_folded(prof, out.stream()); !r)
+	if (auto r = write_folded(prof, out.folded->stream()); !r)
 		return r;
-	if (auto r = out.commit(); !r)
+	if (auto r = out.folded->commit(); !r)
 		return r;
-	if (trace) {  // the same run's timeline; the profile above is unchanged by it
+	if (out.trace) {
 		TraceInput in = session.trace_input(*set);
 		if (cfg.trace_off_cpu)
 			sum.offcpu_timeline =
 				OffCpuTimelineCount{in.offcpu.size(), session.offcpu_trace_dropped()};
-		if (auto r = write_trace(in, *trace); !r)
+		if (auto r = write_trace(in, *out.trace); !r)
 			return r;
+	}
+	double written = ms();
+	if (out.pprof) {
+		auto bytes = session.build_pprof(*set, pprof_opts);
+		if (!bytes)
+			return std::unexpected(bytes.error());
+		if (auto r = out.pprof->write_and_commit(*bytes); !r)
+			return r;
+		log::debug("pprof: {} bytes in {:.1f} ms", bytes->size(), ms() - written);
 	}
 	sum.weight = prof.total();
 	sum.stacks = prof.size();
@@ -44,7 +60,7 @@ Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Out
 	if (session.net())
 		sum.net = net_totals(set->net);
 	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
-		   built - collected, ms() - built);
+		   built - collected, written - built);
 	return {};
 }
 
@@ -53,17 +69,16 @@ Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Out
 Result<RecordSummary> run_record(const RecordConfig &cfg)
 {
 	ProfileSession session(cfg, false);
-	std::optional<OutputFile> out, trace;
+	Outputs out;
 	auto opened = session.open([&]() -> Result<void> {
-		auto o = OutputFile::open(cfg.output);
-		if (!o)
-			return std::unexpected(o.error());
-		out.emplace(std::move(*o));
-		if (!cfg.trace.empty()) {
-			auto t = OutputFile::open(cfg.trace);
-			if (!t)
-				return std::unexpected(t.error());
-			trace.emplace(std::move(*t));
+		for (auto [path, file] : {std::pair{&cfg.output, &out.folded}, {&cfg.trace, &out.trace},
+					  {&cfg.pprof, &out.pprof}}) {
+			if (path->empty())
+				continue;
+			auto o = OutputFile::open(*path);
+			if (!o)
+				return std::unexpected(o.error());
+			file->emplace(std::move(*o));
 		}
 		return {};
 	});
@@ -74,6 +89,10 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.freq = cfg.freq;
 	sum.event = session.event_name();
 	const auto t0 = Clock::now();
+	PprofRecordOptions pprof_opts;
+	pprof_opts.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+					std::chrono::system_clock::now().time_since_epoch())
+					.count();
 	auto reason = session.run_until(Clock::time_point::max());
 	if (!reason)
 		return std::unexpected(reason.error());
@@ -83,7 +102,9 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 
 	if (auto r = session.stop(); !r)
 		return std::unexpected(r.error());
-	if (auto r = write_profile(session, cfg, *out, sum, trace ? &*trace : nullptr); !r)
+	pprof_opts.duration_nanos =
+	    std::chrono::duration_cast<std::chrono::nanoseconds>(t_stop - t0).count();
+	if (auto r = write_profile(session, cfg, out, sum, pprof_opts); !r)
 		return std::unexpected(r.error());
 	sum.exit_to_written_s = std::chrono::duration<double>(Clock::now() - t_stop).count();
 

@@ -51,6 +51,10 @@ Result<void> validate_layers(const RecordConfig &cfg)
 			    "for a timeline of off-CPU intervals alone)");
 	if (!cfg.trace.empty() && cfg.trace == cfg.output)
 		return fail(ExitCode::usage, "--trace and -o name the same file");
+	if (!cfg.pprof.empty() && cfg.pprof == cfg.output)
+		return fail(ExitCode::usage, "--pprof and -o name the same file");
+	if (!cfg.pprof.empty() && cfg.pprof == cfg.trace)
+		return fail(ExitCode::usage, "--pprof and --trace name the same file");
 	if (cfg.min_block_us && cfg.max_block_us && *cfg.min_block_us > *cfg.max_block_us)
 		return fail(ExitCode::usage, "--min-block {} is above --max-block {}",
 			    *cfg.min_block_us, *cfg.max_block_us);

@@ -8,8 +8,11 @@
 #include <charconv>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "base/fd.hpp"
 #include "base/lines.hpp"
+#include "symbolize/proc_maps.hpp"
 
 namespace xpu {
 
@@ -126,6 +129,38 @@ std::optional<std::string_view> Ksyms::lookup(uint64_t addr) const
 		return std::nullopt;
 	const Sym &s = *std::prev(it);
 	return std::string_view(names_).substr(s.name_off, s.name_len);
+}
+
+std::string build_id_from_notes(std::string_view notes)
+{
+	// Elf_Nhdr: namesz, descsz, type (native 32-bit words), then the name
+	// and the descriptor, each padded to 4 bytes.
+	constexpr uint32_t kGnuBuildId = 3;  // NT_GNU_BUILD_ID
+	auto pad = [](size_t n) { return (n + 3) & ~size_t(3); };
+	size_t at = 0;
+	while (notes.size() - at >= 12) {
+		uint32_t h[3];
+		std::memcpy(h, notes.data() + at, sizeof(h));
+		at += 12;
+		if (pad(h[0]) > notes.size() - at || pad(h[1]) > notes.size() - at - pad(h[0]))
+			break;
+		std::string_view name = notes.substr(at, h[0]);
+		std::string_view desc = notes.substr(at + pad(h[0]), h[1]);
+		at += pad(h[0]) + pad(h[1]);
+		if (h[2] != kGnuBuildId || name != std::string_view("GNU\0", 4) || desc.empty())
+			continue;
+		std::string hex;
+		for (unsigned char c : desc)
+			hex += fmt::format("{:02x}", c);
+		return hex;
+	}
+	return "";
+}
+
+std::string kernel_build_id()
+{
+	auto notes = read_text_file("/sys/kernel/notes");
+	return notes ? build_id_from_notes(*notes) : "";
 }
 
 }  // namespace xpu

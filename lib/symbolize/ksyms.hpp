@@ -51,4 +51,11 @@ private:
 	std::string names_;
 };
 
+// The kernel's build id (lowercase hex) from the ELF notes the kernel
+// exports in /sys/kernel/notes: the NT_GNU_BUILD_ID note, "GNU" owned.
+// "" when there is none.
+std::string build_id_from_notes(std::string_view notes);
+// Of the running kernel; "" when /sys/kernel/notes cannot be read.
+std::string kernel_build_id();
+
 }  // namespace xpu

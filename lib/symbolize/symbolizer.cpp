@@ -62,6 +62,10 @@ struct Region {
 	bool exec = false;          // mapped executable
 	uint64_t dev = 0, inode = 0;  // of the mapped file, to know it again
 	std::string label;          // "[libc.so.6]", "[vdso]"; "" when anonymous
+	// What pprof's Mapping says of it; null unless executable and asked
+	// for (SymbolizeOptions::mappings). Shared by the pieces a trimmed
+	// region leaves (their frames are one mapping's).
+	std::shared_ptr<const CodeMapping> code;
 };
 
 using AddressSpace = RangeMap<Region>;
@@ -162,6 +166,27 @@ std::unique_ptr<ElfFile> open_own_vdso()
 	return nullptr;
 }
 
+// The mapping's description for FrameAddress; `exe` is /proc/PID/exe's target.
+std::shared_ptr<const CodeMapping> code_mapping(const Mapping &m, const FileEntry *file,
+						 const std::string &exe)
+{
+	auto c = std::make_shared<CodeMapping>();
+	c->start = m.start;
+	c->end = m.end;
+	c->offset = m.offset;
+	c->path = m.file_backed() ? std::string(m.file_path()) : m.path;
+	c->build_id = file && file->elf ? file->elf->build_id() : "";
+	c->main_binary = !exe.empty() && m.path == exe;
+	return c;
+}
+
+std::string exe_path(pid_t pid)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(fmt::format("/proc/{}/exe", pid).c_str(), target, sizeof(target));
+	return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+}
+
 size_t stack_depth(std::span<const uint64_t> ips)
 {
 	size_t n = 0;
@@ -201,11 +226,13 @@ struct Symbolizer::Impl {
 	Ksyms ksyms;
 	std::future<Result<Ksyms>> ksyms_loading;  // from preload_kernel_symbols()
 	std::unordered_map<uint64_t, std::string> kernel_cache;
+	std::optional<CodeMapping> kernel_mapping;  // made when first asked for
+	const CodeMapping *kernel_code();
 
 	bool snapshot(pid_t pid, uint32_t gen);
 	std::vector<std::pair<pid_t, uint32_t>> address_spaces(pid_t pid) const;
 	void forget(pid_t pid, uint32_t gen);
-	Region make_region(pid_t pid, const Mapping &m);
+	Region make_region(pid_t pid, const Mapping &m, const std::string &exe);
 	FileEntry *open_file(pid_t pid, const Mapping &m);
 	FileEntry *file_for_fd(int fd, std::string name);
 	FileEntry *add_file(std::unique_ptr<ElfFile> elf, const StatKey &key);
@@ -214,10 +241,12 @@ struct Symbolizer::Impl {
 	const AddressSpace *space_for(pid_t pid, uint32_t gen) const;
 	const std::vector<std::string> &frames_for(FileEntry &f, uint64_t vaddr);
 	const std::string &frame_name(const std::string &raw);
-	void resolve_user(const AddressSpace *space, pid_t pid, uint64_t addr,
-			  std::vector<std::string> &out);
-	std::vector<std::string> user_stack(pid_t pid, uint32_t gen, std::span<const uint64_t> ips);
-	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips);
+	const Region *resolve_user(const AddressSpace *space, pid_t pid, uint64_t addr,
+				   std::vector<std::string> &out);
+	std::vector<std::string> user_stack(pid_t pid, uint32_t gen, std::span<const uint64_t> ips,
+					    std::vector<FrameAddress> *where);
+	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips,
+					      std::vector<FrameAddress> *where);
 	void push_unknown(std::vector<std::string> &out, const std::string &label);
 };
 
@@ -231,6 +260,7 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 	if (maps->empty())
 		return false;  // a zombie or a kernel thread: no address space to keep
 	AddressSpace &space = spaces[{pid, gen}];
+	const std::string exe = opts.mappings ? exe_path(pid) : std::string();
 	bool has_jit = false;
 	for (const Mapping &m : *maps) {
 		// A re-read mostly finds the mappings of the last one: keep those
@@ -240,7 +270,7 @@ bool Symbolizer::Impl::snapshot(pid_t pid, uint32_t gen)
 				   old->inode == m.inode && old->dev == mapping_dev(m) &&
 				   old->exec == m.executable() && old->label == make_label(m)
 			       ? *old
-			       : make_region(pid, m);
+			       : make_region(pid, m, exe);
 		has_jit |= r.jit;
 		space.assign(m.start, m.end, std::move(r));
 	}
@@ -288,7 +318,7 @@ void Symbolizer::Impl::forget(pid_t pid, uint32_t gen)
 	stats.processes = spaces.size();
 }
 
-Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
+Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m, const std::string &exe)
 {
 	Region r;
 	r.start = m.start;
@@ -304,6 +334,8 @@ Region Symbolizer::Impl::make_region(pid_t pid, const Mapping &m)
 	else if (m.file_backed())
 		r.file = open_file(pid, m);
 	r.jit = !r.file && m.path != "[vdso]" && m.path != "[vsyscall]";
+	if (opts.mappings)
+		r.code = code_mapping(m, r.file, exe);
 	return r;
 }
 
@@ -433,12 +465,15 @@ void Symbolizer::Impl::push_unknown(std::vector<std::string> &out, const std::st
 	stats.frames++;
 }
 
-void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64_t addr,
-				    std::vector<std::string> &out)
+// Appends the frames at addr; returns the region holding it (null: none).
+const Region *Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64_t addr,
+					     std::vector<std::string> &out)
 {
 	const Region *r = space ? space->find(addr) : nullptr;
-	if (!r)
-		return push_unknown(out, {});
+	if (!r) {
+		push_unknown(out, {});
+		return r;
+	}
 	if (r->file) {
 		std::optional<uint64_t> vaddr =
 		    r->file->elf->offset_to_vaddr(addr - r->start + r->offset);
@@ -447,7 +482,7 @@ void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64
 			out.insert(out.end(), frames.begin(), frames.end());
 			stats.frames += frames.size();
 			if (!frames.empty())
-				return;
+				return r;
 		}
 	} else if (r->jit) {
 		// A miss re-reads the map (code compiled after the last read),
@@ -464,10 +499,11 @@ void Symbolizer::Impl::resolve_user(const AddressSpace *space, pid_t pid, uint64
 			make_frame_safe(s);
 			out.push_back(std::move(s));
 			stats.frames++;
-			return;
+			return r;
 		}
 	}
 	push_unknown(out, r->label);
+	return r;
 }
 
 // The interpreter's offsets for reading pid's code objects.
@@ -486,7 +522,8 @@ void Symbolizer::Impl::note_python(pid_t pid, uint32_t gen)
 }
 
 std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
-						      std::span<const uint64_t> ips)
+						      std::span<const uint64_t> ips,
+						      std::vector<FrameAddress> *where)
 {
 	const AddressSpace *space = space_for(pid, gen);
 	stack_calls++;
@@ -499,6 +536,8 @@ std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 				note_python(pid, gen);
 			out.push_back(python.frame(pid, ips[i], opts.python_lines));
 			stats.frames++;
+			if (where)
+				where->emplace_back();
 			continue;
 		}
 		// py-spy's merge rule: the eval-loop frame under the Python
@@ -508,12 +547,29 @@ std::vector<std::string> Symbolizer::Impl::user_stack(pid_t pid, uint32_t gen,
 		// Return addresses point after the call, which may be the first
 		// byte of the next function; the call itself is at ip-1.
 		uint64_t addr = i == 0 ? ips[i] : ips[i] - 1;
-		resolve_user(space, pid, addr, out);
+		size_t before = out.size();
+		const Region *r = resolve_user(space, pid, addr, out);
+		if (where)
+			where->resize(where->size() + out.size() - before,
+				      FrameAddress{addr, r ? r->code.get() : nullptr});
 	}
 	return out;
 }
 
-std::vector<std::string> Symbolizer::Impl::kernel_stack(std::span<const uint64_t> ips)
+const CodeMapping *Symbolizer::Impl::kernel_code()
+{
+	if (!kernel_mapping) {
+		kernel_mapping.emplace();
+		kernel_mapping->start = uint64_t(1) << 63;
+		kernel_mapping->end = UINT64_MAX;
+		kernel_mapping->path = "[kernel]";
+		kernel_mapping->build_id = kernel_build_id();
+	}
+	return &*kernel_mapping;
+}
+
+std::vector<std::string> Symbolizer::Impl::kernel_stack(std::span<const uint64_t> ips,
+							std::vector<FrameAddress> *where)
 {
 	if (!ksyms_tried) {
 		ksyms_tried = true;
@@ -543,6 +599,8 @@ std::vector<std::string> Symbolizer::Impl::kernel_stack(std::span<const uint64_t
 			make_frame_safe(it->second);
 		}
 		out.push_back(it->second);
+		if (where)
+			where->push_back({addr, kernel_code()});
 		stats.frames++;
 		stats.unknown_frames += it->second == unknown_kernel_frame;
 	}
@@ -663,22 +721,30 @@ void Symbolizer::preload_kernel_symbols()
 }
 
 std::vector<std::string> Symbolizer::user_stack(pid_t pid, uint32_t gen,
-						std::span<const uint64_t> ips)
+						std::span<const uint64_t> ips,
+						std::vector<FrameAddress> *where)
 {
+	size_t kept = where ? where->size() : 0;
 	try {
-		return impl_->user_stack(pid, gen, ips);
+		return impl_->user_stack(pid, gen, ips, where);
 	} catch (const std::exception &e) {
 		log::debug("user stack pid {}: {}", pid, e.what());
+		if (where)
+			where->resize(kept);
 		return {};
 	}
 }
 
-std::vector<std::string> Symbolizer::kernel_stack(std::span<const uint64_t> ips)
+std::vector<std::string> Symbolizer::kernel_stack(std::span<const uint64_t> ips,
+						  std::vector<FrameAddress> *where)
 {
+	size_t kept = where ? where->size() : 0;
 	try {
-		return impl_->kernel_stack(ips);
+		return impl_->kernel_stack(ips, where);
 	} catch (const std::exception &e) {
 		log::debug("kernel stack: {}", e.what());
+		if (where)
+			where->resize(kept);
 		return {};
 	}
 }

@@ -24,6 +24,10 @@ struct SymbolizeOptions {
 	bool demangle = true;   // C++ names demangled (full signature, as perf)
 	bool python_lines = true;         // Python frames as "f (file.py:LINE)", else "f (file.py)"
 	bool python_interpreter = false;  // keep the eval-loop frame under its Python frames
+	// Keep each executable mapping's CodeMapping (path, build id), for
+	// user_stack()'s `where` (record --pprof); without it user frames come
+	// with their addresses but no mapping.
+	bool mappings = false;
 };
 
 // Counters a profile footer reports.
@@ -35,6 +39,27 @@ struct SymbolizeStats {
 };
 
 class ElfFile;
+
+// An executable mapping as pprof's Mapping wants it: [start, end) holds the
+// file's bytes from `offset` (/proc/PID/maps), the file's path and build id.
+struct CodeMapping {
+	uint64_t start = 0;
+	uint64_t end = 0;
+	uint64_t offset = 0;
+	std::string path;      // "/usr/lib/libc.so.6", "[vdso]", "" (anonymous: JIT code), "[kernel]"
+	std::string build_id;  // lowercase hex; "" when none
+	bool main_binary = false;  // the process's own executable (/proc/PID/exe)
+};
+
+// Where a frame of user_stack() or kernel_stack() came from, for writers
+// that keep addresses (pprof). The frames of one address (a function and
+// the callees inlined into it) share one.
+struct FrameAddress {
+	uint64_t addr = 0;  // the address looked up (a caller's: its return address - 1); 0: none
+	// The mapping holding addr; null for a Python frame or an address in
+	// no known mapping. Valid until the address space is forget()-ten.
+	const CodeMapping *mapping = nullptr;
+};
 
 // An executable file mapping of a snapshotted address space, for the
 // unwinder: the ELF virtual address of pc is pc - bias.
@@ -87,8 +112,11 @@ public:
 	// A zero ip ends the stack (no code lives at 0; bpf_get_stack zero-
 	// fills the rest of its buffer). Only
 	// snapshot()ed or inherit()ed address spaces resolve.
-	std::vector<std::string> user_stack(pid_t pid, uint32_t gen,
-					    std::span<const uint64_t> ips);
+	// With `where`, each frame's address and mapping (with the mappings
+	// option) are appended to it (one per frame returned; a Python frame's
+	// is FrameAddress{}).
+	std::vector<std::string> user_stack(pid_t pid, uint32_t gen, std::span<const uint64_t> ips,
+					    std::vector<FrameAddress> *where = nullptr);
 
 	// Reads the code objects of the Python frames in `ips` (bpf/python.h)
 	// now, while the process lives; user_stack() names them later.
@@ -99,7 +127,11 @@ public:
 	// zero ips are treated as in user_stack; an address no kernel symbol
 	// covers is "[kernel.kallsyms]_[k]" (what stackcollapse-perf.pl --all
 	// makes of perf's "[unknown] ([kernel.kallsyms])").
-	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips);
+	// With `where`, as user_stack(); kernel frames lie in one "[kernel]"
+	// mapping (the upper half of the address space) with the running
+	// kernel's build id.
+	std::vector<std::string> kernel_stack(std::span<const uint64_t> ips,
+					      std::vector<FrameAddress> *where = nullptr);
 
 	// Starts reading /proc/kallsyms on a thread of its own. Reading it
 	// takes tens of milliseconds (the kernel formats ~100k lines); done

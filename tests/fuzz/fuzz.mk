@@ -24,7 +24,7 @@ FUZZ_SRCS_elf           := lib/symbolize/elf_file.cpp lib/symbolize/symbol_table
                            lib/kernel/unwind_table.cpp lib/kernel/fde_rows.cpp lib/base/log.cpp lib/base/color.cpp
 FUZZ_LIBS_elf           := -lelf -ldw -lbpf
 # The pprof writer's message classes are protoc's output from the main build.
-FUZZ_SRCS_writers       := lib/output/export_formats.cpp lib/output/export_pprof.cpp \
+FUZZ_SRCS_writers       := lib/output/export_formats.cpp lib/output/export_pprof.cpp lib/output/pprof_writer.cpp \
                            lib/output/writer_svg.cpp lib/output/writer_svg_script.cpp \
                            lib/output/frame_color.cpp lib/profile/stack_tree.cpp \
                            lib/profile/folded_reader.cpp lib/profile/frame_table.cpp \
