@@ -130,7 +130,8 @@ def sections(f):
     return out
 
 
-def uleb(b, i):
+def leb128(b, i, signed=False):
+    """The LEB128 number at b[i]: (value, index after it)."""
     v = shift = 0
     while True:
         c = b[i]
@@ -138,20 +139,17 @@ def uleb(b, i):
         v |= (c & 0x7F) << shift
         shift += 7
         if c < 0x80:
+            if signed and c & 0x40:
+                v -= 1 << shift
             return v, i
+
+
+def uleb(b, i):
+    return leb128(b, i)
 
 
 def sleb(b, i):
-    v = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << shift
-        shift += 7
-        if c < 0x80:
-            if c & 0x40:
-                v -= 1 << shift
-            return v, i
+    return leb128(b, i, signed=True)
 
 
 FORMATS = {0x00: "<Q", 0x02: "<H", 0x03: "<I", 0x04: "<Q", 0x0A: "<h", 0x0B: "<i", 0x0C: "<q"}
