@@ -267,6 +267,26 @@ TEST_CASE("report pprof: a 'comm-PID' root whose number overflows gets no pid la
 	CHECK(keys == std::vector<std::string>{"comm=app", "comm=app", "pid=42"});
 }
 
+TEST_CASE("report pprof: [GPU_Launch] stacks are launch counts, never time", "[pprof]")
+{
+	// Folded weights of [GPU_Launch] stacks are launches (record -p, or CUPTI
+	// held by another tool): the gpu column would have made 892 launches
+	// 9 s of GPU time at 99 Hz.
+	xpu::StackTree t;
+	t.add("app;main;work", 10);
+	t.add("app;main;cudaLaunchKernel;[GPU_Launch]", 892);
+	auto p = parse(to_pprof_message(t, nullptr, {.freq = 99}));
+	std::vector<std::string> types;
+	for (const auto &st : p.sample_type())
+		types.push_back(str(p, st.type()) + "/" + str(p, st.unit()));
+	CHECK(types == std::vector<std::string>{"samples/count", "cpu/nanoseconds", "gpu_launches/count"});
+	std::map<size_t, std::vector<int64_t>> by_depth;
+	for (const auto &s : p.sample())
+		by_depth[static_cast<size_t>(s.location_id_size())].assign(s.value().begin(), s.value().end());
+	CHECK(by_depth[3] == std::vector<int64_t>{10, 101010101, 0});
+	CHECK(by_depth[4] == std::vector<int64_t>{0, 0, 892});
+}
+
 TEST_CASE("record pprof: the same stacks as the folded profile, which the mappings option leaves alone",
 	  "[symbolizer]")
 {

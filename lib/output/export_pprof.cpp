@@ -17,11 +17,11 @@ namespace {
 // includes output/.
 constexpr std::string_view kGpuStreamFrame = "[GPU_Stream]";
 
-// The columns a folded stack can weigh in (see the header); report never
-// writes gpu_launches: [GPU_Launch] stacks are in the gpu column.
+// The columns a folded stack can weigh in (see the header).
 constexpr PprofColumn kSamples = PprofColumn::samples, kCpuNs = PprofColumn::cpu_ns,
 		      kOffCpu = PprofColumn::offcpu, kGpuWait = PprofColumn::gpu_wait,
-		      kGpu = PprofColumn::gpu, kNet = PprofColumn::net;
+		      kGpu = PprofColumn::gpu, kGpuLaunches = PprofColumn::gpu_launches,
+		      kNet = PprofColumn::net;
 
 PprofColumn column_of(std::string_view layer)
 {
@@ -29,6 +29,8 @@ PprofColumn column_of(std::string_view layer)
 		return kOffCpu;
 	if (layer == "gpu:Wait")
 		return kGpuWait;
+	if (layer == "gpu:Launch")  // launches counted where no CUPTI timed them
+		return kGpuLaunches;
 	if (layer.starts_with("gpu"))
 		return kGpu;
 	if (layer.starts_with("net"))
@@ -144,7 +146,10 @@ std::string to_pprof_message(const StackTree &tree, PprofStats *stats, const Ppr
 				continue;
 			double v = 0;
 			if (c == static_cast<int>(col))
-				v = weight * (col == kSamples || col == kNet || period_ns <= 0 ? 1 : period_ns);
+				v = weight * (col == kSamples || col == kNet || col == kGpuLaunches ||
+								      period_ns <= 0
+							      ? 1
+							      : period_ns);
 			else if (c == static_cast<int>(kCpuNs) && col == kSamples)
 				v = weight * period_ns;
 			values[static_cast<size_t>(index[c])] = std::llround(v);

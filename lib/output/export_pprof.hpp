@@ -10,6 +10,8 @@
 //   offcpu/nanoseconds   off-CPU time ([off-cpu:S] stacks)        (samples without freq)
 //   gpu_wait/nanoseconds CPU wall time in synchronizing CUDA calls ([GPU_Wait])
 //   gpu/nanoseconds      GPU work under its launch stack ([GPU_Kernel], ...)
+//   gpu_launches/count   launches counted without CUPTI ([GPU_Launch]: -p, or
+//                        CUPTI held by another tool); counts, never time
 //   net/bytes            the network layer ([net:send]PEER)
 // A sample carries its weight in its layer's column and 0 in the others.
 // Folded weights are samples at the profile's frequency: nanoseconds need
