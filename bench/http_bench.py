@@ -38,23 +38,7 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-XPU = os.path.join(ROOT, "build", "xpu-perf")
-CPU_SPLIT = os.path.join(ROOT, "build", "examples", "cpu_split")
-MANY = os.path.join(ROOT, "build", "examples", "many_stacks")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * PAGE / 1e6
+from record_bench import CPU_SPLIT, MANY, XPU, proc_cpu_rss
 
 
 class Client(threading.Thread):
@@ -108,10 +92,9 @@ def one_run(clients, seconds, warmup, http=True):
     for r in readers:
         r.start()
     time.sleep(warmup)
-    c0, t0 = cpu_seconds(xpu.pid), time.time()
+    c0, t0 = proc_cpu_rss(xpu.pid)[0], time.time()
     time.sleep(seconds)
-    c1, t1 = cpu_seconds(xpu.pid), time.time()
-    rss = rss_mb(xpu.pid)
+    (c1, rss), t1 = proc_cpu_rss(xpu.pid), time.time()
     xpu.wait()
     for p in load:
         p.terminate()
@@ -165,4 +148,5 @@ def main():
               f"{fmt(med('tail'), '.1f'):>10}")
 
 
-main()
+if __name__ == "__main__":
+    main()

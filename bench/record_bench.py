@@ -43,8 +43,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 XPU = os.path.join(ROOT, "build", "xpu-perf")
 CPU_SPLIT = os.path.join(ROOT, "build", "examples", "cpu_split")
 MANY = os.path.join(ROOT, "build", "examples", "many_stacks")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
 PINGPONG = os.path.join(ROOT, "build", "examples", "pingpong")
 BURNS = ("burn_60", "burn_30", "burn_10")
+
+
+def proc_cpu_rss(pid):
+    """A live process's CPU seconds (user + system, all its threads) and
+    resident MB (MiB), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / CLK_TCK, int(fields[21]) * PAGE / 2**20
 
 
 def sampler_stats(pid):

@@ -26,20 +26,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-XPU = os.path.join(ROOT, "build", "xpu-perf")
-CPU_SPLIT = os.path.join(ROOT, "build", "examples", "cpu_split")
-MANY = os.path.join(ROOT, "build", "examples", "many_stacks")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def proc_cpu_rss(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    rss_pages = int(fields[21])
-    return (utime + stime) / CLK_TCK, rss_pages * PAGE / 2**20
+from record_bench import CPU_SPLIT, MANY, XPU, proc_cpu_rss
 
 
 def pane_pid(session):
