@@ -85,3 +85,37 @@ TEST_CASE("profile: copies keep the units, merges add samples", "[profile]")
 	CHECK(moved.total() == 8);
 	CHECK(stack_tree(moved).total() == 8);
 }
+
+TEST_CASE("profile: stacks in many chunks, and one longer than a chunk", "[profile]")
+{
+	// 3000 stacks of 31 frames fill more than one chunk of 65,536 ids; a
+	// recursion 70,000 deep needs a chunk of its own.
+	Profile p;
+	std::vector<std::string> want;
+	for (int i = 0; i < 3000; i++) {
+		std::string s = "app;t" + std::to_string(i);
+		for (int d = 0; d < 29; d++)
+			s += ";f" + std::to_string((i + d) % 97);
+		p.add_folded(s, 1);
+		want.push_back(s + " 1");
+	}
+	std::string deep = "app";
+	for (int d = 0; d < 70000; d++)
+		deep += ";recurse";
+	p.add_folded(deep, 2);
+	p.add_folded(deep, 3);  // found again: one stack
+	want.push_back(deep + " 5");
+	std::sort(want.begin(), want.end(), [](const std::string &a, const std::string &b) {
+		return a.substr(0, a.rfind(' ')) < b.substr(0, b.rfind(' '));
+	});
+	want.erase(std::unique(want.begin(), want.end()), want.end());
+	auto lines = [](const Profile &q) {
+		std::vector<std::string> out;
+		q.for_each([&](std::string_view s, uint64_t w) { out.push_back(std::string(s) + " " + std::to_string(w)); });
+		return out;
+	};
+	CHECK(lines(p) == want);
+	Profile copy = p;
+	CHECK(lines(copy) == want);
+	CHECK(copy.total() == 3005);
+}

@@ -33,7 +33,14 @@ Profile &Profile::operator=(const Profile &other)
 	frames_ = FrameTable();
 	for (FrameId id = 0; id < other.frames_.size(); id++)
 		frames_.intern(other.frames_.name(id));
-	ids_ = other.ids_;
+	chunks_.clear();
+	for (const Chunk &c : other.chunks_) {
+		Chunk &mine = chunks_.emplace_back();
+		mine.ids = std::make_unique_for_overwrite<FrameId[]>(c.size);
+		std::copy_n(c.ids.get(), c.used, mine.ids.get());
+		mine.size = c.size;
+		mine.used = c.used;
+	}
 	stacks_ = other.stacks_;
 	index_ = other.index_;
 	std::lock_guard g(lock_);
@@ -49,7 +56,7 @@ Profile &Profile::operator=(Profile &&other) noexcept
 		return *this;
 	freq_ = other.freq_;
 	frames_ = std::move(other.frames_);
-	ids_ = std::move(other.ids_);
+	chunks_ = std::move(other.chunks_);
 	stacks_ = std::move(other.stacks_);
 	index_ = std::move(other.index_);
 	std::scoped_lock g(lock_, other.lock_);
@@ -112,10 +119,12 @@ void Profile::add_ids(std::span<const FrameId> ids, uint64_t weight, WeightUnit 
 	size_t mask = index_.size() - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		if (index_[i] == 0) {
+			auto [chunk, begin] = allocate_ids(ids.size());
 			Stack s{.hash = h,
-				.begin = static_cast<uint32_t>(ids_.size()),
+				.chunk = chunk,
+				.begin = begin,
 				.length = static_cast<uint32_t>(ids.size())};
-			ids_.insert(ids_.end(), ids.begin(), ids.end());
+			std::ranges::copy(ids, chunks_[chunk].ids.get() + begin);
 			s.weight[static_cast<size_t>(unit)] = weight;
 			stacks_.push_back(s);
 			index_[i] = static_cast<uint32_t>(stacks_.size());
@@ -127,6 +136,19 @@ void Profile::add_ids(std::span<const FrameId> ids, uint64_t weight, WeightUnit 
 			return;
 		}
 	}
+}
+
+std::pair<uint32_t, uint32_t> Profile::allocate_ids(size_t n)
+{
+	if (chunks_.empty() || chunks_.back().size - chunks_.back().used < n) {
+		// A stack longer than a chunk gets one of its own.
+		auto size = static_cast<uint32_t>(std::max<size_t>(n, kChunkIds));
+		chunks_.push_back({std::make_unique_for_overwrite<FrameId[]>(size), size, 0});
+	}
+	Chunk &c = chunks_.back();
+	uint32_t begin = c.used;
+	c.used += static_cast<uint32_t>(n);
+	return {static_cast<uint32_t>(chunks_.size() - 1), begin};
 }
 
 void Profile::grow_index()

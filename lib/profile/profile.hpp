@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "profile/frame_table.hpp"
@@ -66,7 +67,8 @@ private:
 	static constexpr size_t kUnits = 3;
 	struct Stack {
 		uint64_t hash = 0;
-		uint32_t begin = 0;  // in ids_
+		uint32_t chunk = 0;  // its frames: chunks_[chunk][begin, begin + length)
+		uint32_t begin = 0;
 		uint32_t length = 0;
 		uint64_t weight[kUnits] = {};
 	};
@@ -80,14 +82,27 @@ private:
 	};
 
 	void add_ids(std::span<const FrameId> ids, uint64_t weight, WeightUnit unit);
-	std::span<const FrameId> ids_of(const Stack &s) const { return {ids_.data() + s.begin, s.length}; }
+	std::span<const FrameId> ids_of(const Stack &s) const
+	{
+		return {chunks_[s.chunk].ids.get() + s.begin, s.length};
+	}
+	// Room for `n` ids, returned as (chunk, begin).
+	std::pair<uint32_t, uint32_t> allocate_ids(size_t n);
 	bool before(const Stack &a, const Stack &b) const;
 	const Converted &converted() const;
 	void grow_index();
 
 	int freq_;
 	FrameTable frames_;
-	std::vector<FrameId> ids_;     // every stack's frames, one run each
+	// Every stack's frames, one run each, in chunks that never move: one
+	// growing vector would copy itself at each doubling, and at 15,000
+	// stacks that copy was the peak of record's memory.
+	struct Chunk {
+		std::unique_ptr<FrameId[]> ids;
+		uint32_t size = 0, used = 0;
+	};
+	static constexpr uint32_t kChunkIds = 1u << 16;  // 256 KiB
+	std::vector<Chunk> chunks_;
 	std::vector<Stack> stacks_;
 	std::vector<uint32_t> index_;  // open addressing: stack index + 1, 0 empty
 	std::vector<FrameId> scratch_;
