@@ -66,14 +66,15 @@ void write_window_folded(const LiveWindow &w, std::FILE *out)
 
 void write_window_json(const LiveWindow &w, size_t top, std::FILE *out)
 {
-	LayerTotals t = layer_totals(*w.profile);
+	StackTree tree = stack_tree(*w.profile);
+	LayerTotals t = layer_totals(tree);
 	std::string json = fmt::format(
 		"{{\"window\":{},\"start\":{:.3f},\"end\":{:.3f},\"freq\":{},\"total\":{},"
 		"\"oncpu\":{},\"offcpu\":{},\"gpu\":{},\"stacks\":{},\"lost\":{},\"top\":[",
 		w.index, w.start, w.end, w.freq, t.total, t.oncpu, t.offcpu, t.gpu,
 		w.profile->size(), w.lost);
 	bool first = true;
-	for (const FunctionStats &f : top_functions(*w.profile, top)) {
+	for (const FunctionStats &f : top_functions(tree, top)) {
 		double self_pct = t.total > 0 ? 100 * f.self / t.total : 0;
 		double total_pct = t.total > 0 ? 100 * f.total / t.total : 0;
 		json += fmt::format("{}{{\"name\":{},\"self\":{},\"total\":{},\"self_pct\":{:.2f},"
@@ -89,7 +90,8 @@ void write_window_json(const LiveWindow &w, size_t top, std::FILE *out)
 
 std::vector<std::string> window_tree_lines(const LiveWindow &w, int rows, int cols)
 {
-	LayerTotals t = layer_totals(*w.profile);
+	StackTree tree = stack_tree(*w.profile);
+	LayerTotals t = layer_totals(tree);
 	std::vector<std::string> out;
 	out.push_back(fmt::format("xpu-perf live  window {}  {:.1f} s  {:.0f} samples "
 				  "(on-CPU {:.0f}, off-CPU {:.0f}, GPU {:.0f})  lost {}",
@@ -99,7 +101,6 @@ std::vector<std::string> window_tree_lines(const LiveWindow &w, int rows, int co
 		out.push_back("  (nothing sampled in this window)");
 		return out;
 	}
-	StackTree tree = stack_tree(*w.profile);
 	size_t max_lines = static_cast<size_t>(std::max(rows - 1, 3));
 	tree_lines(tree, StackTree::root_id, 0, t.total, out, max_lines, cols);
 	return out;

@@ -7,11 +7,11 @@
 
 namespace xpu {
 
-LayerTotals layer_totals(const Profile &p)
+LayerTotals layer_totals(const StackTree &tree)
 {
 	LayerTotals t;
 	// report's layer rows: the first layer frame of a stack decides.
-	for (const auto &row : group_stats(stack_tree(p), GroupBy::layer)) {
+	for (const auto &row : group_stats(tree, GroupBy::layer)) {
 		t.total += row.self;
 		if (row.name.starts_with("offcpu"))
 			t.offcpu += row.self;
@@ -25,9 +25,11 @@ LayerTotals layer_totals(const Profile &p)
 	return t;
 }
 
-std::vector<FunctionStats> top_functions(const Profile &p, size_t n)
+LayerTotals layer_totals(const Profile &p) { return layer_totals(stack_tree(p)); }
+
+std::vector<FunctionStats> top_functions(const StackTree &tree, size_t n)
 {
-	std::vector<FunctionStats> rows = function_stats(stack_tree(p));
+	std::vector<FunctionStats> rows = function_stats(tree);
 	auto by_self = [](const FunctionStats &a, const FunctionStats &b) {
 		return a.self != b.self ? a.self > b.self : a.name < b.name;
 	};

@@ -23,10 +23,12 @@ struct LayerTotals {
 	double net = 0;  // bytes (record --net), not samples
 };
 
+// From the window's tree, where the caller has one for its other views too.
+LayerTotals layer_totals(const StackTree &tree);
 LayerTotals layer_totals(const Profile &p);
 
 // The `n` functions with the most self weight (ties: by name), with their
 // total (inclusive) weight; n = 0 for all.
-std::vector<FunctionStats> top_functions(const Profile &p, size_t n);
+std::vector<FunctionStats> top_functions(const StackTree &tree, size_t n);
 
 }  // namespace xpu

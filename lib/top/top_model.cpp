@@ -136,7 +136,7 @@ void TopModel::add_window(const Profile &window, const std::map<std::string, dou
 			cell.dtotal += cell.total;
 		}
 	}
-	window_totals_ = layer_totals(window);
+	window_totals_ = layer_totals(tree);
 	session_totals_.total += window_totals_.total;
 	session_totals_.oncpu += window_totals_.oncpu;
 	session_totals_.offcpu += window_totals_.offcpu;
