@@ -204,10 +204,6 @@ void gpu_stack(StackFrames &frames, const GpuCount &c, const StackStore &stacks,
 	frames.push(c.leaf);
 }
 
-// The user stack that did the I/O, then what it did and with whom. No
-// kernel stack: it would be the socket layer and the tracer, every time.
-// The weight is bytes, whatever the direction (retransmits: the bytes
-// sent again); each line is one unit, never converted.
 // "[GPU_Stream]0:7" -> {"0", "7"}; {"", ""} for anything else.
 std::pair<std::string_view, std::string_view> device_and_stream(std::string_view frame)
 {
@@ -220,6 +216,10 @@ std::pair<std::string_view, std::string_view> device_and_stream(std::string_view
 	return {frame.substr(0, colon), frame.substr(colon + 1)};
 }
 
+// The user stack that did the I/O, then what it did and with whom. No
+// kernel stack: it would be the socket layer and the tracer, every time.
+// The weight is bytes, whatever the direction (retransmits: the bytes
+// sent again); each line is one unit, never converted.
 void net_stack(StackFrames &frames, const NetCount &c, const StackStore &stacks, Symbolizer &sym,
 	       const StackLayout &layout, StackQuality *quality)
 {

@@ -500,10 +500,9 @@ void ProfileSession::Impl::drop_our_own(SampleSet &set) const
 {
 	if (!child)
 		return;
-	auto ours = [this](const ThreadStacks &t) { return this->ours(t); };
-	std::erase_if(set.oncpu, [&](const StackCount &c) { return ours(c.where); });
-	std::erase_if(set.offcpu, [&](const OffCpuCount &c) { return ours(c.where); });
-	std::erase_if(set.net, [&](const NetCount &c) { return ours(c.where); });
+	std::erase_if(set.oncpu, [this](const StackCount &c) { return ours(c.where); });
+	std::erase_if(set.offcpu, [this](const OffCpuCount &c) { return ours(c.where); });
+	std::erase_if(set.net, [this](const NetCount &c) { return ours(c.where); });
 }
 
 // A stack no window used for a few windows leaves the kernel's map first

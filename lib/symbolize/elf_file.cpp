@@ -22,24 +22,11 @@ void init_libelf()
 	std::call_once(once, [] { elf_version(EV_CURRENT); });
 }
 
-std::string to_hex(const void *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	auto *b = static_cast<const unsigned char *>(p);
-	std::string out;
-	out.reserve(n * 2);
-	for (size_t i = 0; i < n; i++) {
-		out += digits[b[i] >> 4];
-		out += digits[b[i] & 15];
-	}
-	return out;
-}
-
 std::string build_id_of(Elf *elf)
 {
 	const void *id = nullptr;
 	ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
-	return n > 0 ? to_hex(id, static_cast<size_t>(n)) : std::string();
+	return n > 0 ? build_id_hex(id, static_cast<size_t>(n)) : std::string();
 }
 
 Elf_Scn *find_section(Elf *elf, Elf64_Word type)
@@ -113,6 +100,19 @@ bool read_symbols(Elf *elf, Elf64_Word type, SymbolTable &out)
 }
 
 }  // namespace
+
+std::string build_id_hex(const void *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	auto *b = static_cast<const unsigned char *>(p);
+	std::string out;
+	out.reserve(n * 2);
+	for (size_t i = 0; i < n; i++) {
+		out += digits[b[i] >> 4];
+		out += digits[b[i] & 15];
+	}
+	return out;
+}
 
 ElfFile::ElfFile(int fd, Elf *elf, std::string name, std::string debug_root)
 	: fd_(fd), elf_(elf), name_(std::move(name)), debug_root_(std::move(debug_root))

@@ -8,10 +8,9 @@
 #include <charconv>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "base/fd.hpp"
 #include "base/lines.hpp"
+#include "symbolize/elf_file.hpp"
 #include "symbolize/proc_maps.hpp"
 
 namespace xpu {
@@ -149,10 +148,7 @@ std::string build_id_from_notes(std::string_view notes)
 		at += pad(h[0]) + pad(h[1]);
 		if (h[2] != kGnuBuildId || name != std::string_view("GNU\0", 4) || desc.empty())
 			continue;
-		std::string hex;
-		for (unsigned char c : desc)
-			hex += fmt::format("{:02x}", c);
-		return hex;
+		return build_id_hex(desc.data(), desc.size());
 	}
 	return "";
 }
