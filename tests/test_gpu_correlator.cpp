@@ -35,18 +35,18 @@ GpuActivity kernel(pid_t pid, uint32_t corr, uint64_t ns, const std::string &nam
 	return a;
 }
 
-uint64_t total_ns(const std::vector<GpuCount> &v)
+uint64_t total_ns(const std::vector<Event> &v)
 {
 	uint64_t t = 0;
 	for (const auto &c : v)
-		t += c.ns;
+		t += c.weight;
 	return t;
 }
 
-const GpuCount *find(const std::vector<GpuCount> &v, uint64_t ustack, bool launched = true)
+const Event *find(const std::vector<Event> &v, uint64_t ustack, bool launched = true)
 {
 	for (const auto &c : v)
-		if (c.where.ustack == ustack && c.launched == launched)
+		if (c.where.ustack == ustack && c.gpu().launched == launched)
 			return &c;
 	return nullptr;
 }
@@ -61,11 +61,11 @@ TEST_CASE("gpu correlator: launch first, then its kernel", "[gpu]")
 	c.add_activity(kernel(1, 10, 500), 1);
 	auto out = c.take(2, false);
 	REQUIRE(out.size() == 1);
-	CHECK(out[0].launched);
+	CHECK(out[0].gpu().launched);
 	CHECK(out[0].where.ustack == 0xaa);
-	CHECK(out[0].api == "cudaLaunchKernel");
-	CHECK(out[0].leaf == "[GPU_Kernel]add(float*, int)");
-	CHECK(out[0].ns == 500);
+	CHECK(out[0].gpu().api == "cudaLaunchKernel");
+	CHECK(out[0].gpu().leaf == "[GPU_Kernel]add(float*, int)");
+	CHECK(out[0].weight == 500);
 	CHECK(out[0].count == 1);
 	CHECK(c.stats().matched == 1);
 }
@@ -78,8 +78,8 @@ TEST_CASE("gpu correlator: a kernel before its launch waits for it", "[gpu]")
 	c.add_launch(launch(1, 10, 0xaa), 2);
 	auto out = c.take(3, false);
 	REQUIRE(out.size() == 1);
-	CHECK(out[0].launched);
-	CHECK(out[0].api == "[cuda_runtime:211]");  // the stream never named it
+	CHECK(out[0].gpu().launched);
+	CHECK(out[0].gpu().api == "[cuda_runtime:211]");  // the stream never named it
 }
 
 TEST_CASE("gpu correlator: unmatched work after the grace, and at the end", "[gpu]")
@@ -92,12 +92,12 @@ TEST_CASE("gpu correlator: unmatched work after the grace, and at the end", "[gp
 	c.add_activity(kernel(1, 11, 300), 150);
 	auto early = c.take(120, false);
 	REQUIRE(early.size() == 1);
-	CHECK_FALSE(early[0].launched);
+	CHECK_FALSE(early[0].gpu().launched);
 	CHECK(early[0].where.comm == "trainer");
-	CHECK(early[0].ns == 500);
+	CHECK(early[0].weight == 500);
 	auto rest = c.take(130, true);
 	REQUIRE(rest.size() == 1);
-	CHECK(rest[0].ns == 300);
+	CHECK(rest[0].weight == 300);
 	CHECK(c.stats().unmatched == 2);
 	CHECK(c.stats().unmatched_ns == 800);
 }
@@ -114,8 +114,8 @@ TEST_CASE("gpu correlator: a graph launch's kernels all get its stack", "[gpu]")
 	auto out = c.take(2, true);
 	REQUIRE(out.size() == 1);
 	CHECK(out[0].count == 4);
-	CHECK(out[0].ns == 100 + 101 + 102 + 103);
-	CHECK(out[0].leaf == "[GPU_Kernel]step()");
+	CHECK(out[0].weight == 100 + 101 + 102 + 103);
+	CHECK(out[0].gpu().leaf == "[GPU_Kernel]step()");
 	CHECK(c.stats().launches_without_work == 0);
 }
 
@@ -148,7 +148,7 @@ TEST_CASE("gpu correlator: nanoseconds are conserved in any arrival order", "[gp
 			std::swap(items[i], items[(x >> 8) % (i + 1)]);
 		}
 		uint64_t t = 0;
-		std::vector<GpuCount> all;
+		std::vector<Event> all;
 		for (const auto &it : items) {
 			if (it.is_launch)
 				c.add_launch(launch(1, it.corr, it.corr % 2 ? 0xa : 0xb), t++);
@@ -181,9 +181,9 @@ TEST_CASE("gpu correlator: correlation ids wrap", "[gpu]")
 	c.add_activity(kernel(1, 0xffffffffu, 40), 5);
 	auto out = c.take(6, true);
 	REQUIRE(find(out, 0xa1));
-	CHECK(find(out, 0xa1)->ns == 10);
-	CHECK(find(out, 0xa2)->ns == 20);
-	CHECK(find(out, 0xa3)->ns == 40);
+	CHECK(find(out, 0xa1)->weight == 10);
+	CHECK(find(out, 0xa2)->weight == 20);
+	CHECK(find(out, 0xa3)->weight == 40);
 }
 
 TEST_CASE("gpu correlator: processes do not share ids", "[gpu]")
@@ -211,8 +211,8 @@ TEST_CASE("gpu correlator: the launch table is bounded", "[gpu]")
 	c.add_activity(kernel(1, 999, 5), 1000);  // recent: still joined
 	c.add_activity(kernel(1, 0, 5), 1000);    // evicted: no stack
 	auto out = c.take(1001, true);
-	CHECK(find(out, 0xa)->ns == 5);
-	CHECK(find(out, 0, false)->ns == 5);
+	CHECK(find(out, 0xa)->weight == 5);
+	CHECK(find(out, 0, false)->weight == 5);
 }
 
 TEST_CASE("gpu correlator: launches age out after keep", "[gpu]")

@@ -105,11 +105,12 @@ TEST_CASE("net tracepoints: what a kernel without them cannot count, by name", "
 
 TEST_CASE("net totals: calls and bytes per direction, distinct peers", "[net]")
 {
-	std::vector<NetCount> counts = {
-		{.where = {}, .dir = NetDir::send, .peer = "127.0.0.1:1", .bytes = 640, .count = 10},
-		{.where = {}, .dir = NetDir::send, .peer = "unix:/s", .bytes = 4096, .count = 1},
-		{.where = {}, .dir = NetDir::recv, .peer = "unix:/s", .bytes = 4096, .count = 3},
-		{.where = {}, .dir = NetDir::retransmit, .peer = "127.0.0.1:1", .bytes = 64, .count = 1},
+	std::vector<Event> counts = {
+		net_event({}, {NetDir::send, "127.0.0.1:1"}, 640, 10),
+		net_event({}, {NetDir::send, "unix:/s"}, 4096, 1),
+		net_event({}, {NetDir::recv, "unix:/s"}, 4096, 3),
+		net_event({}, {NetDir::retransmit, "127.0.0.1:1"}, 64, 1),
+		cpu_sample_event({}, 99),  // not the network's: left out
 	};
 	NetTotals t = net_totals(counts);
 	CHECK(t.sends == 11);

@@ -172,36 +172,24 @@ TEST_CASE("record pprof: each layer in its unit, thread labels, frames of no add
 		return t;
 	};
 	ThreadStacks app = thread(10, 11, "app"), io = thread(10, 12, "io");
-	SampleSet set;
-	set.oncpu.push_back({app, 3});
-	set.oncpu.push_back({app, 2});  // the same stack and thread: one sample of 5
-	OffCpuCount off;
-	off.where = io;
-	off.state = 'S';
-	off.ns = 1234567;
-	set.offcpu.push_back(off);
-	GpuCount gpu;
-	gpu.where = thread(10, 0, "app");
-	gpu.launched = false;
-	gpu.stream = "[GPU_Stream]0:7";
-	gpu.leaf = "[GPU_Kernel]k";
-	gpu.ns = 7001;
-	set.gpu.push_back(gpu);
-	GpuCount launches;
-	launches.where = app;
-	launches.api = "cudaLaunchKernel";
-	launches.leaf = "[GPU_Launch]";
-	launches.count = 4;
-	set.gpu.push_back(launches);
-	NetCount sent;
-	sent.where = app;
-	sent.peer = "127.0.0.1:80";
-	sent.bytes = 4000;
-	sent.count = 2;
-	set.net.push_back(sent);
-	NetCount nothing = sent;  // no bytes: no sample
-	nothing.bytes = 0;
-	set.net.push_back(nothing);
+	EventSet set;
+	set.events.push_back(cpu_sample_event(app, 3));
+	set.events.push_back(cpu_sample_event(app, 2));  // the same stack and thread: one sample of 5
+	OffCpuAttrs sleeping;
+	sleeping.state = 'S';
+	set.events.push_back(offcpu_event(io, sleeping, 1234567, 1));
+	Event timed = offcpu_event(io, sleeping, 0, 0);  // a timeline's copy: no weight, no sample
+	timed.start_ns = 5;
+	timed.dur_ns = 1234567;
+	set.events.push_back(timed);
+	set.events.push_back(gpu_event(EventKind::gpu_work, thread(10, 0, "app"),
+				       {.launched = false, .api = "", .stream = "[GPU_Stream]0:7", .leaf = "[GPU_Kernel]k"},
+				       7001, 1));
+	set.events.push_back(gpu_event(EventKind::gpu_launch, app,
+				       {.launched = true, .api = "cudaLaunchKernel", .stream = "", .leaf = "[GPU_Launch]"},
+				       4, 4));
+	set.events.push_back(net_event(app, {NetDir::send, "127.0.0.1:80"}, 4000, 2));
+	set.events.push_back(net_event(app, {NetDir::send, "127.0.0.1:80"}, 0, 1));  // no bytes: no sample
 	Symbolizer sym;
 	PprofRecordStats st;
 	auto p = parse(record_pprof_message(set, sym, StackLayout{.freq = 100},
@@ -291,16 +279,15 @@ TEST_CASE("record pprof: the same stacks as the folded profile, which the mappin
 	  "[symbolizer]")
 {
 	FixtureProcess proc(fixture_path("symbols_pie"));
-	SampleSet set;
+	EventSet set;
 	set.stacks[7] = {proc.addr("plain_c_function"), proc.addr("inline_return"),
 			 proc.addr("lib_function") + 1};
-	StackCount c;
-	c.where.pid = proc.pid();
-	c.where.tid = proc.pid();
-	c.where.comm = "symbols_pie";
-	c.where.ustack = 7;
-	c.count = 6;
-	set.oncpu.push_back(c);
+	ThreadStacks t;
+	t.pid = proc.pid();
+	t.tid = proc.pid();
+	t.comm = "symbols_pie";
+	t.ustack = 7;
+	set.events.push_back(cpu_sample_event(t, 6));
 	StackLayout layout{.freq = 50};
 	Symbolizer plain({.inlines = true});
 	Symbolizer mapped({.inlines = true, .mappings = true});

@@ -155,22 +155,36 @@ TEST_CASE("trace: an off-CPU interval is an X slice on its thread's lane", "[tra
 
 TEST_CASE("trace: the tracer's waits become slices, the held child's left out", "[trace][offcpu]")
 {
+	auto blocked_count = [](pid_t pid, pid_t tid, const char *comm, char state, uint64_t ns) {
+		ThreadStacks t;
+		t.pid = pid;
+		t.tid = tid;
+		t.comm = comm;
+		OffCpuAttrs a;
+		a.state = state;
+		return offcpu_event(t, a, ns, 1);
+	};
 	auto wait = [](pid_t pid, pid_t tid, const char *comm, uint32_t flags, uint64_t start) {
-		OffCpuInterval w;
-		w.where.pid = pid;
-		w.where.tid = tid;
-		w.where.comm = comm;
-		w.where.flags = flags;
-		w.state = 'S';
+		ThreadStacks t;
+		t.pid = pid;
+		t.tid = tid;
+		t.comm = comm;
+		t.flags = flags;
+		OffCpuAttrs sleeping;
+		sleeping.state = 'S';
+		Event w = offcpu_event(t, sleeping, 0, 0);
 		w.start_ns = start;
-		w.ns = 5000;
+		w.dur_ns = 5000;
 		return w;
 	};
-	std::vector<OffCpuInterval> waits = {
+	std::vector<Event> waits = {
 		wait(7, 7, "xpu-perf", 0, 100),  // the held child, before its exec
 		wait(7, 8, "pool", XPU_KEY_USTACK_ERR, 200),
 		wait(7, 7, "app", XPU_KEY_USTACK_ERR | XPU_KEY_KSTACK_ERR, 300),
 		wait(7, 8, "pool-renamed", XPU_KEY_USTACK_ERR, 400),
+		// Not timed waits: the counts, which the timeline does not draw.
+		blocked_count(7, 9, "counted", 'S', 70000),
+		cpu_sample_event({}, 3),
 	};
 	TraceInput in;
 	Symbolizer sym;

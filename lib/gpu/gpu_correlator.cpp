@@ -72,34 +72,34 @@ void GpuCorrelator::add_activity(const GpuActivity &a, uint64_t now_ns)
 
 void GpuCorrelator::attribute(const GpuActivity &a, Launch *l)
 {
-	GpuCount c;
+	ThreadStacks w;
+	GpuAttrs g;
 	if (l) {
-		c.where = l->ev.where;
-		c.api = api_of(l->ev);
+		w = l->ev.where;
+		g.api = api_of(l->ev);
 		l->had_work = true;
 		stats_.matched++;
 	} else {
-		c.launched = false;
-		c.where.pid = a.pid;
+		g.launched = false;
+		w.pid = a.pid;
 		auto comm = comms_.find(a.pid);
-		c.where.comm = comm != comms_.end() ? comm->second : std::to_string(a.pid);
+		w.comm = comm != comms_.end() ? comm->second : std::to_string(a.pid);
 		stats_.unmatched++;
 		stats_.unmatched_ns += a.ns();
 	}
 	if (opts_.streams)
-		c.stream = gpu_stream_frame(a.device, a.stream);
-	c.leaf = gpu_leaf_frame(a);
-	const ThreadStacks &w = c.where;
-	auto key = std::make_tuple(w.pid, w.tid, w.gen, w.ustack, w.flags, c.launched, c.api,
-				   c.stream, c.leaf);
+		g.stream = gpu_stream_frame(a.device, a.stream);
+	g.leaf = gpu_leaf_frame(a);
+	auto key = std::make_tuple(w.pid, w.tid, w.gen, w.ustack, w.flags, g.launched, g.api,
+				   g.stream, g.leaf);
 	auto [it, fresh] = out_.try_emplace(key);
 	if (fresh)
-		it->second = std::move(c);
-	it->second.ns += a.ns();
+		it->second = gpu_event(EventKind::gpu_work, std::move(w), std::move(g), 0, 0);
+	it->second.weight += a.ns();
 	it->second.count++;
 }
 
-std::vector<GpuCount> GpuCorrelator::take(uint64_t now_ns, bool final)
+std::vector<Event> GpuCorrelator::take(uint64_t now_ns, bool final)
 {
 	for (auto w = waiting_.begin(); w != waiting_.end();) {
 		if (final || now_ns >= w->second.arrived + opts_.grace_ns) {
@@ -120,10 +120,10 @@ std::vector<GpuCount> GpuCorrelator::take(uint64_t now_ns, bool final)
 			launches_.erase(it);
 		}
 	}
-	std::vector<GpuCount> out;
+	std::vector<Event> out;
 	out.reserve(out_.size());
-	for (auto &[key, c] : out_)
-		out.push_back(std::move(c));
+	for (auto &[key, e] : out_)
+		out.push_back(std::move(e));
 	out_.clear();
 	return out;
 }

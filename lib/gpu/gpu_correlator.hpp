@@ -26,7 +26,7 @@
 
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_stream.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -62,7 +62,7 @@ public:
 	// The GPU time joined since the previous take: records that waited
 	// longer than the grace are given up (with `final`, all of them, and
 	// every launch is retired).
-	std::vector<GpuCount> take(uint64_t now_ns, bool final);
+	std::vector<Event> take(uint64_t now_ns, bool final);
 
 	const GpuCorrelatorStats &stats() const { return stats_; }
 	size_t launches_held() const { return launches_.size(); }
@@ -102,7 +102,7 @@ private:
 	// Output, summed per (stack, api, stream, leaf).
 	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, bool, std::string,
 			    std::string, std::string>,
-		 GpuCount>
+		 Event>
 		out_;
 };
 

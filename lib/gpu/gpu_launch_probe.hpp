@@ -11,7 +11,7 @@
 #include "kernel/bpf_session.hpp"
 #include "kernel/bpf_util.hpp"
 #include "base/error.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 

@@ -95,7 +95,7 @@ struct GpuSource::Impl {
 	std::unique_ptr<GpuTimeline> timeline;  // --trace only
 	std::set<pid_t> named;  // processes whose comm the correlator has
 	// Entry-point mode: launches counted per (thread stacks, entry point).
-	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, GpuCount> counted;
+	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, Event> counted;
 	uint64_t entry_launches = 0;
 	size_t entry_probes = 0;
 	// Processes whose injector could not use CUPTI (another tool holds it,
@@ -164,14 +164,16 @@ void GpuSource::Impl::count_entry(const LaunchEvent &l)
 	entry_launches++;
 	const ThreadStacks &w = l.where;
 	auto [it, fresh] = counted.try_emplace({w.pid, w.tid, w.gen, w.ustack, w.flags, l.cbid});
-	GpuCount &c = it->second;
+	Event &e = it->second;
 	if (fresh) {
-		c.where = w;
 		const auto &names = cuda_entry_points();
-		c.api = l.cbid < names.size() ? names[l.cbid] : "[cuda_api]";
-		c.leaf = kGpuLaunchLeaf;
+		GpuAttrs g{.api = l.cbid < names.size() ? names[l.cbid] : "[cuda_api]",
+			    .stream = {},
+			    .leaf = kGpuLaunchLeaf};
+		e = gpu_event(EventKind::gpu_launch, w, std::move(g), 0, 0);
 	}
-	c.count++;
+	e.weight++;
+	e.count++;
 }
 
 Result<std::unique_ptr<GpuSource>> GpuSource::prepare(const GpuSourceOptions &opts)
@@ -353,9 +355,9 @@ Result<void> GpuSource::drain(std::chrono::milliseconds timeout)
 	return {};
 }
 
-std::vector<GpuCount> GpuSource::take(bool final)
+std::vector<Event> GpuSource::take(bool final)
 {
-	std::vector<GpuCount> out = impl_->correlator.take(monotonic_ns(), final);
+	std::vector<Event> out = impl_->correlator.take(monotonic_ns(), final);
 	if (final) {
 		std::vector<BlamedWait> slices;
 		// record --trace: the blamed waits as slices (live's come as calls)

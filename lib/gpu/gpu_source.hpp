@@ -19,7 +19,7 @@
 #include "gpu/gpu_correlator.hpp"
 #include "gpu/gpu_stream.hpp"
 #include "gpu/gpu_timeline.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -76,7 +76,7 @@ public:
 	using StacksFn = std::function<void(const std::vector<ThreadStacks> &)>;
 	void on_new_stacks(StacksFn fn);
 	// The GPU time joined so far (the end: everything, every launch retired).
-	std::vector<GpuCount> take(bool final);
+	std::vector<Event> take(bool final);
 	// Reads until every process that said hello has said goodbye (E), or
 	// until `timeout` passes.
 	Result<void> drain(std::chrono::milliseconds timeout);

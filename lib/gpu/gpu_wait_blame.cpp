@@ -117,10 +117,10 @@ void GpuWaitBlame::add_activity(const GpuActivity &a)
 	v.push_back({a.start, a.end, a.stream, gpu_wait_leaf(a)});
 }
 
-std::vector<GpuCount> GpuWaitBlame::take(std::vector<BlamedWait> *slices)
+std::vector<Event> GpuWaitBlame::take(std::vector<BlamedWait> *slices)
 {
 	using OutKey = std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, std::string, std::string>;
-	std::map<OutKey, GpuCount> out;
+	std::map<OutKey, Event> out;
 	for (auto &[pid, v] : spans_)
 		std::sort(v.begin(), v.end(), [](const GpuSpan &a, const GpuSpan &b) { return a.start < b.start; });
 	for (const LaunchEvent &w : waits_) {
@@ -149,19 +149,16 @@ std::vector<GpuCount> GpuWaitBlame::take(std::vector<BlamedWait> *slices)
 				stats_.idle_ns += ns;
 			const ThreadStacks &t = w.where;
 			auto [it, fresh] = out.try_emplace(OutKey{t.pid, t.tid, t.gen, t.ustack, t.flags, api, leaf});
-			if (fresh) {
-				it->second.where = t;
-				it->second.api = api;
-				it->second.leaf = leaf;
-			}
-			it->second.ns += ns;
+			if (fresh)
+				it->second = gpu_event(EventKind::gpu_wait, t, GpuAttrs{.api = api, .stream = {}, .leaf = leaf}, 0, 0);
+			it->second.weight += ns;
 			it->second.count++;
 		}
 	}
 	waits_.clear();
-	std::vector<GpuCount> v;
-	for (auto &[key, c] : out)
-		v.push_back(std::move(c));
+	std::vector<Event> v;
+	for (auto &[key, e] : out)
+		v.push_back(std::move(e));
 	return v;
 }
 

@@ -26,7 +26,7 @@
 
 #include "gpu/gpu_launch_probe.hpp"
 #include "gpu/gpu_stream.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -75,7 +75,7 @@ public:
 	void add_activity(const GpuActivity &a);
 	// The blame of every wait, once (then forgotten); each wait also into
 	// `slices` when given (record --trace).
-	std::vector<GpuCount> take(std::vector<BlamedWait> *slices = nullptr);
+	std::vector<Event> take(std::vector<BlamedWait> *slices = nullptr);
 	const GpuWaitStats &stats() const { return stats_; }
 
 private:

@@ -15,7 +15,7 @@
 #include "bpf/common.h"
 #include "kernel/call_graph.hpp"
 #include "profile/python_walks.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 struct xpu_bpf;
 

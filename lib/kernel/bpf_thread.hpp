@@ -1,5 +1,5 @@
 // The thread and stacks that a BPF key or event names, as user space keeps
-// them (profile/samples.hpp's ThreadStacks). Every key and event of bpf/*.h
+// them (profile/event.hpp's ThreadStacks). Every key and event of bpf/*.h
 // that carries a stack names its thread with the same fields (pid, gen,
 // flags, comm, ustack; tid and kstack where the program has them), so one
 // conversion serves them all.
@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 

@@ -41,23 +41,17 @@ void CpuSampler::stop()
 	events_.fds.clear();
 }
 
-Result<std::vector<StackCount>> CpuSampler::read_counts(bool take) const
+Result<void> CpuSampler::read_events(std::vector<Event> &out, bool take) const
 {
 	std::vector<xpu_sample_key> keys;
 	std::vector<__u64> values;
 	int fd = bpf_map__fd(bpf_.skel().maps.counts);
 	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
 		return sys_fail(ExitCode::internal, err, "read sample counts");
-	std::vector<StackCount> out;
-	out.reserve(keys.size());
-	for (size_t i = 0; i < keys.size(); i++) {
-		const auto &k = keys[i];
-		StackCount c;
-		c.where = thread_stacks_of(k);
-		c.count = values[i];
-		out.push_back(std::move(c));
-	}
-	return out;
+	out.reserve(out.size() + keys.size());
+	for (size_t i = 0; i < keys.size(); i++)
+		out.push_back(cpu_sample_event(thread_stacks_of(keys[i]), values[i]));
+	return {};
 }
 
 }  // namespace xpu

@@ -9,7 +9,7 @@
 #include "kernel/bpf_util.hpp"
 #include "base/error.hpp"
 #include "kernel/perf_event.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -22,9 +22,10 @@ public:
 	Result<void> start();
 	// Detaches: counts stop changing.
 	void stop();
-	// Everything counted so far; with `take`, also removes it from the
-	// kernel's map, so the next read holds only what came after (live views).
-	Result<std::vector<StackCount>> read_counts(bool take = false) const;
+	// Appends to `out` everything counted so far, one counted event per
+	// (thread, stacks); with `take`, also removes it from the kernel's
+	// map, so the next read holds only what came after (live views).
+	Result<void> read_events(std::vector<Event> &out, bool take = false) const;
 
 	const std::string &event_name() const { return events_.name; }
 	int freq() const { return freq_; }

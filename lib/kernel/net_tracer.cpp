@@ -11,17 +11,14 @@ namespace xpu {
 
 namespace {
 
-NetCount count_of(const xpu_net_key &k, const xpu_net_value &v)
+Event event_of(const xpu_net_key &k, const xpu_net_value &v)
 {
-	NetCount c;
-	c.where = thread_stacks_of(k);
-	c.dir = static_cast<NetDir>(k.dir);
+	NetAttrs a;
+	a.dir = static_cast<NetDir>(k.dir);
 	uint32_t len = std::min<uint32_t>(k.addr_len, sizeof(k.addr));
-	c.peer = format_peer({.family = k.family, .protocol = k.protocol, .port = k.port,
+	a.peer = format_peer({.family = k.family, .protocol = k.protocol, .port = k.port,
 			      .addr = std::span<const uint8_t>(k.addr, len)});
-	c.bytes = v.bytes;
-	c.count = v.count;
-	return c;
+	return net_event(thread_stacks_of(k), std::move(a), v.bytes, v.count);
 }
 
 }  // namespace
@@ -54,18 +51,17 @@ Result<void> NetTracer::start()
 
 void NetTracer::stop() { links_.clear(); }
 
-Result<std::vector<NetCount>> NetTracer::read_counts(bool take) const
+Result<void> NetTracer::read_events(std::vector<Event> &out, bool take) const
 {
 	std::vector<xpu_net_key> keys;
 	std::vector<xpu_net_value> values;
 	int fd = bpf_map__fd(bpf_.skel().maps.net_counts);
 	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
 		return sys_fail(ExitCode::internal, err, "read network counts");
-	std::vector<NetCount> out;
-	out.reserve(keys.size());
+	out.reserve(out.size() + keys.size());
 	for (size_t i = 0; i < keys.size(); i++)
-		out.push_back(count_of(keys[i], values[i]));
-	return out;
+		out.push_back(event_of(keys[i], values[i]));
+	return {};
 }
 
 }  // namespace xpu

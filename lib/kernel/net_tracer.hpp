@@ -9,7 +9,7 @@
 #include "kernel/bpf_session.hpp"
 #include "kernel/bpf_util.hpp"
 #include "base/error.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -21,8 +21,9 @@ public:
 	// Attaches the programs the session loaded (BpfOptions::net_*).
 	Result<void> start();
 	void stop();
-	// As CpuSampler::read_counts.
-	Result<std::vector<NetCount>> read_counts(bool take = false) const;
+	// As CpuSampler::read_events: bytes and calls per (thread, stack,
+	// direction, peer).
+	Result<void> read_events(std::vector<Event> &out, bool take = false) const;
 
 private:
 	BpfSession &bpf_;

@@ -118,12 +118,19 @@ int OffCpuTracer::on_interval(void *ctx, void *data, size_t size) noexcept
 	}
 	const auto &e = *static_cast<const xpu_offcpu_interval *>(data);
 	try {
-		OffCpuInterval i;
-		i.where = thread_stacks_of(e);
-		i.state = static_cast<char>(e.state);
-		i.start_ns = e.start_ns;
-		i.ns = e.dur_ns;
-		self->intervals_.push_back(std::move(i));
+		auto &attrs = self->state_attrs_[e.state & 0xff];
+		if (!attrs) {
+			OffCpuAttrs a;
+			a.state = static_cast<char>(e.state);
+			attrs = std::make_shared<const EventAttrs>(std::move(a));
+		}
+		Event w;  // weight 0: the wait is in the counts already
+		w.kind = EventKind::off_cpu;
+		w.where = thread_stacks_of(e);
+		w.start_ns = e.start_ns;
+		w.dur_ns = e.dur_ns;
+		w.attrs = attrs;
+		self->intervals_.push_back(std::move(w));
 	} catch (const std::exception &ex) {  // bad_alloc: nothing may unwind into libbpf
 		self->ring_error_ = ex.what();
 		return -1;
@@ -143,27 +150,35 @@ Result<void> OffCpuTracer::consume_intervals()
 	return {};
 }
 
-Result<std::vector<OffCpuCount>> OffCpuTracer::read_counts(bool take) const
+void OffCpuTracer::take_intervals(std::vector<Event> &out)
+{
+	if (out.empty()) {
+		out = std::move(intervals_);
+	} else {
+		out.insert(out.end(), std::make_move_iterator(intervals_.begin()),
+			   std::make_move_iterator(intervals_.end()));
+	}
+	intervals_.clear();
+}
+
+Result<void> OffCpuTracer::read_events(std::vector<Event> &out, bool take) const
 {
 	std::vector<xpu_offcpu_key> keys;
 	std::vector<xpu_offcpu_value> values;
 	int fd = bpf_map__fd(bpf_.skel().maps.offcpu_counts);
 	if (int err = take ? take_all_entries(fd, keys, values) : read_all_entries(fd, keys, values))
 		return sys_fail(ExitCode::internal, err, "read off-CPU counts");
-	std::vector<OffCpuCount> out;
-	out.reserve(keys.size());
+	out.reserve(out.size() + keys.size());
 	for (size_t i = 0; i < keys.size(); i++) {
-		OffCpuCount c;
-		c.where = thread_stacks_of(keys[i]);
-		c.state = static_cast<char>(keys[i].state);
-		c.ns = values[i].ns;
-		c.intervals = values[i].count;
-		c.has_waker = keys[i].flags & XPU_KEY_WAKER;
-		if (c.has_waker)
-			c.waker = waker_of(keys[i]);
-		out.push_back(std::move(c));
+		OffCpuAttrs a;
+		a.state = static_cast<char>(keys[i].state);
+		a.has_waker = keys[i].flags & XPU_KEY_WAKER;
+		if (a.has_waker)
+			a.waker = waker_of(keys[i]);
+		out.push_back(offcpu_event(thread_stacks_of(keys[i]), std::move(a), values[i].ns,
+					   values[i].count));
 	}
-	return out;
+	return {};
 }
 
 }  // namespace xpu

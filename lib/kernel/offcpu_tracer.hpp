@@ -5,23 +5,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "kernel/bpf_session.hpp"
 #include "kernel/bpf_util.hpp"
 #include "base/error.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
-
-// One wait of a target thread (--trace-off-cpu), as it ended.
-struct OffCpuInterval {
-	ThreadStacks where;  // pid, tid, gen, comm, stacks (flags: XPU_KEY_*_ERR)
-	char state = '?';    // ps(1) letter, as OffCpuCount's
-	uint64_t start_ns = 0;  // CLOCK_MONOTONIC, the clock of the GPU timeline
-	uint64_t ns = 0;
-};
 
 class OffCpuTracer {
 public:
@@ -35,18 +28,21 @@ public:
 	// Ends a live view's window while staying attached: the waits open now
 	// are counted up to now, the rest of each in the next window.
 	Result<void> cut_window();
-	// As CpuSampler::read_counts.
-	Result<std::vector<OffCpuCount>> read_counts(bool take = false) const;
+	// As CpuSampler::read_events: ns and waits per (thread, stacks, state
+	// and, with --wakers, the waker's stacks).
+	Result<void> read_events(std::vector<Event> &out, bool take = false) const;
 
 	// --trace-off-cpu: a descriptor that polls readable when the ring of
 	// waits is half full (-1 without the flag; it is read on every turn of
 	// the event loop anyway), and the reading of what it holds.
 	int intervals_fd() const;
 	Result<void> consume_intervals();
-	// The waits kept, in the order they ended; past kMaxIntervals more
-	// are counted, not kept (the ring's own losses are a BPF stat).
+	// Moves the waits kept to `out`, in the order they ended: timed events
+	// of weight 0, their time being in read_events' counts already. Past
+	// kMaxIntervals more are counted, not kept (the ring's own losses are
+	// a BPF stat).
 	static constexpr size_t kMaxIntervals = 1u << 20;
-	const std::vector<OffCpuInterval> &intervals() const { return intervals_; }
+	void take_intervals(std::vector<Event> &out);
 	uint64_t intervals_dropped() const { return intervals_dropped_; }
 
 private:
@@ -56,7 +52,8 @@ private:
 	BpfSession &bpf_;
 	std::vector<Link> links_;
 	RingBuffer ring_;  // with --trace-off-cpu
-	std::vector<OffCpuInterval> intervals_;
+	std::vector<Event> intervals_;
+	std::shared_ptr<const EventAttrs> state_attrs_[256];  // shared by the waits in one state
 	uint64_t intervals_dropped_ = 0;
 	std::string ring_error_;
 };

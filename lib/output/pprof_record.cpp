@@ -12,33 +12,31 @@ namespace xpu {
 
 namespace {
 
-PprofColumn column_of(StackUnit u)
+PprofColumn column_of(EventKind k)
 {
-	switch (u) {
-	case StackUnit::oncpu_samples: return PprofColumn::samples;
-	case StackUnit::offcpu_ns: return PprofColumn::offcpu;
-	case StackUnit::gpu_ns: return PprofColumn::gpu;
-	case StackUnit::gpu_wait_ns: return PprofColumn::gpu_wait;
-	case StackUnit::gpu_launches: return PprofColumn::gpu_launches;
-	case StackUnit::net_bytes: return PprofColumn::net;
+	switch (k) {
+	case EventKind::cpu_sample: return PprofColumn::samples;
+	case EventKind::off_cpu: return PprofColumn::offcpu;
+	case EventKind::gpu_work: return PprofColumn::gpu;
+	case EventKind::gpu_wait: return PprofColumn::gpu_wait;
+	case EventKind::gpu_launch: return PprofColumn::gpu_launches;
+	case EventKind::net_io: return PprofColumn::net;
 	}
 	return PprofColumn::samples;
 }
 
-// The columns the set has counts for: on-CPU samples and time always.
-std::vector<bool> columns_present(const SampleSet &set)
+// The columns of the layers the set has counts from: on-CPU samples and
+// time always; a layer that was on but counted nothing still has its
+// column, except the network's, which needs bytes.
+std::vector<bool> columns_present(const EventSet &set)
 {
 	std::vector<bool> present(kPprofColumns, false);
 	auto set_on = [&](PprofColumn c) { present[static_cast<size_t>(c)] = true; };
 	set_on(PprofColumn::samples);
 	set_on(PprofColumn::cpu_ns);
-	if (!set.offcpu.empty())
-		set_on(PprofColumn::offcpu);
-	for (const auto &c : set.gpu)
-		set_on(column_of(unit_of(c)));
-	for (const auto &c : set.net)
-		if (c.bytes)
-			set_on(PprofColumn::net);
+	for (const Event &e : set.events)
+		if (!e.timed() && (e.kind != EventKind::net_io || e.weight))
+			set_on(column_of(e.kind));
 	return present;
 }
 
@@ -53,7 +51,7 @@ struct SampleKey {
 
 class RecordPprof {
 public:
-	RecordPprof(const SampleSet &set, const StackLayout &layout, const PprofRecordOptions &opts);
+	RecordPprof(const EventSet &set, const StackLayout &layout, const PprofRecordOptions &opts);
 	void add(const StackSample &s);
 	std::string finish(PprofRecordStats *stats);
 
@@ -76,7 +74,7 @@ private:
 	SampleKey key_;
 };
 
-RecordPprof::RecordPprof(const SampleSet &set, const StackLayout &layout,
+RecordPprof::RecordPprof(const EventSet &set, const StackLayout &layout,
 			 const PprofRecordOptions &opts)
     : opts_(opts), period_ns_(1e9 / layout.freq)
 {
@@ -144,10 +142,11 @@ void RecordPprof::labels(const StackSample &s)
 {
 	auto &l = key_.labels;
 	l.clear();
-	l.push_back({keys_[0], 0, s.thread.pid});
-	if (s.thread.tid)
-		l.push_back({keys_[1], 0, s.thread.tid});
-	l.push_back({keys_[2], w_.string(s.thread.comm), 0});
+	const ThreadStacks &t = s.event.where;
+	l.push_back({keys_[0], 0, t.pid});
+	if (t.tid)
+		l.push_back({keys_[1], 0, t.tid});
+	l.push_back({keys_[2], w_.string(t.comm), 0});
 	if (!s.gpu_device.empty()) {
 		l.push_back({keys_[3], w_.string(s.gpu_device), 0});
 		l.push_back({keys_[4], w_.string(s.gpu_stream), 0});
@@ -158,7 +157,7 @@ void RecordPprof::add(const StackSample &s)
 {
 	locations(s.frames);
 	labels(s);
-	PprofColumn col = column_of(s.unit);
+	PprofColumn col = column_of(s.event.kind);
 	// Each column its own sample: an on-CPU and an off-CPU count of one
 	// stack stay apart (as in report's export, where each is a stack).
 	key_.labels.push_back({0, 0, static_cast<int64_t>(col)});
@@ -167,10 +166,10 @@ void RecordPprof::add(const StackSample &s)
 		values_.emplace_back(columns_, 0);
 	key_.labels.pop_back();
 	std::vector<int64_t> &v = values_[it->second];
-	v[static_cast<size_t>(index_[static_cast<int>(col)])] += static_cast<int64_t>(s.value);
+	v[static_cast<size_t>(index_[static_cast<int>(col)])] += static_cast<int64_t>(s.event.weight);
 	if (col == PprofColumn::samples)
 		v[static_cast<size_t>(index_[static_cast<int>(PprofColumn::cpu_ns)])] +=
-		    std::llround(static_cast<double>(s.value) * period_ns_);
+		    std::llround(static_cast<double>(s.event.weight) * period_ns_);
 }
 
 std::string RecordPprof::finish(PprofRecordStats *stats)
@@ -193,7 +192,7 @@ std::string RecordPprof::finish(PprofRecordStats *stats)
 
 }  // namespace
 
-std::string record_pprof_message(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+std::string record_pprof_message(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 				 const PprofRecordOptions &opts, PprofRecordStats *stats)
 {
 	RecordPprof out(set, layout, opts);
@@ -201,7 +200,7 @@ std::string record_pprof_message(const SampleSet &set, Symbolizer &sym, const St
 	return out.finish(stats);
 }
 
-Result<std::string> record_pprof(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+Result<std::string> record_pprof(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 				 const PprofRecordOptions &opts, PprofRecordStats *stats)
 {
 	return gzip_bytes(record_pprof_message(set, sym, layout, opts, stats));

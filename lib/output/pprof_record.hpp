@@ -1,5 +1,5 @@
 // `record --pprof FILE`: the session's counts as a gzip'd pprof profile,
-// written from the SampleSet (before anything is folded) so that it keeps
+// written from the EventSet (before anything is folded) so that it keeps
 // what folded text cannot carry: thread ids, and the binaries frames lie in.
 // The stacks are the folded output's (profile_builder's for_each_sample),
 // built by the PprofWriter that report's export uses too.
@@ -36,7 +36,7 @@
 
 #include "base/error.hpp"
 #include "profile/profile_builder.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace xpu {
@@ -54,11 +54,11 @@ struct PprofRecordStats {
 };
 
 // The gzip'd bytes.
-Result<std::string> record_pprof(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+Result<std::string> record_pprof(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 				 const PprofRecordOptions &opts, PprofRecordStats *stats = nullptr);
 
 // The same without gzip (the serialized Profile), for tests.
-std::string record_pprof_message(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+std::string record_pprof_message(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 				 const PprofRecordOptions &opts, PprofRecordStats *stats = nullptr);
 
 }  // namespace xpu

@@ -6,24 +6,27 @@
 
 namespace xpu {
 
-NetTotals net_totals(const std::vector<NetCount> &counts)
+NetTotals net_totals(const std::vector<Event> &events)
 {
 	NetTotals t;
 	std::set<std::string> peers;
-	for (const NetCount &c : counts) {
-		peers.insert(c.peer);
-		switch (c.dir) {
+	for (const Event &e : events) {
+		if (e.kind != EventKind::net_io)
+			continue;
+		const NetAttrs &n = e.net();
+		peers.insert(n.peer);
+		switch (n.dir) {
 		case NetDir::send:
-			t.sends += c.count;
-			t.sent_bytes += c.bytes;
+			t.sends += e.count;
+			t.sent_bytes += e.weight;
 			break;
 		case NetDir::recv:
-			t.recvs += c.count;
-			t.received_bytes += c.bytes;
+			t.recvs += e.count;
+			t.received_bytes += e.weight;
 			break;
 		case NetDir::retransmit:
-			t.retransmits += c.count;
-			t.retransmitted_bytes += c.bytes;
+			t.retransmits += e.count;
+			t.retransmitted_bytes += e.weight;
 			break;
 		}
 	}

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -17,7 +17,8 @@ struct NetTotals {
 	size_t peers = 0;  // distinct peers
 };
 
-NetTotals net_totals(const std::vector<NetCount> &counts);
+// Over the set's network events; the others are not looked at.
+NetTotals net_totals(const std::vector<Event> &events);
 
 // "  net: 200 sends (819200 bytes), 150 receives (819200 bytes), 0 TCP
 // retransmits, 2 peers ([net:*] stacks weigh bytes)".

@@ -169,39 +169,41 @@ std::string join(const StackFrames &stack)
 	return s;
 }
 
-void offcpu_stack(StackFrames &frames, const OffCpuCount &c, const StackStore &stacks,
+void offcpu_stack(StackFrames &frames, const Event &e, const StackStore &stacks,
 		  Symbolizer &sym, const StackLayout &layout, StackQuality *quality)
 {
-	frames.push(root_frame(c.where, layout));
-	account(quality, append_stacks(frames, c.where, stacks, sym),
-		static_cast<double>(c.ns) * layout.freq / 1e9);
-	frames.push(offcpu_frame(c.state));
-	if (c.has_waker) {
+	const OffCpuAttrs &a = e.offcpu();
+	frames.push(root_frame(e.where, layout));
+	account(quality, append_stacks(frames, e.where, stacks, sym),
+		static_cast<double>(e.weight) * layout.freq / 1e9);
+	frames.push(offcpu_frame(a.state));
+	if (a.has_waker) {
 		StackFrames waker;
 		waker.addresses = frames.addresses;
-		append_stacks(waker, c.waker, stacks, sym);
+		append_stacks(waker, a.waker, stacks, sym);
 		frames.push(kWakerSeparator);
 		// Leaf first.
 		frames.names.insert(frames.names.end(), waker.names.rbegin(), waker.names.rend());
 		frames.where.insert(frames.where.end(), waker.where.rbegin(), waker.where.rend());
-		frames.push(clean_frame(c.waker.comm));
+		frames.push(clean_frame(a.waker.comm));
 	}
 }
 
-void gpu_stack(StackFrames &frames, const GpuCount &c, const StackStore &stacks, Symbolizer &sym,
+void gpu_stack(StackFrames &frames, const Event &e, const StackStore &stacks, Symbolizer &sym,
 	       const StackLayout &layout, StackQuality *quality)
 {
-	frames.push(root_frame(c.where, layout));
-	if (c.launched) {
-		account(quality, append_stacks(frames, c.where, stacks, sym, true),
-			static_cast<double>(c.ns) * layout.freq / 1e9);
-		frames.push(c.api);
+	const GpuAttrs &g = e.gpu();
+	frames.push(root_frame(e.where, layout));
+	if (g.launched) {
+		account(quality, append_stacks(frames, e.where, stacks, sym, true),
+			static_cast<double>(e.weight) * layout.freq / 1e9);
+		frames.push(g.api);
 	} else {
 		frames.push(kNoCpuStack);
 	}
-	if (!c.stream.empty())
-		frames.push(c.stream);
-	frames.push(c.leaf);
+	if (!g.stream.empty())
+		frames.push(g.stream);
+	frames.push(g.leaf);
 }
 
 // "[GPU_Stream]0:7" -> {"0", "7"}; {"", ""} for anything else.
@@ -220,21 +222,21 @@ std::pair<std::string_view, std::string_view> device_and_stream(std::string_view
 // kernel stack: it would be the socket layer and the tracer, every time.
 // The weight is bytes, whatever the direction (retransmits: the bytes
 // sent again); each line is one unit, never converted.
-void net_stack(StackFrames &frames, const NetCount &c, const StackStore &stacks, Symbolizer &sym,
+void net_stack(StackFrames &frames, const Event &e, const StackStore &stacks, Symbolizer &sym,
 	       const StackLayout &layout, StackQuality *quality)
 {
-	frames.push(root_frame(c.where, layout));
-	ThreadStacks user = c.where;
+	frames.push(root_frame(e.where, layout));
+	ThreadStacks user = e.where;
 	user.kstack = 0;
 	user.flags &= ~XPU_KEY_KSTACK_ERR;
 	UserEnd end = append_stacks(frames, user, stacks, sym);
 	// In calls, apart from the time-weighted stacks: bytes are not time.
 	if (quality && end.present) {
-		quality->net_calls += static_cast<double>(c.count);
+		quality->net_calls += static_cast<double>(e.count);
 		if (end.rooted)
-			quality->net_rooted += static_cast<double>(c.count);
+			quality->net_rooted += static_cast<double>(e.count);
 	}
-	frames.push(clean_frame(net_frame(c.dir, c.peer)));
+	frames.push(clean_frame(net_frame(e.net().dir, e.net().peer)));
 }
 
 }  // namespace
@@ -261,46 +263,39 @@ void StackFrames::clear()
 	where.clear();
 }
 
-StackUnit unit_of(const GpuCount &c)
-{
-	if (c.leaf == kGpuLaunchLeaf)
-		return StackUnit::gpu_launches;
-	return c.leaf.starts_with(kGpuWaitPrefix) ? StackUnit::gpu_wait_ns : StackUnit::gpu_ns;
-}
-
-void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+void for_each_sample(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 		     bool addresses, StackQuality *quality,
 		     const std::function<void(const StackSample &)> &f)
 {
 	StackFrames frames;
 	frames.addresses = addresses;
-	for (const auto &c : set.oncpu) {
-		frames.clear();
-		frames.push(root_frame(c.where, layout));
-		account(quality, append_stacks(frames, c.where, set.stacks, sym),
-			static_cast<double>(c.count));
-		f({c.where, StackUnit::oncpu_samples, c.count, frames, {}, {}});
-	}
-	for (const auto &c : set.offcpu) {
-		frames.clear();
-		offcpu_stack(frames, c, set.stacks, sym, layout, quality);
-		f({c.where, StackUnit::offcpu_ns, c.ns, frames, {}, {}});
-	}
-	for (const auto &c : set.gpu) {
-		frames.clear();
-		StackUnit unit = unit_of(c);
-		// Launches are counted, not timed: not in the stack quality.
-		gpu_stack(frames, c, set.stacks, sym, layout,
-			  unit == StackUnit::gpu_launches ? nullptr : quality);
-		auto [device, stream] = device_and_stream(c.stream);
-		f({c.where, unit, unit == StackUnit::gpu_launches ? c.count : c.ns, frames, device, stream});
-	}
-	for (const auto &c : set.net) {
-		if (!c.bytes)
+	for (const Event &e : set.events) {
+		if (!e.weight)  // a timed copy, or a socket that moved no bytes
 			continue;
 		frames.clear();
-		net_stack(frames, c, set.stacks, sym, layout, quality);
-		f({c.where, StackUnit::net_bytes, c.bytes, frames, {}, {}});
+		std::string_view device, stream;
+		switch (e.kind) {
+		case EventKind::cpu_sample:
+			frames.push(root_frame(e.where, layout));
+			account(quality, append_stacks(frames, e.where, set.stacks, sym),
+				static_cast<double>(e.weight));
+			break;
+		case EventKind::off_cpu:
+			offcpu_stack(frames, e, set.stacks, sym, layout, quality);
+			break;
+		case EventKind::gpu_work:
+		case EventKind::gpu_wait:
+		case EventKind::gpu_launch:
+			// Launches are counted, not timed: not in the stack quality.
+			gpu_stack(frames, e, set.stacks, sym, layout,
+				  e.kind == EventKind::gpu_launch ? nullptr : quality);
+			std::tie(device, stream) = device_and_stream(e.gpu().stream);
+			break;
+		case EventKind::net_io:
+			net_stack(frames, e, set.stacks, sym, layout, quality);
+			break;
+		}
+		f({e, frames, device, stream});
 	}
 }
 
@@ -360,42 +355,44 @@ bool is_root_frame(std::string_view name)
 	return false;
 }
 
-Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+WeightUnit weight_unit(EventKind k)
+{
+	switch (k) {
+	case EventKind::cpu_sample:
+	case EventKind::gpu_launch:
+	case EventKind::net_io: return WeightUnit::count;
+	case EventKind::off_cpu: return WeightUnit::offcpu_ns;
+	case EventKind::gpu_work:
+	case EventKind::gpu_wait: return WeightUnit::gpu_ns;
+	}
+	return WeightUnit::count;
+}
+
+Profile build_profile(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality)
 {
 	// Time stays in ns: the profile converts it once per stack when read.
 	Profile p(layout.freq);
 	for_each_sample(set, sym, layout, false, quality, [&](const StackSample &s) {
-		switch (s.unit) {
-		case StackUnit::oncpu_samples:
-		case StackUnit::gpu_launches:
-		case StackUnit::net_bytes:
-			p.add(s.frames.names, s.value);
-			break;
-		case StackUnit::offcpu_ns:
-			p.add(s.frames.names, s.value, WeightUnit::offcpu_ns);
-			break;
-		case StackUnit::gpu_ns:
-		case StackUnit::gpu_wait_ns:
-			p.add(s.frames.names, s.value, WeightUnit::gpu_ns);
-			break;
-		}
+		p.add(s.frames.names, s.event.weight, weight_unit(s.event.kind));
 	});
 	return p;
 }
 
-std::vector<NetStackCount> build_net_stacks(const SampleSet &set, Symbolizer &sym,
+std::vector<NetStackCount> build_net_stacks(const EventSet &set, Symbolizer &sym,
 					    const StackLayout &layout)
 {
 	std::map<std::string, NetStackCount> by_stack;
 	StackFrames frames;
-	for (const auto &c : set.net) {
+	for (const Event &e : set.events) {
+		if (e.kind != EventKind::net_io)
+			continue;
 		frames.clear();
-		net_stack(frames, c, set.stacks, sym, layout, nullptr);
+		net_stack(frames, e, set.stacks, sym, layout, nullptr);
 		std::string stack = join(frames);
 		NetStackCount &n = by_stack[stack];
-		n.bytes += c.bytes;
-		n.calls += c.count;
+		n.bytes += e.weight;
+		n.calls += e.count;
 	}
 	std::vector<NetStackCount> out;
 	out.reserve(by_stack.size());
@@ -414,7 +411,7 @@ uint64_t ProcessTime::offcpu_total_ns() const
 	return t;
 }
 
-std::vector<ProcessTime> process_times(const SampleSet &set, int freq)
+std::vector<ProcessTime> process_times(const EventSet &set, int freq)
 {
 	std::unordered_map<pid_t, ProcessTime> by_pid;
 	auto entry = [&](const ThreadStacks &t) -> ProcessTime & {
@@ -424,10 +421,12 @@ std::vector<ProcessTime> process_times(const SampleSet &set, int freq)
 			p.comm = t.comm;
 		return p;
 	};
-	for (const auto &c : set.oncpu)
-		entry(c.where).oncpu_samples += c.count;
-	for (const auto &c : set.offcpu)
-		entry(c.where).offcpu_ns[c.state] += c.ns;
+	for (const Event &e : set.events) {
+		if (e.kind == EventKind::cpu_sample)
+			entry(e.where).oncpu_samples += e.weight;
+		else if (e.kind == EventKind::off_cpu && e.weight)
+			entry(e.where).offcpu_ns[e.offcpu().state] += e.weight;
+	}
 	std::vector<ProcessTime> out;
 	for (auto &[pid, p] : by_pid)
 		out.push_back(std::move(p));

@@ -23,7 +23,7 @@
 
 #include "profile/profile.hpp"
 #include "profile/python_walks.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace xpu {
@@ -75,7 +75,7 @@ std::vector<std::string> launch_frames(const ThreadStacks &t, const StackStore &
 // show them between the thread's name and the [off-cpu:S] leaf.
 std::vector<std::string> thread_frames(const ThreadStacks &t, const StackStore &stacks, Symbolizer &sym);
 
-Profile build_profile(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+Profile build_profile(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 		      StackQuality *quality = nullptr);
 
 // The frames of one stack, root first, as folded text names them; with
@@ -91,27 +91,24 @@ struct StackFrames {
 	void clear();
 };
 
-// What a stack's value counts.
-enum class StackUnit { oncpu_samples, offcpu_ns, gpu_ns, gpu_wait_ns, gpu_launches, net_bytes };
-
-// One count of a SampleSet as a stack: what build_profile folds (before it
-// converts time to samples) and record --pprof keeps, in the count's own unit.
+// One event of an EventSet as a stack: what build_profile folds (before it
+// converts time to samples) and record --pprof keeps, in the kind's own unit
+// (event.weight).
 struct StackSample {
-	const ThreadStacks &thread;  // the sampled (or launching, sending) thread
-	StackUnit unit;
-	uint64_t value;
+	const Event &event;
 	const StackFrames &frames;
 	// GPU work under --gpu-streams: its device and stream, else "".
 	std::string_view gpu_device;
 	std::string_view gpu_stream;
 };
 
-// The unit of a GPU count: launches counted, a wait's ns, or the work's ns.
-StackUnit unit_of(const GpuCount &c);
+// The unit a profile keeps an event kind's weight in.
+WeightUnit weight_unit(EventKind k);
 
-// Calls `f` for each count of `set` (network counts of no bytes left out),
-// its stack built as build_profile writes it, with addresses when asked.
-void for_each_sample(const SampleSet &set, Symbolizer &sym, const StackLayout &layout,
+// Calls `f` for each event of `set` that has a weight (not timed copies,
+// nor sockets that moved no bytes), in the set's order, its stack built as
+// build_profile writes it, with addresses when asked.
+void for_each_sample(const EventSet &set, Symbolizer &sym, const StackLayout &layout,
 		     bool addresses, StackQuality *quality,
 		     const std::function<void(const StackSample &)> &f);
 
@@ -124,7 +121,7 @@ struct NetStackCount {
 	uint64_t bytes = 0;
 	uint64_t calls = 0;
 };
-std::vector<NetStackCount> build_net_stacks(const SampleSet &set, Symbolizer &sym,
+std::vector<NetStackCount> build_net_stacks(const EventSet &set, Symbolizer &sym,
 					    const StackLayout &layout);
 
 // Wall-clock time per process, for the summary line.
@@ -137,6 +134,6 @@ struct ProcessTime {
 };
 
 // Processes by total time (on-CPU at `freq` plus off-CPU), largest first.
-std::vector<ProcessTime> process_times(const SampleSet &set, int freq);
+std::vector<ProcessTime> process_times(const EventSet &set, int freq);
 
 }  // namespace xpu

@@ -7,7 +7,7 @@
 
 namespace xpu {
 
-void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &waits,
+void add_offcpu_timeline(TraceInput &in, const std::vector<Event> &events,
 			 const StackStore &stacks, Symbolizer &sym,
 			 const std::function<bool(const ThreadStacks &)> &skip)
 {
@@ -16,8 +16,9 @@ void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &wait
 	// 100k waits).
 	using Place = std::tuple<pid_t, uint32_t, uint64_t, uint64_t, uint32_t>;
 	std::map<Place, std::shared_ptr<const std::vector<std::string>>> named;
-	in.offcpu.reserve(in.offcpu.size() + waits.size());
-	for (const OffCpuInterval &w : waits) {
+	for (const Event &w : events) {
+		if (w.kind != EventKind::off_cpu || !w.timed())
+			continue;
 		const ThreadStacks &t = w.where;
 		if (skip && skip(t))
 			continue;
@@ -29,9 +30,9 @@ void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &wait
 				 .first;
 		in.offcpu.push_back({.pid = t.pid,
 				     .tid = t.tid,
-				     .state = w.state,
+				     .state = w.offcpu().state,
 				     .start = w.start_ns,
-				     .end = w.start_ns + w.ns,
+				     .end = w.start_ns + w.dur_ns,
 				     .stack = it->second});
 		// In the order they ended: the latest name a thread had wins.
 		in.thread_names.insert_or_assign({t.pid, t.tid}, t.comm);

@@ -6,16 +6,16 @@
 #include <vector>
 
 #include "gpu/trace_writer.hpp"
-#include "kernel/offcpu_tracer.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace xpu {
 
-// Adds `waits` to `in` (and names their processes and threads), leaving out
-// those `skip` says are not the target's (the held child's wait for its
-// release). Stacks shared by many waits are named once.
-void add_offcpu_timeline(TraceInput &in, const std::vector<OffCpuInterval> &waits,
+// Adds the timed off-CPU events of `events` to `in` (and names their
+// processes and threads), leaving out those `skip` says are not the
+// target's (the held child's wait for its release). Stacks shared by many
+// waits are named once.
+void add_offcpu_timeline(TraceInput &in, const std::vector<Event> &events,
 			 const StackStore &stacks, Symbolizer &sym,
 			 const std::function<bool(const ThreadStacks &)> &skip);
 

@@ -87,7 +87,7 @@ struct ProfileSession::Impl {
 	void wait_for_activity(Clock::time_point until);
 	Result<void> consume_events();
 	bool ours(const ThreadStacks &t) const;
-	void drop_our_own(SampleSet &set) const;
+	void drop_our_own(EventSet &set) const;
 
 	const RecordConfig &cfg;
 	bool windows;
@@ -101,7 +101,7 @@ struct ProfileSession::Impl {
 	std::unique_ptr<OffCpuTracer> offcpu;  // off-CPU layer, if on
 	std::unique_ptr<GpuSource> gpu;        // GPU layer, if on
 	std::unique_ptr<NetTracer> net;        // network layer, if on
-	std::vector<GpuCount> gpu_final;       // the GPU layer's counts after stop()
+	std::vector<Event> gpu_final;          // the GPU layer's events after stop()
 	// live --http's timeline: launch stacks by (pid, user stack id), named
 	// when first seen (take_trace_window).
 	std::map<std::pair<pid_t, uint64_t>, std::vector<std::string>> launch_frames_seen;
@@ -496,13 +496,12 @@ bool ProfileSession::Impl::ours(const ThreadStacks &t) const
 	return child && t.pid == child->pid() && (!command_gen || t.gen < *command_gen);
 }
 
-void ProfileSession::Impl::drop_our_own(SampleSet &set) const
+// Before the GPU layer's events are added (see collect and take_window).
+void ProfileSession::Impl::drop_our_own(EventSet &set) const
 {
 	if (!child)
 		return;
-	std::erase_if(set.oncpu, [this](const StackCount &c) { return ours(c.where); });
-	std::erase_if(set.offcpu, [this](const OffCpuCount &c) { return ours(c.where); });
-	std::erase_if(set.net, [this](const NetCount &c) { return ours(c.where); });
+	std::erase_if(set.events, [this](const Event &e) { return ours(e.where); });
 }
 
 // A stack no window used for a few windows leaves the kernel's map first
@@ -533,10 +532,10 @@ void ProfileSession::Impl::evict_stacks(const std::vector<uint64_t> &used)
 	bpf->forget_stacks(drop);
 }
 
-Result<SampleSet> ProfileSession::take_window()
+Result<EventSet> ProfileSession::take_window()
 {
 	Impl &s = *impl_;
-	SampleSet set;
+	EventSet set;
 	// The caller has symbolized the windows before this one: processes that
 	// exited before the last window was taken have no samples left.
 	for (auto [pid, gen] : s.exited_before)
@@ -546,46 +545,35 @@ Result<SampleSet> ProfileSession::take_window()
 	if (s.offcpu) {
 		if (auto r = s.offcpu->cut_window(); !r)
 			return std::unexpected(r.error());
-		auto c = s.offcpu->read_counts(true);
-		if (!c)
-			return std::unexpected(c.error());
-		set.offcpu = std::move(*c);
+		if (auto r = s.offcpu->read_events(set.events, true); !r)
+			return std::unexpected(r.error());
 	}
 	if (s.sampler) {
-		auto c = s.sampler->read_counts(true);
-		if (!c)
-			return std::unexpected(c.error());
-		set.oncpu = std::move(*c);
+		if (auto r = s.sampler->read_events(set.events, true); !r)
+			return std::unexpected(r.error());
 	}
 	if (s.net) {
-		auto c = s.net->read_counts(true);
-		if (!c)
-			return std::unexpected(c.error());
-		set.net = std::move(*c);
+		if (auto r = s.net->read_events(set.events, true); !r)
+			return std::unexpected(r.error());
 	}
 	// Symbolize with the freshest mappings (a library loaded this window).
 	if (auto r = s.consume_events(); !r)
 		return std::unexpected(r.error());
 	s.drop_our_own(set);
 	if (s.gpu) {
-		set.gpu = s.gpu->take(false);
+		for (auto &e : s.gpu->take(false))
+			set.events.push_back(std::move(e));
 		// The last window, after stop(): what its drain brought in, the
 		// sync waits' blame included (found by helper timeline's review).
-		for (auto &c : s.gpu_final)
-			set.gpu.push_back(std::move(c));
+		for (auto &e : s.gpu_final)
+			set.events.push_back(std::move(e));
 		s.gpu_final.clear();
 	}
 	std::vector<uint64_t> hashes;
-	for (const auto &c : set.oncpu)
-		add_hashes(c.where, hashes);
-	for (const auto &c : set.gpu)
-		add_hashes(c.where, hashes);
-	for (const auto &c : set.net)
-		add_hashes(c.where, hashes);
-	for (const auto &c : set.offcpu) {
-		add_hashes(c.where, hashes);
-		if (c.has_waker)
-			add_hashes(c.waker, hashes);
+	for (const Event &e : set.events) {
+		add_hashes(e.where, hashes);
+		if (e.kind == EventKind::off_cpu && e.offcpu().has_waker)
+			add_hashes(e.offcpu().waker, hashes);
 	}
 	if (s.gpu)  // live --http's timeline: the calls it has still to show
 		for (const auto &t : s.gpu->timeline_call_stacks())
@@ -635,44 +623,44 @@ Result<void> ProfileSession::stop()
 	return {};
 }
 
-Result<SampleSet> ProfileSession::collect() const
+Result<EventSet> ProfileSession::collect()
 {
-	const Impl &s = *impl_;
-	SampleSet set;
+	Impl &s = *impl_;
+	EventSet set;
 	if (s.sampler) {
-		auto c = s.sampler->read_counts();
-		if (!c)
-			return std::unexpected(c.error());
-		set.oncpu = std::move(*c);
+		if (auto r = s.sampler->read_events(set.events); !r)
+			return std::unexpected(r.error());
 	}
 	if (s.offcpu) {
-		auto c = s.offcpu->read_counts();
-		if (!c)
-			return std::unexpected(c.error());
-		set.offcpu = std::move(*c);
+		if (auto r = s.offcpu->read_events(set.events); !r)
+			return std::unexpected(r.error());
 	}
 	if (s.net) {
-		auto c = s.net->read_counts();
-		if (!c)
-			return std::unexpected(c.error());
-		set.net = std::move(*c);
+		if (auto r = s.net->read_events(set.events); !r)
+			return std::unexpected(r.error());
 	}
+	if (s.offcpu && s.cfg.trace_off_cpu)  // --trace-off-cpu: each wait, timed
+		s.offcpu->take_intervals(set.events);
+	s.drop_our_own(set);
+	// After the drop: GPU work of no launch stack names the command's pid
+	// with no address-space generation, and is the target's all the same.
+	for (auto &e : s.gpu_final)
+		set.events.push_back(std::move(e));
+	s.gpu_final.clear();
 	auto stacks = s.bpf->read_stacks();
 	if (!stacks)
 		return std::unexpected(stacks.error());
 	set.stacks = std::move(*stacks);
-	set.gpu = s.gpu_final;
-	s.drop_our_own(set);
 	return set;
 }
 
-Profile ProfileSession::build(const SampleSet &set, StackQuality *quality)
+Profile ProfileSession::build(const EventSet &set, StackQuality *quality)
 {
 	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
 	return build_profile(set, impl_->sym, layout, quality);
 }
 
-Result<std::string> ProfileSession::build_pprof(const SampleSet &set, const PprofRecordOptions &opts)
+Result<std::string> ProfileSession::build_pprof(const EventSet &set, const PprofRecordOptions &opts)
 {
 	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
 	PprofRecordOptions o = opts;
@@ -680,26 +668,28 @@ Result<std::string> ProfileSession::build_pprof(const SampleSet &set, const Ppro
 	return record_pprof(set, impl_->sym, layout, o);
 }
 
-std::vector<NetStackCount> ProfileSession::build_net(const SampleSet &set)
+std::vector<NetStackCount> ProfileSession::build_net(const EventSet &set)
 {
 	StackLayout layout{.pid_prefix = impl_->cfg.pid_prefix, .freq = impl_->cfg.freq};
 	return build_net_stacks(set, impl_->sym, layout);
 }
 
-std::map<std::string, double> ProfileSession::leaf_modules(const SampleSet &set)
+std::map<std::string, double> ProfileSession::leaf_modules(const EventSet &set)
 {
 	std::map<std::string, double> out;
-	for (const StackCount &c : set.oncpu) {
+	for (const Event &e : set.events) {
+		if (e.kind != EventKind::cpu_sample)
+			continue;
 		std::string module = "[unknown]";
-		if (c.where.kstack) {
+		if (e.where.kstack) {
 			module = "[kernel.kallsyms]";
-		} else if (auto it = set.stacks.find(c.where.ustack);
+		} else if (auto it = set.stacks.find(e.where.ustack);
 			   it != set.stacks.end() && !it->second.empty()) {
-			std::string m = impl_->sym.module_of(c.where.pid, c.where.gen, it->second[0]);
+			std::string m = impl_->sym.module_of(e.where.pid, e.where.gen, it->second[0]);
 			if (!m.empty())
 				module = m;
 		}
-		out[module] += static_cast<double>(c.count);
+		out[module] += static_cast<double>(e.weight);
 	}
 	return out;
 }
@@ -726,7 +716,7 @@ int ProfileSession::freq() const { return impl_->cfg.freq; }
 bool ProfileSession::offcpu() const { return impl_->offcpu != nullptr; }
 bool ProfileSession::net() const { return impl_->net != nullptr; }
 
-TraceInput ProfileSession::trace_input(const SampleSet &set)
+TraceInput ProfileSession::trace_input(const EventSet &set)
 {
 	Impl &s = *impl_;
 	TraceInput in;
@@ -739,7 +729,7 @@ TraceInput ProfileSession::trace_input(const SampleSet &set)
 		});
 	}
 	if (s.offcpu && s.cfg.trace_off_cpu)
-		add_offcpu_timeline(in, s.offcpu->intervals(), set.stacks, s.sym,
+		add_offcpu_timeline(in, set.events, set.stacks, s.sym,
 				    [&s](const ThreadStacks &t) { return s.ours(t); });
 	return in;
 }
@@ -751,7 +741,7 @@ uint64_t ProfileSession::offcpu_trace_dropped() const
 	return impl_->offcpu->intervals_dropped() + impl_->bpf->stats().offcpu_trace_lost;
 }
 
-TraceInput ProfileSession::take_trace_window(const SampleSet &set)
+TraceInput ProfileSession::take_trace_window(const EventSet &set)
 {
 	if (!impl_->gpu)
 		return {};

@@ -24,7 +24,7 @@
 #include "base/error.hpp"
 #include "profile/profile.hpp"
 #include "profile/profile_builder.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 
 namespace xpu {
 
@@ -53,27 +53,28 @@ public:
 
 	// What the sources counted since the previous call (since the start for
 	// the first), waits still open counted up to now; needs `windows`.
-	Result<SampleSet> take_window();
+	Result<EventSet> take_window();
 
 	// Detaches the sources, counts the waits still open, takes a last look
 	// at the processes' mappings, and ends a command that is still running
 	// (SIGTERM, as perf does), unless it ended by itself.
 	Result<void> stop();
 
-	// Everything counted (after stop(), for record).
-	Result<SampleSet> collect() const;
+	// Everything counted (after stop(), for record; once: it moves the
+	// GPU layer's last events and the waits kept for the timeline out).
+	Result<EventSet> collect();
 
 	// Symbolized folded stacks of `set`.
-	Profile build(const SampleSet &set, StackQuality *quality = nullptr);
+	Profile build(const EventSet &set, StackQuality *quality = nullptr);
 	// `set` as a gzip'd pprof profile with thread ids and mappings
 	// (record --pprof), its stacks those build() folds.
-	Result<std::string> build_pprof(const SampleSet &set, const PprofRecordOptions &opts);
+	Result<std::string> build_pprof(const EventSet &set, const PprofRecordOptions &opts);
 	// The network layer's stacks of `set` with bytes and calls apart.
-	std::vector<NetStackCount> build_net(const SampleSet &set);
+	std::vector<NetStackCount> build_net(const EventSet &set);
 
 	// On-CPU samples of `set` per library of the sampled instruction:
 	// "[kernel.kallsyms]" when in the kernel, "[libc.so.6]", ... (top's dso view).
-	std::map<std::string, double> leaf_modules(const SampleSet &set);
+	std::map<std::string, double> leaf_modules(const EventSet &set);
 
 	BpfStats stats() const;
 	// The unwind tables' state; nothing without tables (--call-graph fp).
@@ -84,13 +85,13 @@ public:
 	bool net() const;  // the network layer is attached
 	// The timeline of GPU launches and work (--trace) and, with
 	// --trace-off-cpu, of the waits; stacks symbolized from `set`.
-	TraceInput trace_input(const SampleSet &set);
+	TraceInput trace_input(const EventSet &set);
 	// --trace-off-cpu: waits left out of the timeline (its ring buffer was
 	// full, or past OffCpuTracer::kMaxIntervals); the profile has them.
 	uint64_t offcpu_trace_dropped() const;
 	// live --http: the window's part of the GPU timeline (config
 	// timeline_windows), stacks symbolized; empty without a GPU layer.
-	TraceInput take_trace_window(const SampleSet &set);
+	TraceInput take_trace_window(const EventSet &set);
 	// What the GPU layer saw; nothing when it is off.
 	std::optional<GpuSummary> gpu_summary() const;
 	// The command's pid, or 0 when there is none.

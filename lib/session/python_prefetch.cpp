@@ -44,18 +44,16 @@ size_t prefetch_python_names(const CpuSampler *sampler, const OffCpuTracer *offc
 		if (t.ustack && !cache.contains(t.ustack))
 			wants.push_back({t.pid, t.gen, t.ustack});
 	};
+	// A failed read leaves those stacks to be named at the end, as before.
+	std::vector<Event> events;
 	if (sampler)
-		if (auto c = sampler->read_counts())
-			for (const auto &s : *c)
-				add(s.where);
+		(void)sampler->read_events(events);
 	if (offcpu)
-		if (auto c = offcpu->read_counts())
-			for (const auto &s : *c)
-				add(s.where);
+		(void)offcpu->read_events(events);
 	if (net)
-		if (auto c = net->read_counts())
-			for (const auto &s : *c)
-				add(s.where);
+		(void)net->read_events(events);
+	for (const Event &e : events)
+		add(e.where);
 	return read_wanted(wants, bpf, sym, cache);
 }
 

@@ -11,7 +11,7 @@
 #include "kernel/cpu_sampler.hpp"
 #include "kernel/net_tracer.hpp"
 #include "kernel/offcpu_tracer.hpp"
-#include "profile/samples.hpp"
+#include "profile/event.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace xpu {

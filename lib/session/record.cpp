@@ -58,7 +58,7 @@ Result<void> write_profile(ProfileSession &session, const RecordConfig &cfg, Out
 	if (session.offcpu())
 		sum.processes = process_times(*set, session.freq());
 	if (session.net())
-		sum.net = net_totals(set->net);
+		sum.net = net_totals(set->events);
 	log::debug("profile: read {:.1f} ms, symbolized {:.1f} ms, written {:.1f} ms", collected,
 		   built - collected, written - built);
 	return {};

@@ -146,10 +146,8 @@ Result<TopSummary> run_top(const TopConfig &cfg)
 			return std::unexpected(set.error());
 		if (!view.paused) {  // paused: the screen holds still, windows pass by
 			if (!cfg.comm.empty()) {
-				auto other = [&](const ThreadStacks &t) { return t.comm != cfg.comm; };
-				std::erase_if(set->oncpu, [&](const auto &c) { return other(c.where); });
-				std::erase_if(set->offcpu, [&](const auto &c) { return other(c.where); });
-				std::erase_if(set->gpu, [&](const auto &c) { return other(c.where); });
+				std::erase_if(set->events,
+					      [&](const Event &e) { return e.where.comm != cfg.comm; });
 			}
 			model.add_window(session.build(*set), session.leaf_modules(*set));
 			header.window_s = std::chrono::duration<double>(now - last_refresh).count();

@@ -51,7 +51,8 @@ Result<Observation> observe(RecordConfig cfg)
 	if (!set)
 		return std::unexpected(set.error());
 	ob.net = session.build_net(*set);
-	set->net.clear();  // bytes are not time: every share tune reads is of time
+	// Bytes are not time: every share tune reads is of time.
+	std::erase_if(set->events, [](const Event &e) { return e.kind == EventKind::net_io; });
 	ob.profile = session.build(*set);
 	auto end = end_session(session, ob.stop_reason, CommandStatus::ignored);
 	ob.target_exit = end.target_exit;
