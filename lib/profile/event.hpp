@@ -83,12 +83,12 @@ using EventAttrs = std::variant<OffCpuAttrs, GpuAttrs, NetAttrs>;
 
 struct Event {
 	EventKind kind = EventKind::cpu_sample;
+	uint32_t correlation = 0;  // a GPU launch's correlation id, else 0
 	ThreadStacks where;     // the sampled, blocked, launching or sending thread
 	uint64_t weight = 0;    // in the kind's unit; 0: a timed copy (see above)
 	uint64_t count = 0;     // occurrences in `weight`: samples, waits, kernels, calls
 	uint64_t start_ns = 0;  // CLOCK_MONOTONIC; 0 with dur_ns 0: counted, no time
 	uint64_t dur_ns = 0;
-	uint32_t correlation = 0;  // a GPU launch's correlation id, else 0
 	// Kept apart so that the commonest events (on-CPU samples, tens of
 	// thousands of stacks) stay small; shared, since they never change.
 	std::shared_ptr<const EventAttrs> attrs;
