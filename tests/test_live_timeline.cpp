@@ -1,11 +1,13 @@
 // The live page's GPU timeline: GpuTimeline a window at a time (what is
-// ready, calls kept until CUPTI timed them or their patience ran out) and
-// the JSON the page draws, exactly.
+// ready, calls kept until CUPTI timed them or their patience ran out), as
+// session/timeline_input draws its events, and the JSON the page draws,
+// exactly.
 #include <catch2/catch.hpp>
 
 #include "gpu/gpu_protocol.h"
 #include "gpu/gpu_timeline.hpp"
 #include "live/timeline_json.hpp"
+#include "session/timeline_input.hpp"
 
 using namespace xpu;
 
@@ -49,7 +51,15 @@ GpuApiCall timed(uint32_t corr, uint64_t start, uint64_t end)
 	return c;
 }
 
-std::vector<std::string> stack_of(const LaunchEvent &l) { return {"main", "step", "f" + std::to_string(l.corr)}; }
+// call() sets the user stack's hash to the correlation id.
+std::vector<std::string> stack_of(const ThreadStacks &t) { return {"main", "step", "f" + std::to_string(t.ustack)}; }
+
+TraceInput take_window(GpuTimeline &t)
+{
+	std::vector<Event> events;
+	t.take_window(events);
+	return timeline_input(events, {.launch = stack_of, .thread = {}, .skip = {}});
+}
 
 }  // namespace
 
@@ -65,7 +75,7 @@ TEST_CASE("live timeline: each window gives what is ready, calls once CUPTI time
 	t.add_api_call(timed(1, 4000, 9000));
 	t.add_api_call(timed(3, 60000, 160000));
 
-	auto w1 = t.take_window(stack_of);
+	auto w1 = take_window(t);
 	REQUIRE(w1.gpu.size() == 1);
 	REQUIRE(w1.calls.size() == 1);  // call 2 waits for its A record
 	CHECK(w1.calls[0].corr == 1);
@@ -80,7 +90,7 @@ TEST_CASE("live timeline: each window gives what is ready, calls once CUPTI time
 
 	// Its A record in the next window: it comes with its interval.
 	t.add_api_call(timed(2, 5500, 6500));
-	auto w2 = t.take_window(stack_of);
+	auto w2 = take_window(t);
 	REQUIRE(w2.calls.size() == 1);
 	CHECK(w2.calls[0].corr == 2);
 	CHECK(w2.calls[0].start == 5500);
@@ -88,9 +98,9 @@ TEST_CASE("live timeline: each window gives what is ready, calls once CUPTI time
 
 	// Never timed: shown at the hook's moment after two windows.
 	t.add_launch(call(4, 8000));
-	CHECK(t.take_window(stack_of).calls.empty());
-	CHECK(t.take_window(stack_of).calls.empty());
-	auto w5 = t.take_window(stack_of);
+	CHECK(take_window(t).calls.empty());
+	CHECK(take_window(t).calls.empty());
+	auto w5 = take_window(t);
 	REQUIRE(w5.calls.size() == 1);
 	CHECK(w5.calls[0].start == 8000);
 	CHECK(w5.calls[0].end == 8000);

@@ -4,7 +4,7 @@
 // one lane with both equal become one frame;
 // tests/shell/trace_speedscope_chromium.sh opens the file there); and
 // off-CPU intervals (--trace-off-cpu) with the session's step that makes
-// them from the tracer's waits (lib/session/offcpu_timeline).
+// them from the tracer's waits (lib/session/timeline_input).
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -13,7 +13,7 @@
 
 #include "bpf/common.h"
 #include "gpu/trace_writer.hpp"
-#include "session/offcpu_timeline.hpp"
+#include "session/timeline_input.hpp"
 #include "session/record.hpp"
 
 using namespace xpu;

@@ -92,7 +92,7 @@ struct GpuSource::Impl {
 	GpuCorrelator correlator;
 	GpuWaitBlame waits;  // sync calls' wall time, blamed on the GPU work they waited for
 	GpuStreamParser parser;
-	std::unique_ptr<GpuTimeline> timeline;  // --trace only
+	std::unique_ptr<GpuTimeline> timeline;  // --trace, live --http only
 	std::set<pid_t> named;  // processes whose comm the correlator has
 	// Entry-point mode: launches counted per (thread stacks, entry point).
 	std::map<std::tuple<pid_t, pid_t, uint32_t, uint64_t, uint32_t, uint32_t>, Event> counted;
@@ -370,6 +370,17 @@ std::vector<Event> GpuSource::take(bool final)
 	for (auto &[key, c] : impl_->counted)
 		out.push_back(std::move(c));
 	impl_->counted.clear();
+	if (impl_->timeline) {
+		// live's last window takes both take(true) (at stop) and then
+		// take(false): its timeline part is taken once, by the second,
+		// so that a call's patience is counted once a window.
+		if (impl_->opts.timeline_windows) {
+			if (!final)
+				impl_->timeline->take_window(out);
+		} else if (final) {
+			impl_->timeline->take_all(out);
+		}
+	}
 	return out;
 }
 
@@ -381,20 +392,16 @@ void GpuSource::detach()
 
 bool GpuSource::counts_launches() const { return impl_->entry_mode(); }
 
-const GpuTimeline *GpuSource::timeline() const { return impl_->timeline.get(); }
+uint64_t GpuSource::timeline_dropped() const
+{
+	return impl_->timeline ? impl_->timeline->dropped() : 0;
+}
 
 std::vector<ThreadStacks> GpuSource::timeline_call_stacks() const
 {
 	if (!impl_->timeline || !impl_->opts.timeline_windows)
 		return {};
 	return impl_->timeline->call_stacks();
-}
-
-TraceInput GpuSource::take_timeline_window(const GpuTimeline::StackFn &stack_of)
-{
-	if (!impl_->timeline || !impl_->opts.timeline_windows)
-		return {};
-	return impl_->timeline->take_window(stack_of);
 }
 
 GpuSummary GpuSource::summary() const

@@ -26,7 +26,7 @@ namespace xpu {
 struct GpuSourceOptions {
 	std::string injector;  // --gpu-injector: use this library, not the built-in one
 	bool streams = false;  // --gpu-streams
-	bool timeline = false; // --trace: keep every launch and record (lib/gpu/gpu_timeline)
+	bool timeline = false; // --trace: every launch and record as timed events (lib/gpu/gpu_timeline)
 	bool timeline_windows = false;  // live --http: the timeline a window at a time
 	// Running processes (-p): no injector, launch counts at the CUDA API's
 	// entry points instead (lib/gpu/gpu_entry_points.hpp).
@@ -75,7 +75,10 @@ public:
 	// their Python frames' names while the launching process still lives.
 	using StacksFn = std::function<void(const std::vector<ThreadStacks> &)>;
 	void on_new_stacks(StacksFn fn);
-	// The GPU time joined so far (the end: everything, every launch retired).
+	// The GPU time joined so far (the end: everything, every launch retired)
+	// and the timeline's timed events of weight 0: with `timeline`, all of
+	// them at the end; with `timeline_windows`, the window's part at each
+	// take(false) (see GpuTimeline::take_window).
 	std::vector<Event> take(bool final);
 	// Reads until every process that said hello has said goodbye (E), or
 	// until `timeout` passes.
@@ -84,11 +87,11 @@ public:
 	GpuSummary summary() const;
 	// Launches counted at API entry points (-p), not GPU work from an injector.
 	bool counts_launches() const;
-	// Every launch and GPU record, with `timeline`; null without.
-	const GpuTimeline *timeline() const;
-	// With `timeline_windows`: the window's part of the timeline (see
-	// GpuTimeline::take_window); empty without.
-	TraceInput take_timeline_window(const GpuTimeline::StackFn &stack_of);
+	// GPU records, calls and waits past GpuTimeline::kMaxEvents, left out
+	// of the timeline (not of the profile).
+	uint64_t timeline_dropped() const;
+	// With `timeline_windows`: the stacks of the calls the timeline has
+	// still to give (GpuTimeline::call_stacks); empty without.
 	std::vector<ThreadStacks> timeline_call_stacks() const;
 
 	struct Impl;

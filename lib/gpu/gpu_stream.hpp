@@ -17,9 +17,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace xpu {
+#include "profile/event.hpp"  // GpuKind
 
-enum class GpuKind { kernel, memcpy, memset };
+namespace xpu {
 
 // One piece of GPU work: a kernel, a copy or a memset, in CLOCK_MONOTONIC ns.
 struct GpuActivity {

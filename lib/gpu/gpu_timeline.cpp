@@ -1,15 +1,65 @@
 #include "gpu/gpu_timeline.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "gpu/gpu_frames.hpp"
 #include "gpu/gpu_protocol.h"
 
 namespace xpu {
 
+GpuRecordAttrs gpu_record_attrs(const GpuActivity &a)
+{
+	return {.kind = a.kind,
+		.device = a.device,
+		.context = a.context,
+		.stream = a.stream,
+		.name = a.name,
+		.copy_kind = a.copy_kind,
+		.src_kind = a.src_kind,
+		.dst_kind = a.dst_kind,
+		.bytes = a.bytes,
+		.graph_id = a.graph_id,
+		.graph_node = a.graph_node,
+		.flags = a.flags};
+}
+
+Event gpu_record_event(const GpuActivity &a, std::shared_ptr<const EventAttrs> attrs)
+{
+	Event e;  // weight 0: its ns are in the correlator's events
+	e.kind = EventKind::gpu_work;
+	e.where.pid = a.pid;
+	e.start_ns = a.start;
+	e.dur_ns = a.end - a.start;  // unsigned: start + dur is `end` again, whatever it was
+	e.correlation = a.corr;
+	e.attrs = std::move(attrs);
+	return e;
+}
+
+GpuActivity gpu_activity_of(const Event &e)
+{
+	const auto &r = e.as<GpuRecordAttrs>();
+	return {.pid = e.where.pid,
+		.kind = r.kind,
+		.corr = e.correlation,
+		.start = e.start_ns,
+		.end = e.start_ns + e.dur_ns,
+		.device = r.device,
+		.context = r.context,
+		.stream = r.stream,
+		.name = r.name,
+		.copy_kind = r.copy_kind,
+		.src_kind = r.src_kind,
+		.dst_kind = r.dst_kind,
+		.bytes = r.bytes,
+		.graph_id = r.graph_id,
+		.graph_node = r.graph_node,
+		.flags = r.flags};
+}
+
 bool GpuTimeline::full()
 {
-	if (launches_.size() + activities_.size() + waits_.size() + sync_calls_.size() < kMaxEvents)
+	if (launches_.size() + records_.size() + waits_.size() + sync_calls_.size() < kMaxEvents)
 		return false;
 	dropped_++;
 	return true;
@@ -24,7 +74,7 @@ void GpuTimeline::add_launch(const LaunchEvent &l)
 void GpuTimeline::add_activity(const GpuActivity &a)
 {
 	if (!full())
-		activities_.push_back(a);
+		records_.push_back(gpu_record_event(a, record_attrs_.get(gpu_record_attrs(a))));
 }
 
 void GpuTimeline::add_api_call(const GpuApiCall &c)
@@ -45,9 +95,25 @@ void GpuTimeline::set_api_name(pid_t pid, uint32_t domain, uint32_t cbid, const 
 
 void GpuTimeline::add_waits(std::vector<BlamedWait> waits)
 {
-	for (auto &w : waits)
-		if (!full())
-			waits_.push_back(std::move(w));
+	for (auto &b : waits) {
+		if (full())
+			continue;
+		GpuWaitAttrs attrs{.api = std::move(b.api), .waited_for = {}};
+		for (auto &[leaf, ns] : b.parts) {
+			std::string_view what = leaf;
+			if (what.starts_with(kGpuWaitPrefix))
+				what.remove_prefix(std::string_view(kGpuWaitPrefix).size());
+			attrs.waited_for.emplace_back(what, ns);
+		}
+		Event e;  // weight 0: its ns are in the wait blame's events
+		e.kind = EventKind::gpu_wait;
+		e.where = std::move(b.call.where);
+		e.start_ns = b.start;
+		e.dur_ns = b.end - b.start;
+		e.correlation = b.call.corr;
+		e.attrs = std::make_shared<const EventAttrs>(std::move(attrs));
+		waits_.push_back(std::move(e));
+	}
 }
 
 void GpuTimeline::add_sync_call(const LaunchEvent &l)
@@ -56,14 +122,44 @@ void GpuTimeline::add_sync_call(const LaunchEvent &l)
 		sync_calls_.push_back(l);
 }
 
-TraceInput GpuTimeline::take_window(const StackFn &stack_of, int patience)
+Event GpuTimeline::call_event(const LaunchEvent &l, bool sync)
+{
+	Event e;  // weight 0: a call has no weight of its own
+	e.kind = EventKind::gpu_call;
+	e.where = l.where;
+	e.start_ns = l.ts_ns;
+	e.correlation = l.corr;
+	if (auto [start, end] = api_interval(l.where.pid, l.corr); end > start) {
+		e.start_ns = start;
+		e.dur_ns = end - start;
+	}
+	e.attrs = call_attrs_.get(
+		{.api = api_of(l), .driver = l.domain == gpu_proto::kDomainDriver, .sync = sync});
+	return e;
+}
+
+void GpuTimeline::take_all(std::vector<Event> &out)
+{
+	out.reserve(out.size() + records_.size() + launches_.size() + waits_.size());
+	for (auto &e : records_)
+		out.push_back(std::move(e));
+	for (const LaunchEvent &l : launches_)
+		out.push_back(call_event(l, false));
+	for (auto &e : waits_)
+		out.push_back(std::move(e));
+	records_ = {};
+	launches_ = {};
+	waits_ = {};
+}
+
+void GpuTimeline::take_window(std::vector<Event> &out, int patience)
 {
 	// A records for calls whose hook never came (or came and went) are
 	// not kept past this many: the map would grow with the session.
 	constexpr size_t kMaxApiIntervals = 1u << 16;
-	TraceInput in;
-	in.gpu = std::move(activities_);
-	activities_.clear();
+	for (auto &e : records_)
+		out.push_back(std::move(e));
+	records_.clear();
 	for (auto &l : launches_)
 		pending_.push_back({std::move(l), false, 0});
 	for (auto &l : sync_calls_)
@@ -79,20 +175,13 @@ TraceInput GpuTimeline::take_window(const StackFn &stack_of, int patience)
 			later.push_back(std::move(p));
 			continue;
 		}
-		TraceApiCall c = trace_call(p.call, stack_of);
+		out.push_back(call_event(p.call, p.sync));
 		if (timed)
 			api_.erase({w.pid, p.call.corr});
-		name_thread(in, w);
-		if (p.sync)
-			in.waits.push_back({.pid = c.pid, .tid = c.tid, .corr = c.corr, .api = std::move(c.api),
-					    .start = c.start, .end = c.end, .stack = std::move(c.stack), .waited_for = {}});
-		else
-			in.calls.push_back(std::move(c));
 	}
 	pending_ = std::move(later);
 	if (api_.size() > kMaxApiIntervals)
 		api_.clear();
-	return in;
 }
 
 std::vector<ThreadStacks> GpuTimeline::call_stacks() const
@@ -107,29 +196,6 @@ std::vector<ThreadStacks> GpuTimeline::call_stacks() const
 	return out;
 }
 
-TraceApiCall GpuTimeline::trace_call(const LaunchEvent &l, const StackFn &stack_of) const
-{
-	TraceApiCall c{.pid = l.where.pid,
-		       .tid = l.where.tid,
-		       .corr = l.corr,
-		       .driver = l.domain == gpu_proto::kDomainDriver,
-		       .api = api_of(l),
-		       .start = l.ts_ns,
-		       .end = l.ts_ns,
-		       .stack = stack_of(l)};
-	if (auto [start, end] = api_interval(l.where.pid, l.corr); end > start) {
-		c.start = start;
-		c.end = end;
-	}
-	return c;
-}
-
-void GpuTimeline::name_thread(TraceInput &in, const ThreadStacks &w)
-{
-	in.process_names.try_emplace(w.pid, w.comm);
-	in.thread_names.try_emplace({w.pid, w.tid}, w.comm);
-}
-
 std::string GpuTimeline::api_of(const LaunchEvent &l) const
 {
 	auto it = api_names_.find({l.where.pid, l.domain, l.cbid});
@@ -140,36 +206,6 @@ std::pair<uint64_t, uint64_t> GpuTimeline::api_interval(pid_t pid, uint32_t corr
 {
 	auto it = api_.find({pid, corr});
 	return it != api_.end() ? it->second : std::pair<uint64_t, uint64_t>{0, 0};
-}
-
-TraceInput GpuTimeline::to_trace(const StackFn &stack_of) const
-{
-	TraceInput in;
-	in.gpu = activities_;
-	for (const LaunchEvent &l : launches_) {
-		name_thread(in, l.where);
-		in.calls.push_back(trace_call(l, stack_of));
-	}
-	for (const BlamedWait &b : waits_) {
-		const ThreadStacks &w = b.call.where;
-		TraceWait t{.pid = w.pid,
-			    .tid = w.tid,
-			    .corr = b.call.corr,
-			    .api = b.api,
-			    .start = b.start,
-			    .end = b.end,
-			    .stack = stack_of(b.call),
-			    .waited_for = {}};
-		for (const auto &[leaf, ns] : b.parts) {
-			std::string_view what = leaf;
-			if (what.starts_with(kGpuWaitPrefix))
-				what.remove_prefix(std::string_view(kGpuWaitPrefix).size());
-			t.waited_for.emplace_back(what, ns);
-		}
-		name_thread(in, w);
-		in.waits.push_back(std::move(t));
-	}
-	return in;
 }
 
 }  // namespace xpu

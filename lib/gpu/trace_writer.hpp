@@ -32,9 +32,10 @@
 //
 // Times are CLOCK_MONOTONIC in µs with 3 decimals (ns exact), as Kineto's:
 // bpf_ktime_get_ns() (launches, waits) is that clock, and CUPTI's times are
-// moved onto it (lib/gpu/gpu_stream). Pure: the session gathers the input
-// (lib/gpu/gpu_timeline, lib/session/offcpu_timeline) and symbolizes the
-// stacks; this only formats.
+// moved onto it (lib/gpu/gpu_stream). Pure: the sources keep the timeline
+// as timed events (lib/gpu/gpu_timeline; the off-CPU tracer's intervals),
+// lib/session/timeline_input turns a session's EventSet into this input
+// with the stacks symbolized; this only formats.
 #pragma once
 
 #include <sys/types.h>

@@ -21,6 +21,7 @@ PprofColumn column_of(EventKind k)
 	case EventKind::gpu_wait: return PprofColumn::gpu_wait;
 	case EventKind::gpu_launch: return PprofColumn::gpu_launches;
 	case EventKind::net_io: return PprofColumn::net;
+	case EventKind::gpu_call: break;  // timed only (weight 0): never a sample
 	}
 	return PprofColumn::samples;
 }

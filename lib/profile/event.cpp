@@ -27,6 +27,7 @@ const char *unit_name(EventKind k)
 	case EventKind::gpu_wait: return "ns";
 	case EventKind::gpu_launch: return "launches";
 	case EventKind::net_io: return "bytes";
+	case EventKind::gpu_call: return "calls";
 	}
 	return "?";
 }

@@ -2,8 +2,9 @@
 // off-CPU tracer, the network tracer, the GPU layer) appends its events to
 // an EventSet at the end of a record or of each window of top and live; the
 // consumers (profile_builder's for_each_sample: the folded profile, pprof,
-// tune; the timeline of --trace) read only events. A new layer adds an
-// event kind and a source, not a pipeline.
+// tune; session/timeline_input: the timeline of record --trace and of the
+// live page) read only events. A new layer adds an event kind and a source,
+// not a pipeline.
 //
 // One type for counts and for moments:
 //   - counted: what a kernel map or the GPU correlator summed, with no time
@@ -13,15 +14,19 @@
 //     (the clock of bpf_ktime_get_ns() and of the GPU timeline), when a
 //     timeline is asked for. A timed copy of something a counted event
 //     already holds has weight 0, so the profile is always the sum of the
-//     events' weights, never counted twice.
+//     events' weights, never counted twice. Timed events: off-CPU waits
+//     (--trace-off-cpu), GPU records, GPU API calls and blamed sync waits
+//     (--trace, live --http); their attributes say what the timeline draws.
 #pragma once
 
 #include <sys/types.h>
 
+#include <compare>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -52,9 +57,10 @@ enum class EventKind : uint8_t {
 	gpu_wait,    // a synchronizing call's wait, by what ran   (ns)
 	gpu_launch,  // launches counted, not timed (-p, CUPTI held by another tool)  (launches)
 	net_io,      // bytes through sockets                      (bytes)
+	gpu_call,    // a CUDA API call on the timeline, timed only (weight 0)  (calls)
 };
 
-// "samples", "ns", "launches", "bytes".
+// "samples", "ns", "launches", "bytes", "calls".
 const char *unit_name(EventKind k);
 
 // Off-CPU: the state the thread waited in and, with --wakers, who woke it.
@@ -73,17 +79,55 @@ struct GpuAttrs {
 	std::string leaf;      // "[GPU_Kernel]add(float*, int)", "[GPU_Memcpy]HtoD", "[GPU_Wait]..."
 };
 
+// What a piece of GPU work is (lib/gpu/gpu_stream reads it from CUPTI).
+enum class GpuKind { kernel, memcpy, memset };
+
+// A GPU record on the timeline (a timed gpu_work event of weight 0: its ns
+// are in the correlator's counted events): what ran and where. Its pid,
+// time and correlation id are the event's; records of one kernel on one
+// stream share one copy (lib/gpu/gpu_timeline).
+struct GpuRecordAttrs {
+	GpuKind kind = GpuKind::kernel;
+	uint32_t device = 0, context = 0, stream = 0;
+	std::string name;  // kernel: as CUPTI reports it (mangled)
+	uint32_t copy_kind = 0, src_kind = 0, dst_kind = 0;  // memcpy (gpu_protocol.h)
+	uint64_t bytes = 0;
+	uint32_t graph_id = 0;
+	uint64_t graph_node = 0;  // kernel in a graph: its node, else 0
+	uint32_t flags = 0;       // gpu_protocol.h kFlag*
+	auto operator<=>(const GpuRecordAttrs &) const = default;
+};
+
+// A CUDA API call on the timeline (gpu_call): a launch, or (live --http) a
+// synchronizing call, at the interval CUPTI timed for it or the hook's
+// moment (dur 0). Its thread, stack and correlation id are the event's;
+// calls of one API share one copy.
+struct GpuCallAttrs {
+	std::string api;      // the API's frame, "cudaLaunchKernel"
+	bool driver = false;  // the driver API (cu*), else the runtime (cuda*)
+	bool sync = false;    // a synchronizing call, drawn as a wait (without its blame)
+	auto operator<=>(const GpuCallAttrs &) const = default;
+};
+
+// record --trace: a synchronizing call and the GPU work it waited for (a
+// timed gpu_wait event of weight 0: the counted gpu_wait events hold the
+// ns), lib/gpu/gpu_wait_blame's split.
+struct GpuWaitAttrs {
+	std::string api;  // "cudaStreamSynchronize"
+	std::vector<std::pair<std::string, uint64_t>> waited_for;  // ("sgemm", ns), ("[idle]", ns)
+};
+
 // Network: direction and peer (lib/kernel/net_tracer).
 struct NetAttrs {
 	NetDir dir = NetDir::send;
 	std::string peer;  // format_peer(): "127.0.0.1:5432", "unix:/tmp/x.sock"
 };
 
-using EventAttrs = std::variant<OffCpuAttrs, GpuAttrs, NetAttrs>;
+using EventAttrs = std::variant<OffCpuAttrs, GpuAttrs, NetAttrs, GpuRecordAttrs, GpuCallAttrs, GpuWaitAttrs>;
 
 struct Event {
 	EventKind kind = EventKind::cpu_sample;
-	uint32_t correlation = 0;  // a GPU launch's correlation id, else 0
+	uint32_t correlation = 0;  // a GPU record's or API call's correlation id, else 0
 	ThreadStacks where;     // the sampled, blocked, launching or sending thread
 	uint64_t weight = 0;    // in the kind's unit; 0: a timed copy (see above)
 	uint64_t count = 0;     // occurrences in `weight`: samples, waits, kernels, calls
@@ -98,6 +142,18 @@ struct Event {
 	const OffCpuAttrs &offcpu() const { return std::get<OffCpuAttrs>(*attrs); }
 	const GpuAttrs &gpu() const { return std::get<GpuAttrs>(*attrs); }
 	const NetAttrs &net() const { return std::get<NetAttrs>(*attrs); }
+	// Whether the attributes are a T (a timed gpu_work or gpu_wait event
+	// has another type than its counted twin).
+	template <class T>
+	bool has() const
+	{
+		return attrs && std::holds_alternative<T>(*attrs);
+	}
+	template <class T>
+	const T &as() const
+	{
+		return std::get<T>(*attrs);
+	}
 };
 
 Event cpu_sample_event(ThreadStacks where, uint64_t samples);

@@ -294,6 +294,8 @@ void for_each_sample(const EventSet &set, Symbolizer &sym, const StackLayout &la
 		case EventKind::net_io:
 			net_stack(frames, e, set.stacks, sym, layout, quality);
 			break;
+		case EventKind::gpu_call:  // timed only, on the timeline: no weight
+			continue;
 		}
 		f({e, frames, device, stream});
 	}
@@ -360,7 +362,8 @@ WeightUnit weight_unit(EventKind k)
 	switch (k) {
 	case EventKind::cpu_sample:
 	case EventKind::gpu_launch:
-	case EventKind::net_io: return WeightUnit::count;
+	case EventKind::net_io:
+	case EventKind::gpu_call: return WeightUnit::count;
 	case EventKind::off_cpu: return WeightUnit::offcpu_ns;
 	case EventKind::gpu_work:
 	case EventKind::gpu_wait: return WeightUnit::gpu_ns;

@@ -16,11 +16,11 @@
 #include "kernel/net_probe.hpp"
 #include "kernel/net_tracer.hpp"
 #include "kernel/offcpu_tracer.hpp"
-#include "session/offcpu_timeline.hpp"
 #include "session/preflight.hpp"
 #include "session/process_launcher.hpp"
 #include "session/record_config.hpp"
 #include "session/snapshot_schedule.hpp"
+#include "session/timeline_input.hpp"
 #include "session/python_prefetch.hpp"
 #include "base/stop_signals.hpp"
 #include "symbolize/symbolizer.hpp"
@@ -561,6 +561,7 @@ Result<EventSet> ProfileSession::take_window()
 		return std::unexpected(r.error());
 	s.drop_our_own(set);
 	if (s.gpu) {
+		// With live --http, the window's part of the GPU timeline too.
 		for (auto &e : s.gpu->take(false))
 			set.events.push_back(std::move(e));
 		// The last window, after stop(): what its drain brought in, the
@@ -575,7 +576,9 @@ Result<EventSet> ProfileSession::take_window()
 		if (e.kind == EventKind::off_cpu && e.offcpu().has_waker)
 			add_hashes(e.offcpu().waker, hashes);
 	}
-	if (s.gpu)  // live --http's timeline: the calls it has still to show
+	// live --http's timeline: the calls it has still to show, whose stacks
+	// must still be there when it does.
+	if (s.gpu)
 		for (const auto &t : s.gpu->timeline_call_stacks())
 			add_hashes(t, hashes);
 	if (auto r = s.bpf->fetch_stacks(hashes, s.stack_cache); !r)
@@ -644,6 +647,8 @@ Result<EventSet> ProfileSession::collect()
 	s.drop_our_own(set);
 	// After the drop: GPU work of no launch stack names the command's pid
 	// with no address-space generation, and is the target's all the same.
+	// With --trace, the GPU timeline's events are among them.
+	set.events.reserve(set.events.size() + s.gpu_final.size());
 	for (auto &e : s.gpu_final)
 		set.events.push_back(std::move(e));
 	s.gpu_final.clear();
@@ -719,19 +724,15 @@ bool ProfileSession::net() const { return impl_->net != nullptr; }
 TraceInput ProfileSession::trace_input(const EventSet &set)
 {
 	Impl &s = *impl_;
-	TraceInput in;
-	if (const GpuTimeline *t = s.gpu ? s.gpu->timeline() : nullptr) {
-		if (t->dropped())
-			log::warn("--trace: {} GPU events past the first {} left out of the timeline",
-				  t->dropped(), GpuTimeline::kMaxEvents);
-		in = t->to_trace([&](const LaunchEvent &l) {
-			return launch_frames(l.where, set.stacks, s.sym);
-		});
-	}
-	if (s.offcpu && s.cfg.trace_off_cpu)
-		add_offcpu_timeline(in, set.events, set.stacks, s.sym,
-				    [&s](const ThreadStacks &t) { return s.ours(t); });
-	return in;
+	if (uint64_t dropped = s.gpu ? s.gpu->timeline_dropped() : 0)
+		log::warn("--trace: {} GPU events past the first {} left out of the timeline", dropped,
+			  GpuTimeline::kMaxEvents);
+	// Off-CPU waits are timed only with --trace-off-cpu.
+	return timeline_input(
+		set.events,
+		{.launch = [&](const ThreadStacks &t) { return launch_frames(t, set.stacks, s.sym); },
+		 .thread = [&](const ThreadStacks &t) { return thread_frames(t, set.stacks, s.sym); },
+		 .skip = [&s](const ThreadStacks &t) { return s.ours(t); }});
 }
 
 uint64_t ProfileSession::offcpu_trace_dropped() const
@@ -750,13 +751,15 @@ TraceInput ProfileSession::take_trace_window(const EventSet &set)
 	auto &seen = impl_->launch_frames_seen;
 	if (seen.size() > 100000)
 		seen.clear();
-	return impl_->gpu->take_timeline_window([&](const LaunchEvent &l) {
-		auto key = std::make_pair(l.where.pid, l.where.ustack);
+	auto launch = [&](const ThreadStacks &t) {
+		auto key = std::make_pair(t.pid, t.ustack);
 		auto it = seen.find(key);
-		if (it == seen.end() || set.stacks.contains(l.where.ustack))
-			it = seen.insert_or_assign(key, launch_frames(l.where, set.stacks, impl_->sym)).first;
+		if (it == seen.end() || set.stacks.contains(t.ustack))
+			it = seen.insert_or_assign(key, launch_frames(t, set.stacks, impl_->sym)).first;
 		return it->second;
-	});
+	};
+	// The GPU's part only: the page draws no off-CPU waits.
+	return timeline_input(set.events, {.launch = launch, .thread = {}, .skip = {}});
 }
 
 std::optional<GpuSummary> ProfileSession::gpu_summary() const

@@ -1,8 +1,10 @@
 // One profiling session's machinery, shared by `record`, `top` and `live`:
 // the target (a launched command, -p processes, or -a), the kernel-side
 // sources, the unwind tables and the symbolizer, and the bookkeeping of the
-// target's processes while it runs. What is done with the counts (one file
-// at the end, or a view per window) is the caller's business.
+// target's processes while it runs. The sources hand over events
+// (profile/event.hpp): counts, and the timed events of a timeline (--trace,
+// live --http), in one EventSet. What is done with them (one file at the
+// end, or a view per window) is the caller's business.
 #pragma once
 
 #include <sys/types.h>
@@ -84,13 +86,15 @@ public:
 	bool offcpu() const;
 	bool net() const;  // the network layer is attached
 	// The timeline of GPU launches and work (--trace) and, with
-	// --trace-off-cpu, of the waits; stacks symbolized from `set`.
+	// --trace-off-cpu, of the waits: `set`'s timed events (collect() puts
+	// the GPU layer's there), stacks symbolized from `set`.
 	TraceInput trace_input(const EventSet &set);
 	// --trace-off-cpu: waits left out of the timeline (its ring buffer was
 	// full, or past OffCpuTracer::kMaxIntervals); the profile has them.
 	uint64_t offcpu_trace_dropped() const;
 	// live --http: the window's part of the GPU timeline (config
-	// timeline_windows), stacks symbolized; empty without a GPU layer.
+	// timeline_windows): the timed GPU events take_window() put in `set`,
+	// stacks symbolized; empty without a GPU layer.
 	TraceInput take_trace_window(const EventSet &set);
 	// What the GPU layer saw; nothing when it is off.
 	std::optional<GpuSummary> gpu_summary() const;
