@@ -568,7 +568,7 @@ Result<EventSet> ProfileSession::take_window()
 		// sync waits' blame included (found by helper timeline's review).
 		for (auto &e : s.gpu_final)
 			set.events.push_back(std::move(e));
-		s.gpu_final.clear();
+		s.gpu_final = {};
 	}
 	std::vector<uint64_t> hashes;
 	for (const Event &e : set.events) {
@@ -651,7 +651,7 @@ Result<EventSet> ProfileSession::collect()
 	set.events.reserve(set.events.size() + s.gpu_final.size());
 	for (auto &e : s.gpu_final)
 		set.events.push_back(std::move(e));
-	s.gpu_final.clear();
+	s.gpu_final = {};  // its capacity too: with --trace, millions of events
 	auto stacks = s.bpf->read_stacks();
 	if (!stacks)
 		return std::unexpected(stacks.error());
