@@ -26,9 +26,9 @@ PprofColumn column_of(EventKind k)
 	return PprofColumn::samples;
 }
 
-// The columns of the layers the set has counts from: on-CPU samples and
-// time always; a layer that was on but counted nothing still has its
-// column, except the network's, which needs bytes.
+// The columns of the layers the set has weights from: on-CPU samples and
+// time always; the off-CPU column too when the layer counted waits at all.
+// Timed copies (weight 0, whatever their times) add no column.
 std::vector<bool> columns_present(const EventSet &set)
 {
 	std::vector<bool> present(kPprofColumns, false);
@@ -36,7 +36,7 @@ std::vector<bool> columns_present(const EventSet &set)
 	set_on(PprofColumn::samples);
 	set_on(PprofColumn::cpu_ns);
 	for (const Event &e : set.events)
-		if (!e.timed() && (e.kind != EventKind::net_io || e.weight))
+		if (e.weight || (e.kind == EventKind::off_cpu && !e.timed()))
 			set_on(column_of(e.kind));
 	return present;
 }
