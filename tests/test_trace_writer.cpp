@@ -13,6 +13,7 @@
 
 #include "bpf/common.h"
 #include "gpu/trace_writer.hpp"
+#include "profile/profile_builder.hpp"
 #include "session/timeline_input.hpp"
 #include "session/record.hpp"
 
@@ -186,9 +187,12 @@ TEST_CASE("trace: the tracer's waits become slices, the held child's left out", 
 		blocked_count(7, 9, "counted", 'S', 70000),
 		cpu_sample_event({}, 3),
 	};
-	TraceInput in;
 	Symbolizer sym;
-	add_offcpu_timeline(in, waits, {}, sym, [](const ThreadStacks &t) { return t.comm == "xpu-perf"; });
+	StackStore none;
+	TraceInput in = timeline_input(
+		waits, {.launch = {},
+			.thread = [&](const ThreadStacks &t) { return thread_frames(t, none, sym); },
+			.skip = [](const ThreadStacks &t) { return t.comm == "xpu-perf"; }});
 	REQUIRE(in.offcpu.size() == 3);
 	CHECK(in.offcpu[0].tid == 8);
 	CHECK(in.offcpu[0].start == 200);

@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "gpu/gpu_timeline.hpp"  // gpu_activity_of
-#include "profile/profile_builder.hpp"
 
 namespace xpu {
 
@@ -106,14 +105,6 @@ TraceInput timeline_input(const std::vector<Event> &events, const TimelineNames 
 	if (names.thread)
 		add_offcpu_waits(in, events, names.thread, names.skip);
 	return in;
-}
-
-void add_offcpu_timeline(TraceInput &in, const std::vector<Event> &events,
-			 const StackStore &stacks, Symbolizer &sym,
-			 const std::function<bool(const ThreadStacks &)> &skip)
-{
-	add_offcpu_waits(
-		in, events, [&](const ThreadStacks &t) { return thread_frames(t, stacks, sym); }, skip);
 }
 
 }  // namespace xpu

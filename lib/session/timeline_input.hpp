@@ -14,7 +14,6 @@
 
 #include "gpu/trace_writer.hpp"
 #include "profile/event.hpp"
-#include "symbolize/symbolizer.hpp"
 
 namespace xpu {
 
@@ -36,13 +35,5 @@ struct TimelineNames {
 // order they are in `events`, then the off-CPU waits; processes and threads
 // named by the comm their events carry.
 TraceInput timeline_input(const std::vector<Event> &events, const TimelineNames &names);
-
-// timeline_input's off-CPU part alone: adds the timed off-CPU events of
-// `events` to `in` (and names their processes and threads), leaving out
-// those `skip` says are not the target's, their stacks named from `stacks`
-// with `sym`. Stacks shared by many waits are named once.
-void add_offcpu_timeline(TraceInput &in, const std::vector<Event> &events,
-			 const StackStore &stacks, Symbolizer &sym,
-			 const std::function<bool(const ThreadStacks &)> &skip);
 
 }  // namespace xpu
