@@ -339,6 +339,7 @@ BpfStats BpfSession::stats() const
 	s.net_events = st[XPU_STAT_NET_EVENTS];
 	s.net_full = st[XPU_STAT_NET_FULL];
 	s.offcpu_trace_lost = st[XPU_STAT_OFFCPU_TRACE_LOST];
+	s.offcpu_unseen = st[XPU_STAT_OFFCPU_UNSEEN];
 	s.python = python_walks(python_counts(impl_->skel->maps.py_stats));
 	return s;
 }

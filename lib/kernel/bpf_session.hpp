@@ -91,6 +91,9 @@ struct BpfStats {
 	uint64_t net_events = 0;      // socket sends/receives of targets counted
 	uint64_t net_full = 0;        // network events lost: `net_counts` full
 	uint64_t offcpu_trace_lost = 0;  // waits left out of the timeline: ring full
+	// Waits whose end no switch reported: counted up to where the thread's
+	// CPU time puts it (bpf/offcpu.bpf.c, unseen_return). Not a loss.
+	uint64_t offcpu_unseen = 0;
 	PyWalkStats python;           // the Python walker (bpf/python.bpf.h)
 	// Samples, intervals and launches dropped, and process events missed.
 	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost + net_full; }
