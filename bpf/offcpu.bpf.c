@@ -27,6 +27,9 @@ const volatile __u64 min_block_ns = 1000;          /* --min-block */
 const volatile __u64 max_block_ns = ~0ULL;         /* --max-block */
 const volatile bool want_wakers = false;           /* --wakers */
 const volatile bool trace_waits = false;           /* --trace-off-cpu */
+/* Tests only: on_switch sees no switch in, as happens to some of them
+ * (unseen_return). Off, the verifier prunes the branch. */
+const volatile bool drop_switch_ins = false;
 
 /* Sized by user space: 8 MiB (~110k waits between two reads) when tracing,
  * one page otherwise. */
@@ -345,9 +348,12 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 
 static __always_inline void switch_in(struct task_struct *next)
 {
-	struct xpu_thread *t = bpf_task_storage_get(&threads, next, 0, 0);
+	struct xpu_thread *t;
 	__u64 from;
 
+	if (drop_switch_ins)
+		return;
+	t = bpf_task_storage_get(&threads, next, 0, 0);
 	if (!t || !t->off_ts)
 		return;
 	/* Taken atomically: a window's iterator may be counting it up to now. */

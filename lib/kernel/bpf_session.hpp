@@ -48,6 +48,9 @@ struct BpfOptions {
 	bool net_recv = false;
 	bool net_retransmit = false;
 	bool net_destroy = false;    // tcp_destroy_sock: retransmit attribution hygiene
+	// Tests only: the off-CPU program ignores every switch in, as the kernel
+	// sometimes fails to report one (bpf/offcpu.bpf.c, unseen_return).
+	bool drop_switch_ins = false;
 };
 
 // Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack
