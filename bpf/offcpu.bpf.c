@@ -238,16 +238,16 @@ static __always_inline void trace_wait(const struct xpu_thread *t, __u32 tid, __
 }
 
 /* Counts the rest of the wait of `t`, from `from` (where it began, or
- * where a window cut it) to `end`. The caller owns the wait: it took
- * off_ts from the thread atomically. */
-static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 from, __u64 end)
+ * where a window cut it) to `end`; false when its length leaves it out.
+ * The caller owns the wait: it took off_ts from the thread atomically. */
+static __always_inline bool close_wait(struct xpu_thread *t, __u32 tid, __u64 from, __u64 end)
 {
 	struct xpu_offcpu_key key = {}, old;
 	__u64 length = end - t->wait_start, old_ns = 0, old_count = 0;
 
 	if (length < min_block_ns || length > max_block_ns) {
 		stat_inc(XPU_STAT_OFFCPU_FILTERED);
-		return;
+		return false;
 	}
 	if (trace_waits)
 		trace_wait(t, tid, end);
@@ -270,6 +270,7 @@ static __always_inline void close_wait(struct xpu_thread *t, __u32 tid, __u64 fr
 	bpf_spin_unlock(&t->pend_lock);
 	if (old_count)
 		add_waits(&old, old_ns, old_count);
+	return true;
 }
 
 /* When a thread whose return to a CPU on_switch never saw came back. Not
@@ -303,8 +304,8 @@ static __always_inline void end_unseen(struct xpu_thread *t, struct task_struct 
 	from = __sync_lock_test_and_set(&t->off_ts, 0);
 	if (!from)
 		return;
-	stat_inc(XPU_STAT_OFFCPU_UNSEEN);
-	close_wait(t, task->pid, from, unseen_return(t, task, from, bpf_ktime_get_ns()));
+	if (close_wait(t, task->pid, from, unseen_return(t, task, from, bpf_ktime_get_ns())))
+		stat_inc(XPU_STAT_OFFCPU_UNSEEN);
 }
 
 /* A thread's last switch, after its exit hook (procs.bpf.c) flushed its
@@ -416,12 +417,10 @@ int flush_open(struct bpf_iter__task *ctx)
 	from = t->off_ts;
 	t->off_ts = 0;
 	if (from && stop_ns > from) {
-		if (task->on_cpu) { /* running: its return went unseen */
-			stat_inc(XPU_STAT_OFFCPU_UNSEEN);
-			close_wait(t, task->pid, from, unseen_return(t, task, from, stop_ns));
-		} else {
+		if (!task->on_cpu)
 			close_wait(t, task->pid, from, stop_ns);
-		}
+		else if (close_wait(t, task->pid, from, unseen_return(t, task, from, stop_ns)))
+			stat_inc(XPU_STAT_OFFCPU_UNSEEN);  /* running: its return went unseen */
 	}
 	flush_pending(t);
 	return 0;
