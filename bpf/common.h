@@ -90,7 +90,10 @@ enum xpu_stat {
 	XPU_STAT_NET_FULL = 15,      /* `net_counts` full: network event lost */
 	XPU_STAT_OFFCPU_TRACE_LOST = 16, /* `offcpu_events` ring full: an interval
 					  * left out of the timeline (still counted) */
-	XPU_STAT_MAX = 17,
+	XPU_STAT_OFFCPU_UNSEEN = 17, /* of XPU_STAT_SWITCHES, those whose end no
+				      * switch reported: ended where the
+				      * thread's CPU time says */
+	XPU_STAT_MAX = 18,
 };
 
 #endif /* XPU_BPF_COMMON_H */

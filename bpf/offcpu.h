@@ -115,6 +115,10 @@ struct xpu_thread {
 	 * wait_start keeps when it began, for --min-block/--max-block; the
 	 * iterator also takes the pending sums, so each reaches its window. */
 	__u64 wait_start;
+	/* The thread's CPU time (se.sum_exec_runtime) when it left: should
+	 * the switch that brings it back go unseen, what it has run since
+	 * tells when it came back (see end_unseen in offcpu.bpf.c). */
+	__u64 off_runtime;
 	__u32 pend_epoch;
 	/* Guards pend_*: a window's iterator takes the sums while the thread
 	 * may be adding to them on another CPU. */

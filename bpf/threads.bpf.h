@@ -1,6 +1,13 @@
 /* Per-thread state in task local storage and the off-CPU counts it feeds,
  * shared by offcpu.bpf.c (waits) and procs.bpf.c (which clears cached facts
- * at exec and flushes a thread's pending waits when it exits). */
+ * at exec and flushes a thread's pending waits when it exits).
+ *
+ * Task storage, not a hash map by tid: on_switch runs in tracing context,
+ * where the kernel's lookup (bpf_task_storage_get_recur since 6.2) finds
+ * existing storage even while another task holds the per-CPU storage lock;
+ * only creating it can fail then, which is counted (XPU_STAT_THREADS_FULL,
+ * shown as lost). Waits were lost for another reason: switches the kernel
+ * never reports to the program (offcpu.bpf.c, unseen_return). */
 #ifndef XPU_THREADS_BPF_H
 #define XPU_THREADS_BPF_H
 

@@ -50,6 +50,7 @@ static_assert(offsetof(xpu_sample_key, comm) == 32);
 
 static_assert(offsetof(xpu_thread, off_ts) == 16);
 static_assert(offsetof(xpu_thread, pend_key) % 8 == 0);  // compared as u64 words
+static_assert(sizeof(xpu_thread) == 416);  // task storage, per target thread
 static_assert(sizeof(xpu_waker) == 48);
 static_assert(sizeof(xpu_offcpu_key) == 96);
 static_assert(offsetof(xpu_offcpu_key, state) == 32);

@@ -63,6 +63,7 @@ void configure(xpu_bpf &s, const BpfOptions &o)
 	s.rodata->max_block_ns = o.max_block_ns;
 	s.rodata->want_wakers = o.wakers;
 	s.rodata->trace_waits = o.offcpu && o.offcpu_trace;
+	s.rodata->drop_switch_ins = o.drop_switch_ins;
 	s.rodata->unwind_mode = bpf_unwind_mode(o.call_graph);
 	// Our own user-stack walker needs bpf_loop (5.17); without it the
 	// verifier prunes the walker (a constant branch) and bpf_get_stack
@@ -339,6 +340,7 @@ BpfStats BpfSession::stats() const
 	s.net_events = st[XPU_STAT_NET_EVENTS];
 	s.net_full = st[XPU_STAT_NET_FULL];
 	s.offcpu_trace_lost = st[XPU_STAT_OFFCPU_TRACE_LOST];
+	s.offcpu_unseen = st[XPU_STAT_OFFCPU_UNSEEN];
 	s.python = python_walks(python_counts(impl_->skel->maps.py_stats));
 	return s;
 }

@@ -48,6 +48,9 @@ struct BpfOptions {
 	bool net_recv = false;
 	bool net_retransmit = false;
 	bool net_destroy = false;    // tcp_destroy_sock: retransmit attribution hygiene
+	// Tests only: the off-CPU program ignores every switch in, as the kernel
+	// sometimes fails to report one (bpf/offcpu.bpf.c, unseen_return).
+	bool drop_switch_ins = false;
 };
 
 // Whether BPF programs may call bpf_loop (kernel >= 5.17): our own user-stack
@@ -91,6 +94,9 @@ struct BpfStats {
 	uint64_t net_events = 0;      // socket sends/receives of targets counted
 	uint64_t net_full = 0;        // network events lost: `net_counts` full
 	uint64_t offcpu_trace_lost = 0;  // waits left out of the timeline: ring full
+	// Waits whose end no switch reported: counted up to where the thread's
+	// CPU time puts it (bpf/offcpu.bpf.c, unseen_return). Not a loss.
+	uint64_t offcpu_unseen = 0;
 	PyWalkStats python;           // the Python walker (bpf/python.bpf.h)
 	// Samples, intervals and launches dropped, and process events missed.
 	uint64_t lost() const { return counts_full + offcpu_full + events_lost + launches_lost + net_full; }

@@ -113,6 +113,7 @@ Result<RecordSummary> run_record(const RecordConfig &cfg)
 	sum.gpu_only = cfg.gpu_only;
 	sum.samples = st.samples;
 	sum.switches = st.switches;
+	sum.switches_unseen = st.offcpu_unseen;
 	sum.lost = st.lost();
 	sum.stack_errors = st.stack_errors();
 	sum.quality.python = st.python;
@@ -284,6 +285,8 @@ std::vector<std::string> format_summary(const RecordSummary &s, const std::strin
 	std::string counted = fmt::format("{} samples", s.samples);
 	if (!s.processes.empty() || s.switches)
 		counted += fmt::format(", {} off-CPU intervals", s.switches);
+	if (s.switches_unseen)
+		counted += fmt::format(" ({} ended unseen, timed by CPU time)", s.switches_unseen);
 	std::string line = fmt::format("{}, {} unique stacks, {} lost, {:.2f} s ({}, stopped: {}) -> {}",
 				       counted, s.stacks, s.lost, s.seconds, s.event, describe(s.stop_reason),
 				       output == "-" ? "stdout" : output);

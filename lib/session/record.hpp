@@ -26,6 +26,7 @@ struct OffCpuTimelineCount {
 struct RecordSummary {
 	uint64_t samples = 0;        // on-CPU samples counted in the kernel
 	uint64_t switches = 0;       // off-CPU intervals counted in the kernel
+	uint64_t switches_unseen = 0;  // of which the end was not seen (BpfStats)
 	uint64_t weight = 0;         // total weight written (== samples unless lost)
 	uint64_t stacks = 0;         // unique folded stacks written
 	uint64_t lost = 0;           // samples or events dropped (map full, ring full)
