@@ -7,16 +7,13 @@
 # line 17).
 # Each interpreter present; an absent one is a skip, by name.
 . "$(dirname "$0")/lib/bpf_test.sh"
+. tests/shell/lib/pythons.sh
 
 spinner=
 cleanup='[ -n "$spinner" ] && kill $spinner 2>/dev/null'
 ran=0
-for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
-	  /root/.pyenv/versions/3.12.1/bin/python3.12 /root/.pyenv/versions/3.13.0/bin/python3.13; do
-	if [ ! -x "$py" ]; then
-		echo "SKIP: $py absent"
-		continue
-	fi
+find_pythons
+for py in $PYTHONS; do
 	ran=1
 	rm -f "$tmp/ready"
 	mkfifo "$tmp/ready"

@@ -9,14 +9,11 @@
 # (every 200 ms), so most of its samples are named too (>= 60%). Each
 # interpreter present; an absent one is a skip, by name.
 . "$(dirname "$0")/lib/bpf_test.sh"
+. tests/shell/lib/pythons.sh
 
 ran=0
-for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
-	  /root/.pyenv/versions/3.12.1/bin/python3.12 /root/.pyenv/versions/3.13.0/bin/python3.13; do
-	if [ ! -x "$py" ]; then
-		echo "SKIP: $py absent"
-		continue
-	fi
+find_pythons
+for py in $PYTHONS; do
 	$B/xpu-perf record -F 499 --cpu-only -o "$tmp/out.folded" "$py" \
 		tests/fixtures/python/code_reuse.py 0.5 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
 	if ! grep -q "^reuse: yes" "$tmp/err"; then

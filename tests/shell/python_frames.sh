@@ -6,14 +6,11 @@
 # named "forward" where 3.11+ say "Model.forward". An absent interpreter is
 # a skip, by name.
 . "$(dirname "$0")/lib/bpf_test.sh"
+. tests/shell/lib/pythons.sh
 
 ran=0
-for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
-	  /root/.pyenv/versions/3.12.1/bin/python3.12 /root/.pyenv/versions/3.13.0/bin/python3.13; do
-	if [ ! -x "$py" ]; then
-		echo "SKIP: $py absent"
-		continue
-	fi
+find_pythons
+for py in $PYTHONS; do
 	ran=1
 	$B/xpu-perf record -F 499 -o "$tmp/out.folded" "$py" tests/fixtures/python/workload.py 0.5 \
 		2>"$tmp/err" || { cat "$tmp/err"; exit 1; }

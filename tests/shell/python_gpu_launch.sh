@@ -17,6 +17,7 @@
 # XPU_TEST_CALL_GRAPH=fp runs it with frame pointers
 # only, which walk no further than libffi's call frame: it must then fail.
 . "$(dirname "$0")/lib/bpf_test.sh"
+. tests/shell/lib/pythons.sh
 
 for f in $B/libxpu_cupti.so $B/fixtures/mock_cupti/libcupti.so $B/fixtures/libpy_launch.so; do
 	[ -r "$f" ] || { echo "SKIP: no $f (make fixtures; built only with CUDA's CUPTI headers)"; exit 2; }
@@ -43,13 +44,8 @@ go_when_ready() {
 }
 
 ran=0
-for py in /root/.pyenv/versions/3.10.13/bin/python3.10 /usr/bin/python3.11 \
-	  /root/.pyenv/versions/3.11.7/bin/python3.11 /root/.pyenv/versions/3.12.1/bin/python3.12 \
-	  /root/.pyenv/versions/3.13.0/bin/python3.13; do
-	if [ ! -x "$py" ]; then
-		echo "SKIP: $py absent"
-		continue
-	fi
+find_pythons all
+for py in $PYTHONS; do
 	ran=1
 	go=
 	if [ "$cg" != fp ]; then  # fp: no tables to wait for
