@@ -75,11 +75,10 @@ void Serializer::kernel(const CUpti_ActivityKernel10 &k, FrameBuilder &out)
 	out.add(line_, true);
 }
 
-void Serializer::memcpy(const CUpti_ActivityMemcpy6 &m, FrameBuilder &out)
+template <class Copy>
+void Serializer::memcpy_line(const Copy &m, uint32_t src_device, uint32_t dst_device, uint32_t flags,
+			     FrameBuilder &out)
 {
-	uint32_t flags = timing_flags(m.start, m.end);
-	if (new_fields() && m.isDeviceLaunched)
-		flags |= proto::kFlagDeviceLaunched;
 	line_.clear();
 	LineBuilder(line_, 'M', pid_)
 		.num(m.correlationId)
@@ -92,34 +91,25 @@ void Serializer::memcpy(const CUpti_ActivityMemcpy6 &m, FrameBuilder &out)
 		.num(m.srcKind)
 		.num(m.dstKind)
 		.num(m.bytes)
-		.num(m.deviceId)
-		.num(m.deviceId)
+		.num(src_device)
+		.num(dst_device)
 		.num(m.graphId)
 		.num(flags)
 		.end();
 	out.add(line_, true);
 }
 
+void Serializer::memcpy(const CUpti_ActivityMemcpy6 &m, FrameBuilder &out)
+{
+	uint32_t flags = timing_flags(m.start, m.end);
+	if (new_fields() && m.isDeviceLaunched)
+		flags |= proto::kFlagDeviceLaunched;
+	memcpy_line(m, m.deviceId, m.deviceId, flags, out);  // within one device
+}
+
 void Serializer::memcpy_p2p(const CUpti_ActivityMemcpyPtoP4 &m, FrameBuilder &out)
 {
-	line_.clear();
-	LineBuilder(line_, 'M', pid_)
-		.num(m.correlationId)
-		.num(m.start)
-		.num(m.end)
-		.num(m.deviceId)
-		.num(m.contextId)
-		.num(m.streamId)
-		.num(m.copyKind)
-		.num(m.srcKind)
-		.num(m.dstKind)
-		.num(m.bytes)
-		.num(m.srcDeviceId)
-		.num(m.dstDeviceId)
-		.num(m.graphId)
-		.num(timing_flags(m.start, m.end))
-		.end();
-	out.add(line_, true);
+	memcpy_line(m, m.srcDeviceId, m.dstDeviceId, timing_flags(m.start, m.end), out);
 }
 
 void Serializer::memset(const CUpti_ActivityMemset4 &m, FrameBuilder &out)

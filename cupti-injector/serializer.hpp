@@ -51,6 +51,11 @@ private:
 	// The S id of `name` (0 for none), sending its S record first if needed.
 	uint32_t name_id(const char *name, FrameBuilder &out);
 	bool new_fields() const { return cupti_version_ >= kCupti13; }
+	// The M line of either copy record (they share their field names but
+	// not their type): the devices it moved from and to, and its flags.
+	template <class Copy>
+	void memcpy_line(const Copy &m, uint32_t src_device, uint32_t dst_device, uint32_t flags,
+			 FrameBuilder &out);
 
 	struct Name {
 		uint32_t id;
