@@ -62,7 +62,7 @@ std::vector<Event> one_of_each()
 	k.end = 1050000;
 	k.stream = 13;
 	k.name = "_Z3addPfi";
-	events.push_back(gpu_record_event(k, std::make_shared<const EventAttrs>(gpu_record_attrs(k))));
+	events.push_back(gpu_record_event(k, std::make_shared<const EventAttrs>(static_cast<const GpuRecordAttrs &>(k))));
 	events.push_back(timed(EventKind::gpu_call, thread(40, 41, "app", 1), 1000000, 4000, 7,
 			       GpuCallAttrs{.api = "cudaLaunchKernel", .driver = false, .sync = false}));
 	events.push_back(timed(EventKind::gpu_wait, thread(40, 41, "app", 2), 1020000, 40000, 8,

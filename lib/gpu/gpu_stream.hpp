@@ -17,23 +17,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include "profile/event.hpp"  // GpuKind
+#include "profile/event.hpp"  // GpuRecordAttrs
 
 namespace xpu {
 
 // One piece of GPU work: a kernel, a copy or a memset, in CLOCK_MONOTONIC ns.
-struct GpuActivity {
+// What ran and where (kind, device, stream, name, bytes, graph node, ...)
+// is the part the timeline keeps as a timed event's attributes
+// (profile/event.hpp); the rest is the event's own pid, id and times.
+struct GpuActivity : GpuRecordAttrs {
 	pid_t pid = 0;
-	GpuKind kind = GpuKind::kernel;
 	uint32_t corr = 0;
 	uint64_t start = 0, end = 0;
-	uint32_t device = 0, context = 0, stream = 0;
-	std::string name;  // kernel: as CUPTI reports it (mangled)
-	uint32_t copy_kind = 0, src_kind = 0, dst_kind = 0;  // memcpy (gpu_protocol.h)
-	uint64_t bytes = 0;
-	uint32_t graph_id = 0;
-	uint64_t graph_node = 0;  // kernel in a graph: its node (CUPTI's graphNodeId), else 0
-	uint32_t flags = 0;  // gpu_protocol.h kFlag*
 	uint64_t ns() const { return end > start ? end - start : 0; }
 };
 

@@ -8,22 +8,6 @@
 
 namespace xpu {
 
-GpuRecordAttrs gpu_record_attrs(const GpuActivity &a)
-{
-	return {.kind = a.kind,
-		.device = a.device,
-		.context = a.context,
-		.stream = a.stream,
-		.name = a.name,
-		.copy_kind = a.copy_kind,
-		.src_kind = a.src_kind,
-		.dst_kind = a.dst_kind,
-		.bytes = a.bytes,
-		.graph_id = a.graph_id,
-		.graph_node = a.graph_node,
-		.flags = a.flags};
-}
-
 Event gpu_record_event(const GpuActivity &a, std::shared_ptr<const EventAttrs> attrs)
 {
 	Event e;  // weight 0: its ns are in the correlator's events
@@ -38,23 +22,13 @@ Event gpu_record_event(const GpuActivity &a, std::shared_ptr<const EventAttrs> a
 
 GpuActivity gpu_activity_of(const Event &e)
 {
-	const auto &r = e.as<GpuRecordAttrs>();
-	return {.pid = e.where.pid,
-		.kind = r.kind,
-		.corr = e.correlation,
-		.start = e.start_ns,
-		.end = e.start_ns + e.dur_ns,
-		.device = r.device,
-		.context = r.context,
-		.stream = r.stream,
-		.name = r.name,
-		.copy_kind = r.copy_kind,
-		.src_kind = r.src_kind,
-		.dst_kind = r.dst_kind,
-		.bytes = r.bytes,
-		.graph_id = r.graph_id,
-		.graph_node = r.graph_node,
-		.flags = r.flags};
+	GpuActivity a;
+	static_cast<GpuRecordAttrs &>(a) = e.as<GpuRecordAttrs>();
+	a.pid = e.where.pid;
+	a.corr = e.correlation;
+	a.start = e.start_ns;
+	a.end = e.start_ns + e.dur_ns;
+	return a;
 }
 
 bool GpuTimeline::full()
@@ -74,7 +48,7 @@ void GpuTimeline::add_launch(const LaunchEvent &l)
 void GpuTimeline::add_activity(const GpuActivity &a)
 {
 	if (!full())
-		records_.push_back(gpu_record_event(a, record_attrs_.get(gpu_record_attrs(a))));
+		records_.push_back(gpu_record_event(a, record_attrs_.get(static_cast<const GpuRecordAttrs &>(a))));
 }
 
 void GpuTimeline::add_api_call(const GpuApiCall &c)

@@ -29,7 +29,6 @@ namespace xpu {
 
 // A GPU record as a timed gpu_work event, and back (for the trace writer).
 Event gpu_record_event(const GpuActivity &a, std::shared_ptr<const EventAttrs> attrs);
-GpuRecordAttrs gpu_record_attrs(const GpuActivity &a);
 GpuActivity gpu_activity_of(const Event &e);  // e: a gpu_work event with GpuRecordAttrs
 
 // Equal attributes behind one pointer: a training loop launches the same

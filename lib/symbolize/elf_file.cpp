@@ -11,6 +11,7 @@
 #include <gelf.h>
 
 #include "base/log.hpp"
+#include "symbolize/build_id.hpp"
 
 namespace xpu {
 
@@ -101,18 +102,6 @@ bool read_symbols(Elf *elf, Elf64_Word type, SymbolTable &out)
 
 }  // namespace
 
-std::string build_id_hex(const void *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	auto *b = static_cast<const unsigned char *>(p);
-	std::string out;
-	out.reserve(n * 2);
-	for (size_t i = 0; i < n; i++) {
-		out += digits[b[i] >> 4];
-		out += digits[b[i] & 15];
-	}
-	return out;
-}
 
 ElfFile::ElfFile(int fd, Elf *elf, std::string name, std::string debug_root)
 	: fd_(fd), elf_(elf), name_(std::move(name)), debug_root_(std::move(debug_root))

@@ -20,9 +20,6 @@
 
 namespace xpu {
 
-// A build id as tools print it: lowercase hex of the note's bytes.
-std::string build_id_hex(const void *p, size_t n);
-
 class ElfFile {
 public:
 	static constexpr const char *default_debug_root = "/usr/lib/debug";

@@ -10,7 +10,7 @@
 
 #include "base/fd.hpp"
 #include "base/lines.hpp"
-#include "symbolize/elf_file.hpp"
+#include "symbolize/build_id.hpp"
 #include "symbolize/proc_maps.hpp"
 
 namespace xpu {

@@ -18,8 +18,8 @@ FUZZ_SRCS_gpu_stream    := lib/gpu/gpu_stream.cpp
 FUZZ_SRCS_tune_rules    := lib/tune/tune_rule.cpp lib/base/parse.cpp lib/base/user_regex.cpp
 FUZZ_SRCS_proc_maps     := lib/symbolize/proc_maps.cpp
 FUZZ_SRCS_perf_map      := lib/symbolize/perf_map.cpp lib/symbolize/proc_maps.cpp
-FUZZ_SRCS_ksyms         := lib/symbolize/ksyms.cpp lib/symbolize/proc_maps.cpp
-FUZZ_SRCS_elf           := lib/symbolize/elf_file.cpp lib/symbolize/symbol_table.cpp \
+FUZZ_SRCS_ksyms         := lib/symbolize/ksyms.cpp lib/symbolize/proc_maps.cpp lib/symbolize/build_id.cpp
+FUZZ_SRCS_elf           := lib/symbolize/elf_file.cpp lib/symbolize/build_id.cpp lib/symbolize/symbol_table.cpp \
                            lib/symbolize/dwarf_info.cpp lib/symbolize/demangle.cpp \
                            lib/kernel/unwind_table.cpp lib/kernel/fde_rows.cpp lib/base/log.cpp lib/base/color.cpp
 FUZZ_LIBS_elf           := -lelf -ldw -lbpf
@@ -35,7 +35,7 @@ FUZZ_LIBS_writers       := -lprotobuf -lz -I$(OUT)/proto
 # assets are the build's (build/web/web_assets.cpp).
 FUZZ_SRCS_http_routes   := lib/live/http_routes.cpp lib/live/http_state.cpp lib/live/http_view.cpp \
                            lib/live/http_options.cpp lib/live/window_stats.cpp \
-                           $(OUT)/web/web_assets.cpp lib/profile/profile.cpp \
+                           $(OUT)/web/web_assets.cpp lib/profile/profile.cpp lib/profile/weights.cpp \
                            lib/report/report_filter.cpp lib/symbolize/demangle.cpp lib/base/user_regex.cpp \
                            $(filter-out lib/profile/folded_reader.cpp,$(FUZZ_SRCS_writers))
 FUZZ_LIBS_http_routes   := -lprotobuf -lz -lcpp-httplib -I$(OUT)/proto $(HTTPLIB_CFLAGS)
