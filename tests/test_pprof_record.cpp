@@ -22,6 +22,7 @@
 #include "symbolize/elf_file.hpp"
 #include "symbolize/ksyms.hpp"
 #include "symbolize/symbolizer.hpp"
+#include "thread_stacks.hpp"
 
 using namespace xpu;
 using xpu::test::FixtureProcess;
@@ -164,14 +165,8 @@ TEST_CASE("symbolizer: frame addresses and mappings for pprof", "[symbolizer]")
 TEST_CASE("record pprof: each layer in its unit, thread labels, frames of no address",
 	  "[pprof]")
 {
-	auto thread = [](pid_t pid, pid_t tid, const char *comm) {
-		ThreadStacks t;
-		t.pid = pid;
-		t.tid = tid;
-		t.comm = comm;
-		return t;
-	};
-	ThreadStacks app = thread(10, 11, "app"), io = thread(10, 12, "io");
+	using test::thread_stacks;
+	ThreadStacks app = thread_stacks(10, 11, "app"), io = thread_stacks(10, 12, "io");
 	EventSet set;
 	set.events.push_back(cpu_sample_event(app, 3));
 	set.events.push_back(cpu_sample_event(app, 2));  // the same stack and thread: one sample of 5
@@ -182,7 +177,7 @@ TEST_CASE("record pprof: each layer in its unit, thread labels, frames of no add
 	timed.start_ns = 5;
 	timed.dur_ns = 1234567;
 	set.events.push_back(timed);
-	set.events.push_back(gpu_event(EventKind::gpu_work, thread(10, 0, "app"),
+	set.events.push_back(gpu_event(EventKind::gpu_work, thread_stacks(10, 0, "app"),
 				       {.launched = false, .api = "", .stream = "[GPU_Stream]0:7", .leaf = "[GPU_Kernel]k"},
 				       7001, 1));
 	set.events.push_back(gpu_event(EventKind::gpu_launch, app,

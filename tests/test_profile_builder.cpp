@@ -6,19 +6,12 @@
 #include "bpf/common.h"
 #include "profile/profile_builder.hpp"
 #include "output/writer_folded.hpp"
+#include "thread_stacks.hpp"
 
 using namespace xpu;
+using xpu::test::thread_stacks;
 
 namespace {
-ThreadStacks thread(pid_t pid, pid_t tid, const char *comm)
-{
-	ThreadStacks t;
-	t.pid = pid;
-	t.tid = tid;
-	t.comm = comm;
-	return t;
-}
-
 Event blocked(ThreadStacks t, char state, uint64_t ns)
 {
 	OffCpuAttrs a;
@@ -30,16 +23,16 @@ Event blocked(ThreadStacks t, char state, uint64_t ns)
 TEST_CASE("off-CPU stacks end in [off-cpu:STATE], in samples at the frequency", "[offcpu]")
 {
 	EventSet set;
-	set.events.push_back(cpu_sample_event(thread(10, 10, "app"), 7));
+	set.events.push_back(cpu_sample_event(thread_stacks(10, 10, "app"), 7));
 	// Two kernel-side keys that fold to the same line: summed before
 	// rounding (3 x 4 ms = 12 ms = 1.2 samples at 100 Hz -> 1).
-	set.events.push_back(blocked(thread(10, 10, "app"), 'S', 4000000));
-	set.events.push_back(blocked(thread(10, 10, "app"), 'S', 4000000));
-	set.events.push_back(blocked(thread(10, 11, "app"), 'S', 4000000));
-	set.events.push_back(blocked(thread(10, 10, "app"), 'D', 25000000));  // 2.5 -> 3
-	set.events.push_back(blocked(thread(10, 10, "app"), 'R', 1000000));   // 0.1 -> dropped
+	set.events.push_back(blocked(thread_stacks(10, 10, "app"), 'S', 4000000));
+	set.events.push_back(blocked(thread_stacks(10, 10, "app"), 'S', 4000000));
+	set.events.push_back(blocked(thread_stacks(10, 11, "app"), 'S', 4000000));
+	set.events.push_back(blocked(thread_stacks(10, 10, "app"), 'D', 25000000));  // 2.5 -> 3
+	set.events.push_back(blocked(thread_stacks(10, 10, "app"), 'R', 1000000));   // 0.1 -> dropped
 	// A timeline's copy of a wait already counted: no weight, nothing added.
-	Event copy = blocked(thread(10, 10, "app"), 'S', 0);
+	Event copy = blocked(thread_stacks(10, 10, "app"), 'S', 0);
 	copy.start_ns = 1;
 	copy.dur_ns = 90000000;
 	set.events.push_back(copy);
@@ -56,8 +49,8 @@ TEST_CASE("wakers follow a -- frame, leaf first, ending in the waker's name", "[
 	OffCpuAttrs woken;
 	woken.state = 'S';
 	woken.has_waker = true;
-	woken.waker = thread(20, 0, "writer");
-	set.events.push_back(offcpu_event(thread(10, 10, "reader"), woken, 30000000, 1));
+	woken.waker = thread_stacks(20, 0, "writer");
+	set.events.push_back(offcpu_event(thread_stacks(10, 10, "reader"), woken, 30000000, 1));
 	Symbolizer sym;
 	Profile p = build_profile(set, sym, StackLayout{.pid_prefix = true, .freq = 100});
 	CHECK(to_folded(p) == "reader-10;[off-cpu:S];--;writer 3\n");
@@ -66,7 +59,7 @@ TEST_CASE("wakers follow a -- frame, leaf first, ending in the waker's name", "[
 TEST_CASE("stacks the kernel could not take are marked, not dropped", "[offcpu]")
 {
 	EventSet set;
-	ThreadStacks t = thread(10, 10, "app");
+	ThreadStacks t = thread_stacks(10, 10, "app");
 	t.flags = XPU_KEY_USTACK_ERR | XPU_KEY_KSTACK_ERR;
 	set.events.push_back(cpu_sample_event(t, 2));
 	set.events.push_back(blocked(t, 'S', 10000000));
@@ -79,11 +72,11 @@ TEST_CASE("stacks the kernel could not take are marked, not dropped", "[offcpu]"
 TEST_CASE("process_times splits on-CPU from off-CPU per process", "[offcpu]")
 {
 	EventSet set;
-	set.events.push_back(cpu_sample_event(thread(10, 11, "worker"), 50));
-	set.events.push_back(cpu_sample_event(thread(10, 10, "app"), 49));
-	set.events.push_back(blocked(thread(10, 10, "app"), 'S', 2000000000));
-	set.events.push_back(blocked(thread(10, 11, "worker"), 'D', 500000000));
-	set.events.push_back(cpu_sample_event(thread(30, 30, "small"), 1));
+	set.events.push_back(cpu_sample_event(thread_stacks(10, 11, "worker"), 50));
+	set.events.push_back(cpu_sample_event(thread_stacks(10, 10, "app"), 49));
+	set.events.push_back(blocked(thread_stacks(10, 10, "app"), 'S', 2000000000));
+	set.events.push_back(blocked(thread_stacks(10, 11, "worker"), 'D', 500000000));
+	set.events.push_back(cpu_sample_event(thread_stacks(30, 30, "small"), 1));
 	auto procs = process_times(set, 99);
 	REQUIRE(procs.size() == 2);
 	CHECK(procs[0].pid == 10);

@@ -11,20 +11,12 @@
 #include "gpu/gpu_timeline.hpp"
 #include "gpu/trace_writer.hpp"
 #include "session/timeline_input.hpp"
+#include "thread_stacks.hpp"
 
 using namespace xpu;
+using xpu::test::thread_stacks;
 
 namespace {
-
-ThreadStacks thread(pid_t pid, pid_t tid, const char *comm, uint64_t ustack)
-{
-	ThreadStacks t;
-	t.pid = pid;
-	t.tid = tid;
-	t.comm = comm;
-	t.ustack = ustack;
-	return t;
-}
 
 Event timed(EventKind kind, ThreadStacks where, uint64_t start, uint64_t dur, uint32_t corr, EventAttrs attrs)
 {
@@ -45,15 +37,15 @@ std::vector<Event> one_of_each()
 {
 	std::vector<Event> events;
 	// Counted: on-CPU samples, the kernel's GPU time, the wait's blame.
-	events.push_back(cpu_sample_event(thread(40, 41, "app", 1), 3));
-	events.push_back(gpu_event(EventKind::gpu_work, thread(40, 41, "app", 1),
+	events.push_back(cpu_sample_event(thread_stacks(40, 41, "app", 1), 3));
+	events.push_back(gpu_event(EventKind::gpu_work, thread_stacks(40, 41, "app", 1),
 				   GpuAttrs{.api = "cudaLaunchKernel", .stream = {}, .leaf = "[GPU_Kernel]add"}, 40000, 1));
-	events.push_back(gpu_event(EventKind::gpu_wait, thread(40, 41, "app", 2),
+	events.push_back(gpu_event(EventKind::gpu_wait, thread_stacks(40, 41, "app", 2),
 				   GpuAttrs{.api = "cudaDeviceSynchronize", .stream = {}, .leaf = "[GPU_Wait]add"}, 30000, 1));
 	// Timed: an off-CPU wait (in the tracer's place in the set: first).
 	OffCpuAttrs sleeping;
 	sleeping.state = 'S';
-	events.push_back(timed(EventKind::off_cpu, thread(40, 42, "loader", 3), 1200000, 5000, 0, sleeping));
+	events.push_back(timed(EventKind::off_cpu, thread_stacks(40, 42, "loader", 3), 1200000, 5000, 0, sleeping));
 	// The GPU layer's: the kernel, its launch (CUPTI's interval), the wait.
 	GpuActivity k;
 	k.pid = 40;
@@ -63,9 +55,9 @@ std::vector<Event> one_of_each()
 	k.stream = 13;
 	k.name = "_Z3addPfi";
 	events.push_back(gpu_record_event(k, std::make_shared<const EventAttrs>(static_cast<const GpuRecordAttrs &>(k))));
-	events.push_back(timed(EventKind::gpu_call, thread(40, 41, "app", 1), 1000000, 4000, 7,
+	events.push_back(timed(EventKind::gpu_call, thread_stacks(40, 41, "app", 1), 1000000, 4000, 7,
 			       GpuCallAttrs{.api = "cudaLaunchKernel", .driver = false, .sync = false}));
-	events.push_back(timed(EventKind::gpu_wait, thread(40, 41, "app", 2), 1020000, 40000, 8,
+	events.push_back(timed(EventKind::gpu_wait, thread_stacks(40, 41, "app", 2), 1020000, 40000, 8,
 			       GpuWaitAttrs{.api = "cudaDeviceSynchronize",
 					    .waited_for = {{"add(float*, int)", 30000}, {"[idle]", 10000}}}));
 	return events;
@@ -112,7 +104,7 @@ TEST_CASE("timeline input: live's synchronizing call is a wait without its blame
 	  "[trace][gpu][live]")
 {
 	std::vector<Event> events = one_of_each();
-	events.push_back(timed(EventKind::gpu_call, thread(40, 43, "sync", 4), 1100000, 0, 9,
+	events.push_back(timed(EventKind::gpu_call, thread_stacks(40, 43, "sync", 4), 1100000, 0, 9,
 			       GpuCallAttrs{.api = "cudaStreamSynchronize", .driver = false, .sync = true}));
 	TraceInput in = timeline_input(events, {.launch = named, .thread = {}, .skip = {}});
 	CHECK(in.offcpu.empty());

@@ -16,6 +16,7 @@
 #include "profile/profile_builder.hpp"
 #include "session/timeline_input.hpp"
 #include "session/record.hpp"
+#include "thread_stacks.hpp"
 
 using namespace xpu;
 
@@ -157,23 +158,14 @@ TEST_CASE("trace: an off-CPU interval is an X slice on its thread's lane", "[tra
 TEST_CASE("trace: the tracer's waits become slices, the held child's left out", "[trace][offcpu]")
 {
 	auto blocked_count = [](pid_t pid, pid_t tid, const char *comm, char state, uint64_t ns) {
-		ThreadStacks t;
-		t.pid = pid;
-		t.tid = tid;
-		t.comm = comm;
 		OffCpuAttrs a;
 		a.state = state;
-		return offcpu_event(t, a, ns, 1);
+		return offcpu_event(test::thread_stacks(pid, tid, comm), a, ns, 1);
 	};
 	auto wait = [](pid_t pid, pid_t tid, const char *comm, uint32_t flags, uint64_t start) {
-		ThreadStacks t;
-		t.pid = pid;
-		t.tid = tid;
-		t.comm = comm;
-		t.flags = flags;
 		OffCpuAttrs sleeping;
 		sleeping.state = 'S';
-		Event w = offcpu_event(t, sleeping, 0, 0);
+		Event w = offcpu_event(test::thread_stacks(pid, tid, comm, 0, flags), sleeping, 0, 0);
 		w.start_ns = start;
 		w.dur_ns = 5000;
 		return w;
